@@ -1,0 +1,39 @@
+"""The ``amoscope`` command: one group per concern, each in ``amoscope/commands/``."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from amoscope.commands.db import db
+from amoscope.commands.settings import settings_command
+from amoscope.settings import Settings, SettingsError
+
+
+class _Main(click.Group):
+    """Turns a bad setting into a one-line error instead of a traceback, whatever the command."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SettingsError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Main)
+@click.version_option(package_name="amoscope")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """AMOscope: analytics and compliance for an aviation maintenance organisation.
+
+    Settings come from AMOSCOPE_* environment variables (see docs/settings.md).
+    """
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = settings
+
+
+main.add_command(db)
+main.add_command(settings_command)

@@ -1,0 +1,69 @@
+"""Connections to the operational database: the one place engines are made.
+
+SQLite (the embedded demo) gets WAL, foreign keys and a busy timeout so the simulator, the ETL
+and the dashboards can share one file; PostgreSQL gets a bounded pool and pre-ping so a dead
+connection is replaced instead of failing a request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+
+class DatabaseError(RuntimeError):
+    """The operational database cannot be reached or used; the message says what to do."""
+
+
+def create_engine(database_url: str, *, pool_size: int = 5) -> Engine:
+    """An engine for ``database_url`` with the options AMOscope relies on on each dialect."""
+    try:
+        url = make_url(database_url)
+    except sa.exc.ArgumentError:
+        raise DatabaseError(
+            f"AMOSCOPE_DATABASE_URL={database_url!r} is not a database URL; "
+            "use postgresql+psycopg://user@host:5432/dbname or sqlite:///path/to/file.db"
+        ) from None
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    if url.get_backend_name() != "postgresql":
+        raise DatabaseError(
+            f"AMOSCOPE_DATABASE_URL uses {url.get_backend_name()!r}; AMOscope supports postgresql and sqlite"
+        )
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return sa.create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+    )
+
+
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def check_reachable(engine: Engine) -> None:
+    """Raise :class:`DatabaseError` naming the setting when the database does not answer."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise DatabaseError(
+            f"cannot reach the database of AMOSCOPE_DATABASE_URL "
+            f"({engine.url.render_as_string(hide_password=True)}): {reason}. "
+            "Check that the server runs and the URL is right."
+        ) from None
+
+
+def is_postgres(engine_or_connection) -> bool:
+    return engine_or_connection.dialect.name == "postgresql"
