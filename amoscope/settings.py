@@ -84,6 +84,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("session_idle_minutes", 30, "A session unused this long is ended.", _parse_positive_int),
     Setting("session_absolute_hours", 8, "A session this old is ended even if in use.",
             _parse_positive_int),
+    Setting("password_hash_profile", "rfc9106",
+            "Argon2id cost of new password hashes: rfc9106 (m=64 MiB, t=3, p=4) or owasp-minimum "
+            "(m=19 MiB, t=2, p=1); hashes made with other costs are rehashed at the next login."),
     Setting("trusted_proxy_count", 0,
             "Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.",
             _parse_non_negative_int),
