@@ -1,0 +1,104 @@
+"""Where things live in the archive and which columns each archived table carries.
+
+Layout (paths relative to the archive root; see docs/archive-format.md)::
+
+    data/<table>/month=YYYY-MM/<seq:012d>-<part:03d>.parquet   rows of one committed batch
+    manifests/<table>/<seq:012d>.json                        the chain of committed batches
+
+A data file is named after the manifest that commits it, so any file that no manifest lists is a
+leftover of an interrupted run. Readers take the file list from the manifests, never from a
+listing of ``data/``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from warehouse.schema import APPEND_ONLY_TABLES, MUTABLE_TABLES, metadata
+
+FORMAT = "amoscope-archive/1"
+DATA_DIR = "data"
+MANIFEST_DIR = "manifests"
+MONTH_COLUMN = "month"
+TEMP_PREFIX = ".tmp-"
+
+# Secrets never leave the operational database, even into the archive.
+EXCLUDED_COLUMNS: dict[str, frozenset[str]] = {
+    "users": frozenset({"password_hash", "session_version"}),
+}
+# The record time that picks an event's month partition; mutable records use ``updated_at``.
+_EVENT_TIME_COLUMNS = {"part_movements": "performed_at"}
+
+_MANIFEST_NAME = re.compile(r"^(\d{12})\.json$")
+_DATA_NAME = re.compile(r"^(\d{12})-(\d{3})\.parquet$")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How one table is archived: its cursor, its month column and the columns kept."""
+
+    name: str
+    cursor_columns: tuple[str, str]
+    time_column: str
+    columns: tuple[str, ...]
+
+    @property
+    def append_only(self) -> bool:
+        return self.name in APPEND_ONLY_TABLES
+
+
+def _spec(name: str) -> TableSpec:
+    table = metadata.tables[name]
+    excluded = EXCLUDED_COLUMNS.get(name, frozenset())
+    if name in APPEND_ONLY_TABLES:
+        cursor = ("txid", "id")
+        time_column = _EVENT_TIME_COLUMNS.get(name, "occurred_at")
+    else:
+        cursor = ("change_txid", "id")
+        time_column = "updated_at"
+    columns = tuple(column.name for column in table.columns if column.name not in excluded)
+    return TableSpec(name, cursor, time_column, columns)
+
+
+ARCHIVED_TABLES: dict[str, TableSpec] = {
+    name: _spec(name) for name in (*APPEND_ONLY_TABLES, *MUTABLE_TABLES)
+}
+
+
+def table_spec(name: str) -> TableSpec:
+    """The spec of an archived table, or a clear error naming the tables that are archived."""
+    try:
+        return ARCHIVED_TABLES[name]
+    except KeyError:
+        raise KeyError(
+            f"{name!r} is not an archived table; archived tables: {', '.join(sorted(ARCHIVED_TABLES))}"
+        ) from None
+
+
+def manifest_dir(table: str) -> str:
+    return f"{MANIFEST_DIR}/{table}"
+
+
+def manifest_path(table: str, seq: int) -> str:
+    return f"{MANIFEST_DIR}/{table}/{seq:012d}.json"
+
+
+def manifest_seq(filename: str) -> int | None:
+    """The sequence number of a manifest file name, or None if it is not one."""
+    match = _MANIFEST_NAME.match(filename)
+    return int(match.group(1)) if match else None
+
+
+def table_data_dir(table: str) -> str:
+    return f"{DATA_DIR}/{table}"
+
+
+def data_path(table: str, month: str, seq: int, part: int) -> str:
+    return f"{DATA_DIR}/{table}/{MONTH_COLUMN}={month}/{seq:012d}-{part:03d}.parquet"
+
+
+def data_file_seq(filename: str) -> int | None:
+    """The manifest sequence a data file name belongs to, or None if it is not a data file name."""
+    match = _DATA_NAME.match(filename)
+    return int(match.group(1)) if match else None

@@ -1,0 +1,161 @@
+"""The manifest: one JSON document per committed batch, the commit point of the archive.
+
+A manifest is stored as canonical JSON (sorted keys, no spaces, ASCII), so its SHA-256, which
+the next manifest records as ``previous.sha256``, can be recomputed by anyone with ``sha256sum``.
+The Ed25519 signature covers the same canonical JSON without the ``signature`` member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from warehouse.archive.errors import ManifestError
+from warehouse.archive.layout import FORMAT
+
+Cursor = tuple[int, int]
+KINDS = ("batch", "heartbeat", "compaction")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One Parquet file: where it is, what it holds, and how to check it."""
+
+    path: str
+    month: str
+    rows: int
+    sha256: str
+    size: int
+    first: Cursor  # cursor of the file's first row (rows are sorted by cursor)
+    last: Cursor  # cursor of its last row
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A committed batch of one table (``kind`` batch), a heartbeat, or a compaction.
+
+    A batch covers the cursor range ``(cursor_from, cursor_to]``: ``cursor_from`` is the previous
+    manifest's ``cursor_to``, so consecutive manifests leave no gap. A heartbeat and a compaction
+    add no rows (``cursor_from == cursor_to``); a compaction rewrites the files listed in
+    ``replaces`` into ``files`` without changing any row.
+    """
+
+    table: str
+    seq: int
+    kind: str
+    created_at: str  # ISO 8601 UTC
+    cursor_columns: tuple[str, str]
+    cursor_from: Cursor
+    cursor_to: Cursor
+    row_count: int
+    merkle_root: str  # hex; over the batch's row hashes in cursor order
+    columns: tuple[str, ...]
+    source: dict[str, Any]  # dialect, database, system_identifier, horizon
+    previous: dict[str, Any] | None  # {"seq": n, "sha256": hex} of the preceding manifest
+    files: tuple[FileEntry, ...] = ()
+    replaces: tuple[str, ...] = ()
+    signature: dict[str, str] | None = field(default=None)
+
+    def to_document(self, *, with_signature: bool = True) -> dict[str, Any]:
+        document = {
+            "format": FORMAT,
+            "table": self.table,
+            "seq": self.seq,
+            "kind": self.kind,
+            "created_at": self.created_at,
+            "cursor_columns": list(self.cursor_columns),
+            "cursor_from": list(self.cursor_from),
+            "cursor_to": list(self.cursor_to),
+            "row_count": self.row_count,
+            "merkle_root": self.merkle_root,
+            "columns": list(self.columns),
+            "source": self.source,
+            "previous": self.previous,
+            "files": [
+                {"path": f.path, "month": f.month, "rows": f.rows, "sha256": f.sha256, "size": f.size,
+                 "first": list(f.first), "last": list(f.last)}
+                for f in self.files
+            ],
+            "replaces": list(self.replaces),
+        }
+        if with_signature and self.signature is not None:
+            document["signature"] = self.signature
+        return document
+
+    def to_bytes(self) -> bytes:
+        """The canonical bytes stored in the manifest file."""
+        return canonical_json(self.to_document())
+
+    def signing_payload(self) -> bytes:
+        """What the Ed25519 signature signs: the canonical JSON without ``signature``."""
+        return canonical_json(self.to_document(with_signature=False))
+
+    def with_signature(self, signature: dict[str, str]) -> Manifest:
+        return replace(self, signature=signature)
+
+
+def canonical_json(document: Any) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def manifest_sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def parse_manifest(raw: bytes, where: str) -> Manifest:
+    """Parse a stored manifest; ``where`` (its path) goes into every error message."""
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ManifestError(f"{where}: not valid JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise ManifestError(f"{where}: not a JSON object")
+    if document.get("format") != FORMAT:
+        raise ManifestError(f"{where}: format is {document.get('format')!r}, expected {FORMAT!r}")
+    try:
+        manifest = Manifest(
+            table=_typed(document, "table", str),
+            seq=_typed(document, "seq", int),
+            kind=_typed(document, "kind", str),
+            created_at=_typed(document, "created_at", str),
+            cursor_columns=tuple(_typed(document, "cursor_columns", list)),
+            cursor_from=_cursor(document["cursor_from"]),
+            cursor_to=_cursor(document["cursor_to"]),
+            row_count=_typed(document, "row_count", int),
+            merkle_root=_typed(document, "merkle_root", str),
+            columns=tuple(_typed(document, "columns", list)),
+            source=_typed(document, "source", dict),
+            previous=document["previous"],
+            files=tuple(
+                FileEntry(path=f["path"], month=f["month"], rows=int(f["rows"]), sha256=f["sha256"],
+                          size=int(f["size"]), first=_cursor(f["first"]), last=_cursor(f["last"]))
+                for f in _typed(document, "files", list)
+            ),
+            replaces=tuple(_typed(document, "replaces", list)),
+            signature=document.get("signature"),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ManifestError(f"{where}: malformed manifest ({type(error).__name__}: {error})") from None
+    if manifest.kind not in KINDS:
+        raise ManifestError(f"{where}: unknown kind {manifest.kind!r}")
+    if manifest.previous is not None and not (
+        isinstance(manifest.previous, dict) and {"seq", "sha256"} <= set(manifest.previous)
+    ):
+        raise ManifestError(f"{where}: 'previous' must be null or {{seq, sha256}}")
+    return manifest
+
+
+def _typed(document: dict, key: str, kind: type) -> Any:
+    value = document[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise TypeError(f"{key!r} must be {kind.__name__}")
+    return value
+
+
+def _cursor(value: Any) -> Cursor:
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(part, int) and not isinstance(part, bool) for part in value)):
+        raise ValueError(f"cursor must be [int, int], got {value!r}")
+    return (value[0], value[1])

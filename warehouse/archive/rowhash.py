@@ -1,0 +1,90 @@
+"""Archive column types and the canonical per-row hash, the leaves of each manifest's Merkle tree.
+
+Row hashes are computed from the row values, not the file bytes, so they survive compaction and
+re-encoding. The canonical encoding of a row is the concatenation, in the manifest's ``columns``
+order, of one field per column: ``~`` for NULL, else ``<n>:<value>`` where ``<value>`` is the
+UTF-8 text below and ``<n>`` its length in bytes. Values as text:
+
+* integers: decimal; booleans: ``1`` / ``0``;
+* floats: the decimal of the IEEE-754 double's 64 bits read as a signed integer (exact);
+* timestamps: microseconds since 1970-01-01 UTC, decimal; dates: days since 1970-01-01;
+* text and JSON: the stored text.
+
+The row hash is ``SHA-256(0x00 || encoding)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+
+from warehouse.archive.layout import MONTH_COLUMN, TableSpec
+from warehouse.schema import metadata
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+LEAF_PREFIX = b"\x00"
+
+
+def _arrow_type(column: sa.Column) -> pa.DataType:
+    kind = column.type
+    if isinstance(kind, sa.Boolean):
+        return pa.bool_()
+    if isinstance(kind, sa.Integer):  # also BigInteger and SmallInteger
+        return pa.int64()
+    if isinstance(kind, sa.Float):
+        return pa.float64()
+    if isinstance(kind, sa.DateTime):
+        return TIMESTAMP
+    if isinstance(kind, sa.Date):
+        return pa.date32()
+    if isinstance(kind, sa.String | sa.JSON):  # Text is a String; JSON is kept as its text
+        return pa.string()
+    raise TypeError(f"{column.table.name}.{column.name}: no archive type for {kind!r}")
+
+
+def arrow_schema(spec: TableSpec) -> pa.Schema:
+    """The Arrow schema of the table's archive files: its archived columns, then ``month``."""
+    table = metadata.tables[spec.name]
+    fields = [pa.field(name, _arrow_type(table.c[name]), nullable=table.c[name].nullable)
+              for name in spec.columns]
+    return pa.schema([*fields, pa.field(MONTH_COLUMN, pa.string(), nullable=False)])
+
+
+def _as_text(array: pa.Array) -> pa.Array:
+    kind = array.type
+    if pa.types.is_floating(kind):
+        array = array.cast(pa.float64()).view(pa.int64())
+    elif pa.types.is_boolean(kind):
+        array = array.cast(pa.int8())
+    elif pa.types.is_timestamp(kind):
+        array = array.cast(TIMESTAMP).cast(pa.int64())
+    elif pa.types.is_date32(kind):
+        array = array.cast(pa.int32())
+    elif not (pa.types.is_integer(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        raise TypeError(f"no canonical text for Arrow type {kind}")
+    return array.cast(pa.string())
+
+
+def row_encodings(batch: pa.RecordBatch | pa.Table, columns: tuple[str, ...]) -> pa.Array:
+    """The canonical encoding of each row (binary), over ``columns`` in that order."""
+    fields = []
+    for name in columns:
+        column = batch.column(name)
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        text = _as_text(column)
+        length = pc.binary_length(text).cast(pa.string())
+        fields.append(pc.fill_null(pc.binary_join_element_wise(length, text, ":"), "~"))
+    if not fields:
+        return pa.array([b""] * batch.num_rows, pa.binary())
+    return pc.binary_join_element_wise(*fields, "").cast(pa.binary())
+
+
+def row_hashes(batch: pa.RecordBatch | pa.Table, columns: tuple[str, ...]) -> list[bytes]:
+    """SHA-256 row hashes (32 bytes each) of every row, in row order."""
+    sha256 = hashlib.sha256
+    return [sha256(LEAF_PREFIX + encoded).digest()
+            for encoded in row_encodings(batch, columns).to_pylist()]
