@@ -1,0 +1,115 @@
+"""The access policy: the one table of who reaches which page, Dash callback and action.
+
+Everything not listed here is denied. Scope (AMO and department) always comes from the signed-in
+user, never from what a request asks for: :func:`department_in_scope` decides which department's
+data a page may show.
+
+Adding a page: one row in :data:`PAGES` (and one per callback in :data:`CALLBACKS`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("superuser", "admin", "quality", "auditor", "member")
+ADMINS = frozenset({"superuser", "admin"})
+
+# Department code → the slug of its page under /maintenance/<amo>/.
+DEPARTMENT_SLUGS = {
+    "QUAL": "quality", "PLAN": "planning", "PROD": "production", "REL": "reliability",
+    "SAFE": "safety", "STOR": "stores", "ENG": "engineering", "WKSP": "workshops", "ADMIN": "admin",
+}
+SLUG_DEPARTMENTS = {slug: code for code, slug in DEPARTMENT_SLUGS.items()}
+
+
+@dataclass(frozen=True)
+class PageRule:
+    """Who may open a page: these roles, plus members of ``department`` (when it is set)."""
+
+    roles: frozenset[str]
+    department: str | None = None
+
+
+def _department_page(code: str) -> PageRule:
+    return PageRule(ADMINS, department=code)
+
+
+PAGES: dict[str, PageRule] = {
+    "admin": PageRule(ADMINS),
+    "quality": PageRule(ADMINS | {"quality"}),
+    "auditor": PageRule(ADMINS | {"auditor"}),
+    **{slug: _department_page(code) for code, slug in DEPARTMENT_SLUGS.items()
+       if code not in {"QUAL", "ADMIN"}},
+}
+
+SIGNED_IN = frozenset(ROLES)
+DEPARTMENT_VIEWERS = ADMINS | {"quality", "member"}
+
+# Dash callbacks by output id (the keys of ``app.callback_map``) → roles that may call them.
+CALLBACKS: dict[str, frozenset[str]] = {
+    "page-content.children": SIGNED_IN,  # the router: it checks the page itself
+    "..feed-list.children...feed-cursor.data..": DEPARTMENT_VIEWERS,
+    "inbox-list.children": SIGNED_IN,
+    "admin-users.rowData": ADMINS,
+    "admin-kpis.children": ADMINS,
+    "admin-schedules.rowData": ADMINS,
+    "..admin-result.children...admin-form-key.data...admin-refresh.data..": ADMINS,
+}
+
+# Command-center and operator actions → roles allowed to perform them. "system" is the CLI
+# operator and the scheduler, which act with the server's own authority.
+ACTIONS: dict[str, frozenset[str]] = {
+    "user.disable": ADMINS | {"system"},
+    "user.enable": ADMINS | {"system"},
+    "user.revoke_sessions": ADMINS | {"system"},
+    "user.reset_password": ADMINS | {"system"},
+    "user.notify": ADMINS | {"system"},
+    "user.schedule": ADMINS | {"system"},
+    "user.cancel_schedule": ADMINS | {"system"},
+    "user.set_role": frozenset({"superuser", "system"}),
+    "user.create": frozenset({"superuser", "system"}),
+}
+
+# Which records a role's queries may return.
+DATA_SCOPES = {"superuser": "amo", "admin": "amo", "quality": "amo", "auditor": "amo",
+               "member": "department"}
+
+
+def landing_slug(role: str, department_code: str) -> str:
+    """The page a user lands on after login."""
+    if role in ADMINS:
+        return "admin"
+    if role in {"quality", "auditor"}:
+        return role
+    return DEPARTMENT_SLUGS.get(department_code, "admin")
+
+
+def may_open_page(role: str, department_code: str, slug: str) -> bool:
+    """Whether this role (of this department) may open the page ``slug``; unknown pages: no."""
+    rule = PAGES.get(slug)
+    if rule is None:
+        return False
+    if role in rule.roles:
+        return True
+    return role == "member" and rule.department is not None and rule.department == department_code
+
+
+def may_call(role: str, callback_output: str) -> bool:
+    """Whether this role may run the Dash callback with this output id; unlisted: no."""
+    return role in CALLBACKS.get(callback_output, frozenset())
+
+
+def may_perform(role: str, action: str) -> bool:
+    """Whether this role may perform the action; unlisted actions: no."""
+    return role in ACTIONS.get(action, frozenset())
+
+
+def department_in_scope(role: str, own_department_code: str, requested_slug: str | None) -> str | None:
+    """The department code whose data a page may show: members always get their own.
+
+    Roles with AMO scope get the department they asked for (within their own AMO, which the
+    caller takes from the session), or None when the slug names no department.
+    """
+    if DATA_SCOPES.get(role) != "amo":
+        return own_department_code
+    return SLUG_DEPARTMENTS.get(requested_slug or "")

@@ -1,0 +1,135 @@
+"""Installs authentication on a Flask server: secret key, cookies, client IP, sessions, CSRF,
+security headers, the login pages and generic error pages.
+
+The client IP comes from Werkzeug's ProxyFix with exactly ``AMOSCOPE_TRUSTED_PROXY_COUNT``
+trusted hops, applied as WSGI middleware before any of our code runs; rate limits only read
+``request.remote_addr``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import flask
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from amoscope.settings import Settings
+from auth import csrf
+from auth.headers import apply_security_headers, content_security_policy
+from auth.passwords import hasher
+from auth.secret_key import resolve_secret_key
+from auth.views import blueprint
+from auth.web_sessions import init_login_manager, request_context
+from warehouse.events import record_audit
+
+log = logging.getLogger(__name__)
+SESSION_COOKIE_SECURE_NAME = "__Host-amoscope"
+SESSION_COOKIE_NAME = "amoscope_session"
+
+
+@dataclass
+class AuthConfig:
+    """What the auth views need at request time (``server.extensions["amoscope_auth"]``)."""
+
+    engine: Engine
+    base_url: str
+    password_profile: str
+    secure_cookies: bool
+    stylesheet: str | None
+    csp: str
+
+
+def init_app(server: flask.Flask, settings: Settings, engine: Engine, *,
+             stylesheet: str | None = None) -> None:
+    """Configure ``server``; raises :class:`auth.errors.InsecureConfiguration` on a weak secret key."""
+    hasher(settings.password_hash_profile)  # an unknown profile fails at start, not at first login
+    secure = settings.base_url.lower().startswith("https://")
+    server.config.update(
+        SECRET_KEY=resolve_secret_key(settings.secret_key, demo=settings.demo),
+        SESSION_COOKIE_NAME=SESSION_COOKIE_SECURE_NAME if secure else SESSION_COOKIE_NAME,
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_DOMAIN=None,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
+        REMEMBER_COOKIE_DURATION=timedelta(seconds=0),
+    )
+    if settings.trusted_proxy_count:
+        count = settings.trusted_proxy_count
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0)
+    server.extensions["amoscope_auth"] = AuthConfig(
+        engine=engine, base_url=settings.base_url, password_profile=settings.password_hash_profile,
+        secure_cookies=secure, stylesheet=stylesheet, csp=content_security_policy([]),
+    )
+    init_login_manager(server, engine, idle=timedelta(minutes=settings.session_idle_minutes),
+                       absolute=timedelta(hours=settings.session_absolute_hours))
+    server.register_blueprint(blueprint)
+    server.before_request(_start_request)
+    server.after_request(_finish_response)
+    for status in (400, 401, 403, 404, 405, 429, 500):
+        server.register_error_handler(status, _error_page)
+    server.register_error_handler(Exception, _unexpected_error)
+
+
+def set_script_hashes(server: flask.Flask, script_hashes: list[str]) -> None:
+    """Allow the inline scripts Dash needs (their hashes) in the CSP."""
+    server.extensions["amoscope_auth"].csp = content_security_policy(script_hashes)
+
+
+def _start_request():
+    flask.g.request_id = uuid.uuid4().hex
+    reason = csrf.refusal_reason(flask.request)
+    if reason:
+        log.warning("refused %s %s: %s", flask.request.method, flask.request.path, reason)
+        with flask.current_app.extensions["amoscope_auth"].engine.begin() as connection:
+            record_audit(connection, request_context(), "AUTHZ_DENIED", amo_id=None, outcome="DENIED",
+                         reason=f"CSRF check failed on {flask.request.method} {flask.request.path}: {reason}")
+        flask.abort(403)
+
+
+def _finish_response(response: flask.Response) -> flask.Response:
+    config = flask.current_app.extensions["amoscope_auth"]
+    response.headers["X-Request-Id"] = flask.g.get("request_id", "")
+    csrf.set_cookie(response, secure=config.secure_cookies)
+    authenticated = ("_user_id" in flask.session
+                     or flask.request.path.startswith(("/login", "/reset", "/forgot")))
+    return apply_security_headers(response, config.csp, authenticated=authenticated)
+
+
+_MESSAGES = {
+    400: "The request was not understood.", 401: "Please sign in.", 403: "You do not have access to this.",
+    404: "There is nothing here.", 405: "That method is not allowed here.",
+    429: "Too many requests. Please wait and try again.", 500: "Something went wrong on our side.",
+}
+
+
+def _error_page(error):
+    status = getattr(error, "code", 500) or 500
+    return error_response(status)
+
+
+def _unexpected_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return error_response(error.code or 500)
+    log.exception("unhandled error (request %s)", flask.g.get("request_id"))
+    return error_response(500)
+
+
+def error_response(status: int) -> flask.Response:
+    """A generic error page (or JSON for Dash) with the request id to quote; never a traceback."""
+    message = _MESSAGES.get(status, _MESSAGES[500])
+    request_id = flask.g.get("request_id", "")
+    if flask.request.path.startswith("/_dash") or flask.request.is_json:
+        response = flask.jsonify(error=message, request_id=request_id)
+    else:
+        response = flask.make_response(
+            f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{status}</title></head>"
+            f"<body><h1>{status}</h1><p>{message}</p><p>Reference: {request_id}</p>"
+            "<p><a href='/'>Home</a></p></body></html>")
+    response.status_code = status
+    return response
