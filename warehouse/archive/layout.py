@@ -39,7 +39,7 @@ class TableSpec:
     """How one table is archived: its cursor, its month column and the columns kept."""
 
     name: str
-    cursor_columns: tuple[str, str]
+    cursor_columns: tuple[str, ...]  # (txid, id), or (change_txid, *primary key)
     time_column: str
     columns: tuple[str, ...]
 
@@ -55,8 +55,10 @@ def _spec(name: str) -> TableSpec:
         cursor = ("txid", "id")
         time_column = _EVENT_TIME_COLUMNS.get(name, "occurred_at")
     else:
-        cursor = ("change_txid", "id")
-        time_column = "updated_at"
+        key = tuple(column.name for column in table.primary_key)
+        cursor = ("change_txid", *key)
+        # Records without updated_at (daily utilisation) are partitioned by their date key.
+        time_column = "updated_at" if "updated_at" in table.c else key[-1]
     columns = tuple(column.name for column in table.columns if column.name not in excluded)
     return TableSpec(name, cursor, time_column, columns)
 

@@ -15,7 +15,7 @@ from typing import Any
 from warehouse.archive.errors import ManifestError
 from warehouse.archive.layout import FORMAT
 
-Cursor = tuple[int, int]
+Cursor = tuple[int, ...]  # one integer per cursor column; dates as days since 1970-01-01
 KINDS = ("batch", "heartbeat", "compaction")
 
 
@@ -46,7 +46,7 @@ class Manifest:
     seq: int
     kind: str
     created_at: str  # ISO 8601 UTC
-    cursor_columns: tuple[str, str]
+    cursor_columns: tuple[str, ...]
     cursor_from: Cursor
     cursor_to: Cursor
     row_count: int
@@ -138,6 +138,11 @@ def parse_manifest(raw: bytes, where: str) -> Manifest:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ManifestError(f"{where}: malformed manifest ({type(error).__name__}: {error})") from None
+    width = len(manifest.cursor_columns)
+    cursors = [manifest.cursor_from, manifest.cursor_to]
+    cursors += [cursor for entry in manifest.files for cursor in (entry.first, entry.last)]
+    if any(len(cursor) != width for cursor in cursors):
+        raise ManifestError(f"{where}: every cursor must have {width} parts, one per cursor column")
     if manifest.kind not in KINDS:
         raise ManifestError(f"{where}: unknown kind {manifest.kind!r}")
     if manifest.previous is not None and not (
@@ -155,7 +160,7 @@ def _typed(document: dict, key: str, kind: type) -> Any:
 
 
 def _cursor(value: Any) -> Cursor:
-    if (not isinstance(value, list) or len(value) != 2
+    if (not isinstance(value, list) or not value
             or not all(isinstance(part, int) and not isinstance(part, bool) for part in value)):
-        raise ValueError(f"cursor must be [int, int], got {value!r}")
-    return (value[0], value[1])
+        raise ValueError(f"cursor must be a list of integers, got {value!r}")
+    return tuple(value)

@@ -88,3 +88,21 @@ def row_hashes(batch: pa.RecordBatch | pa.Table, columns: tuple[str, ...]) -> li
     sha256 = hashlib.sha256
     return [sha256(LEAF_PREFIX + encoded).digest()
             for encoded in row_encodings(batch, columns).to_pylist()]
+
+
+def cursor_arrays(batch: pa.RecordBatch | pa.Table, spec: TableSpec) -> list[pa.Array]:
+    """The cursor columns as int64 arrays (dates as days since 1970-01-01), for ordering rows."""
+    arrays = []
+    for name in spec.cursor_columns:
+        column = batch.column(name)
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        if pa.types.is_date32(column.type):
+            column = column.cast(pa.int32())
+        arrays.append(column.cast(pa.int64()))
+    return arrays
+
+
+def cursor_at(arrays: list[pa.Array], index: int) -> tuple[int, ...]:
+    """The cursor of row ``index`` (negative counts from the end) from :func:`cursor_arrays`."""
+    return tuple(array[index].as_py() for array in arrays)

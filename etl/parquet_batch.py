@@ -1,0 +1,133 @@
+"""Writing one batch of rows as Parquet files, one per month partition, and hashing its rows.
+
+Rows arrive in cursor order and keep it: each month's rows go to that month's file in arrival
+order. Rows are buffered per month up to a row group (so row groups reach the target size where
+the batch has that many rows), with one bound on everything buffered, so memory stays flat
+whatever the batch spans. Files are staged and only published by :meth:`BatchWriter.finish`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from etl.files import file_digest, publish, staging_path
+from warehouse.archive.layout import MONTH_COLUMN, TableSpec, data_path
+from warehouse.archive.manifest import Cursor, FileEntry
+from warehouse.archive.rowhash import arrow_schema, cursor_arrays, cursor_at, row_hashes
+from warehouse.archive.storage import ArchiveStore
+
+ROW_GROUP_ROWS = 128 * 1024
+
+
+@dataclass
+class _MonthFile:
+    relative: str
+    staged: Path
+    writer: pq.ParquetWriter | None = None
+    buffer: list[pa.Table] = field(default_factory=list)
+    buffered: int = 0
+    rows: int = 0
+    first: Cursor | None = None
+    last: Cursor | None = None
+
+
+@dataclass(frozen=True)
+class WrittenBatch:
+    """What a finished batch committed to storage, for its manifest."""
+
+    files: tuple[FileEntry, ...]
+    leaves: list[bytes]
+    rows: int
+    last: Cursor | None
+
+
+class BatchWriter:
+    """Streams record batches (in cursor order) into staged Parquet files, one per month."""
+
+    def __init__(self, store: ArchiveStore, spec: TableSpec, seq: int, *,
+                 row_group_rows: int = ROW_GROUP_ROWS):
+        self._store = store
+        self._spec = spec
+        self._seq = seq
+        self._row_group_rows = row_group_rows
+        self._max_buffered = 4 * row_group_rows
+        self._schema = arrow_schema(spec).with_metadata(
+            {"amoscope.table": spec.name, "amoscope.seq": str(seq)})
+        self._months: dict[str, _MonthFile] = {}
+        self._leaves: list[bytes] = []
+        self._rows = 0
+        self._last: Cursor | None = None
+
+    @property
+    def rows(self) -> int:
+        return self._rows
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        """Add rows read from the source (source schema, cursor order)."""
+        if batch.num_rows == 0:
+            return
+        self._leaves.extend(row_hashes(batch, self._spec.columns))
+        times = batch.column(self._spec.time_column)
+        if pa.types.is_date32(times.type):
+            times = times.cast(pa.timestamp("s"))
+        months = pc.strftime(times, format="%Y-%m")
+        table = pa.Table.from_batches([batch]).append_column(MONTH_COLUMN, months)
+        table = table.cast(self._schema)
+        distinct = pc.unique(months).to_pylist()
+        for month in distinct:
+            part = table if len(distinct) == 1 else table.filter(pc.equal(table[MONTH_COLUMN], month))
+            self._add(month, part)
+        self._last = cursor_at(cursor_arrays(batch, self._spec), -1)
+        self._rows += batch.num_rows
+        if sum(month_file.buffered for month_file in self._months.values()) > self._max_buffered:
+            self._flush(max(self._months.values(), key=lambda month_file: month_file.buffered))
+
+    def _add(self, month: str, rows: pa.Table) -> None:
+        month_file = self._months.get(month)
+        if month_file is None:
+            relative = data_path(self._spec.name, month, self._seq, len(self._months))
+            month_file = _MonthFile(relative, staging_path(self._store, relative))
+            self._months[month] = month_file
+        cursors = cursor_arrays(rows, self._spec)
+        if month_file.first is None:
+            month_file.first = cursor_at(cursors, 0)
+        month_file.last = cursor_at(cursors, -1)
+        month_file.buffer.append(rows)
+        month_file.buffered += rows.num_rows
+        month_file.rows += rows.num_rows
+        if month_file.buffered >= self._row_group_rows:
+            self._flush(month_file)
+
+    def _flush(self, month_file: _MonthFile) -> None:
+        if not month_file.buffered:
+            return
+        if month_file.writer is None:
+            month_file.writer = pq.ParquetWriter(month_file.staged, self._schema, compression="zstd")
+        rows = pa.concat_tables(month_file.buffer)
+        month_file.writer.write_table(rows, row_group_size=max(self._row_group_rows, rows.num_rows))
+        month_file.buffer.clear()
+        month_file.buffered = 0
+
+    def finish(self) -> WrittenBatch:
+        """Write what is buffered, close every file and publish it at its final path."""
+        entries = []
+        for month, month_file in self._months.items():
+            self._flush(month_file)
+            month_file.writer.close()
+            digest, size = file_digest(month_file.staged)
+            publish(self._store, month_file.staged, month_file.relative)
+            entries.append(FileEntry(month_file.relative, month, month_file.rows, digest, size,
+                                     month_file.first, month_file.last))
+        return WrittenBatch(tuple(entries), self._leaves, self._rows, self._last)
+
+    def abort(self) -> None:
+        """Close and remove the staged files of a batch that will not be committed."""
+        for month_file in self._months.values():
+            if month_file.writer is not None:
+                month_file.writer.close()
+            month_file.staged.unlink(missing_ok=True)

@@ -1,0 +1,188 @@
+"""One ETL run: every archived table, batch by batch, each batch committed by its manifest.
+
+Order of a batch: read rows after the archived cursor → write and publish its Parquet files →
+create its manifest (the commit point). A run that dies anywhere before the manifest exists
+leaves only uncommitted files, which the next run removes before it starts; a run that dies after
+it has committed the batch. So every row is archived exactly once, whatever the crash.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from amoscope.settings import Settings
+from etl.cleanup import remove_orphans
+from etl.errors import SourceMismatch
+from etl.files import create_exclusive
+from etl.lock import archive_lock
+from etl.parquet_batch import BatchWriter
+from etl.prefetch import prefetch
+from etl.progress import Progress, plain_progress
+from etl.signing import Signer
+from etl.source import PostgresSource, Snapshot, SourceIdentity, SqliteSource, open_source
+from warehouse.archive.layout import ARCHIVED_TABLES, TableSpec, manifest_path, table_spec
+from warehouse.archive.manifest import Cursor, Manifest, manifest_sha256
+from warehouse.archive.merkle import merkle_root
+from warehouse.archive.reader import StoredManifest, read_chain
+from warehouse.archive.storage import ArchiveStore, open_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TableRun:
+    """What one run did to one table."""
+
+    table: str
+    batches: int = 0
+    rows: int = 0
+    heartbeat: bool = False
+    watermark: Cursor = ()
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    tables: list[TableRun]
+
+    @property
+    def rows(self) -> int:
+        return sum(table.rows for table in self.tables)
+
+
+def utc_now_text() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _created(manifest: Manifest) -> datetime:
+    return datetime.strptime(manifest.created_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+class Archiver:
+    """Archives the tables of one operational database into one archive store."""
+
+    def __init__(self, store: ArchiveStore, engine: sa.Engine, source: PostgresSource | SqliteSource, *,
+                 batch_rows: int, heartbeat_after: timedelta, signer: Signer | None = None,
+                 progress: Progress | None = None):
+        self.store = store
+        self.engine = engine
+        self.source = source
+        self.batch_rows = batch_rows
+        self.heartbeat_after = heartbeat_after
+        self.signer = signer
+        self.progress = progress or plain_progress()
+
+    def run(self, tables: Iterable[str] | None = None) -> RunReport:
+        """Archive everything committed below the snapshot horizon; raise on any failure."""
+        specs = [table_spec(name) for name in (tables or ARCHIVED_TABLES)]
+        with archive_lock(self.engine), self.source.snapshot() as snapshot:
+            identity = self.source.identity()
+            return RunReport([self._run_table(spec, snapshot, identity) for spec in specs])
+
+    def _run_table(self, spec: TableSpec, snapshot: Snapshot, identity: SourceIdentity) -> TableRun:
+        chain = read_chain(self.store, spec.name)
+        result = TableRun(spec.name, removed=remove_orphans(self.store, spec.name, chain))
+        last = chain[-1] if chain else None
+        if last is not None:
+            check_same_source(self.store, last, identity, snapshot)
+        cursor = last.manifest.cursor_to if last else (0,) * len(spec.cursor_columns)
+        total = self.source.count_after(spec, cursor) if self.progress.wants_totals else None
+        self.progress.start(spec.name, total)
+        while True:
+            writer = BatchWriter(self.store, spec, (last.manifest.seq if last else 0) + 1)
+            try:
+                for batch in prefetch(self.source.read(spec, cursor, self.batch_rows)):
+                    writer.write(batch)
+                    self.progress.advance(batch.num_rows)
+                if writer.rows == 0:
+                    writer.abort()
+                    break
+                written = writer.finish()
+            except BaseException:
+                writer.abort()
+                raise
+            last = self._commit(spec, last, identity, snapshot, "batch", cursor, written.last,
+                                written.rows, merkle_root(written.leaves).hex(), written.files)
+            cursor = written.last
+            result.batches += 1
+            result.rows += written.rows
+            if written.rows < self.batch_rows:
+                break
+        if result.batches == 0 and (last is None or
+                                    datetime.now(UTC) - _created(last.manifest) >= self.heartbeat_after):
+            last = self._commit(spec, last, identity, snapshot, "heartbeat", cursor, cursor, 0,
+                                merkle_root([]).hex(), ())
+            result.heartbeat = True
+        result.watermark = cursor
+        self.progress.finish(spec.name, result.rows, result.batches)
+        return result
+
+    def _commit(self, spec: TableSpec, last: StoredManifest | None, identity: SourceIdentity,
+                snapshot: Snapshot, kind: str, cursor_from: Cursor, cursor_to: Cursor, rows: int,
+                root: str, files) -> StoredManifest:
+        seq = (last.manifest.seq if last else 0) + 1
+        manifest = Manifest(
+            table=spec.name, seq=seq, kind=kind, created_at=utc_now_text(),
+            cursor_columns=spec.cursor_columns, cursor_from=cursor_from, cursor_to=cursor_to,
+            row_count=rows, merkle_root=root, columns=spec.columns,
+            source={"dialect": identity.dialect, "database": identity.database,
+                    "system_identifier": identity.system_identifier, "horizon": snapshot.horizon},
+            previous={"seq": last.manifest.seq, "sha256": last.sha256} if last else None,
+            files=tuple(files),
+        )
+        if self.signer is not None:
+            manifest = self.signer.sign(manifest)
+        raw = manifest.to_bytes()
+        path = manifest_path(spec.name, seq)
+        create_exclusive(self.store, path, raw)
+        log.debug("committed %s (%s, %d rows)", path, kind, rows)
+        return StoredManifest(path, manifest_sha256(raw), manifest)
+
+
+def check_same_source(store: ArchiveStore, last: StoredManifest, identity: SourceIdentity,
+                      snapshot: Snapshot) -> None:
+    """Refuse a database that is not the one the archive continues (restored, failed over, replaced)."""
+    recorded = last.manifest.source
+    if recorded.get("dialect") != identity.dialect or \
+            recorded.get("system_identifier") != identity.system_identifier:
+        raise SourceMismatch(
+            f"{store.url} was made from {recorded.get('dialect')} cluster "
+            f"{recorded.get('system_identifier')} (database {recorded.get('database')!r}, see {last.path}), "
+            f"but the operational database is {identity.dialect} cluster {identity.system_identifier} "
+            f"(database {identity.database!r}). A database restored or failed over into another cluster "
+            "has new transaction ids that do not continue the archived cursor, so archiving it here "
+            "would lose or duplicate rows. Archive it into a new AMOSCOPE_ARCHIVE_URL."
+        )
+    if recorded.get("database") != identity.database:
+        raise SourceMismatch(
+            f"{store.url} was made from database {recorded.get('database')!r} (see {last.path}), not "
+            f"{identity.database!r}. Point AMOSCOPE_ARCHIVE_URL at this database's own archive."
+        )
+    cursor_txid = last.manifest.cursor_to[0]
+    if snapshot.next_xid is not None and cursor_txid >= snapshot.next_xid:
+        raise SourceMismatch(
+            f"{last.path} archived transaction id {cursor_txid}, but this database has only reached "
+            f"{snapshot.next_xid}: it was restored from a backup older than the archive. Archiving it "
+            "would skip its new rows; archive it into a new AMOSCOPE_ARCHIVE_URL."
+        )
+
+
+def run_once(settings: Settings, engine: sa.Engine, *, tables: Iterable[str] | None = None,
+             progress: Progress | None = None) -> RunReport:
+    """Archive the operational database of ``settings`` once (what ``amoscope etl run`` does)."""
+    archiver = Archiver(
+        open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url),
+        engine,
+        open_source(settings.database_url, engine),
+        batch_rows=settings.etl_batch_rows,
+        heartbeat_after=timedelta(minutes=settings.etl_heartbeat_minutes),
+        signer=Signer(Path(settings.signing_key_path)) if settings.signing_key_path else None,
+        progress=progress,
+    )
+    return archiver.run(tables)

@@ -1,0 +1,235 @@
+"""Extraction from the operational database, in cursor order, below the snapshot horizon.
+
+PostgreSQL is read through ADBC, which streams Arrow record batches (the driver uses COPY
+binary underneath), inside one REPEATABLE READ READ ONLY transaction so every statement of a run
+sees one snapshot. Each read keeps ``cursor < horizon`` where the horizon is the snapshot's
+``xmin``, taken in the same statement: every transaction with a smaller id has ended, so no row
+below it can still appear (DESIGN.md "Extraction cursor"). SQLite, with one writer, is read
+through SQLAlchemy with the cursor ``(0, id)`` (``change_txid`` counters for mutable tables).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from etl.errors import ExtractError
+from warehouse.archive.layout import TableSpec
+from warehouse.archive.manifest import Cursor
+from warehouse.archive.rowhash import arrow_schema
+from warehouse.schema import metadata
+
+HORIZON_SQL = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+
+@dataclass(frozen=True)
+class SourceIdentity:
+    """Which database this is: recorded in every manifest, checked on every run."""
+
+    dialect: str
+    database: str
+    system_identifier: str | None  # PostgreSQL cluster id; None on SQLite
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The horizon of the run's snapshot: cursors below ``horizon`` are final; ``next_xid`` is
+    the next transaction id the server will assign (a cursor at or above it cannot be real)."""
+
+    horizon: int | None
+    next_xid: int | None
+
+
+def source_schema(spec: TableSpec) -> pa.Schema:
+    """The Arrow schema rows are read in: the archive schema without the ``month`` column."""
+    schema = arrow_schema(spec)
+    return schema.remove(schema.get_field_index("month"))
+
+
+def _select_list(spec: TableSpec, *, postgres: bool) -> str:
+    table = metadata.tables[spec.name]
+    parts = []
+    for name in spec.columns:
+        quoted = f'"{name}"'
+        if isinstance(table.c[name].type, sa.JSON) and postgres:
+            parts.append(f"{quoted}::text AS {quoted}")
+        else:
+            parts.append(quoted)
+    return ", ".join(parts)
+
+
+def _cursor_sql(spec: TableSpec, *, postgres: bool) -> list[str]:
+    """SQL for each cursor part: the column, or for a date its days since 1970-01-01."""
+    table = metadata.tables[spec.name]
+    parts = []
+    for name in spec.cursor_columns:
+        if isinstance(table.c[name].type, sa.Date):
+            parts.append(f"(\"{name}\" - DATE '1970-01-01')" if postgres
+                         else f"CAST(julianday(\"{name}\") - 2440587.5 AS INTEGER)")
+        else:
+            parts.append(f'"{name}"')
+    return parts
+
+
+def _after_sql(spec: TableSpec, *, postgres: bool) -> tuple[str, str]:
+    """The WHERE and ORDER BY clauses of a read after a cursor, below the horizon on PostgreSQL."""
+    parts = _cursor_sql(spec, postgres=postgres)
+    placeholders = [f"${i}" for i in range(1, len(parts) + 1)] if postgres else ["?"] * len(parts)
+    where = f"({', '.join(parts)}) > ({', '.join(placeholders)})"
+    if postgres:
+        where += f' AND "{spec.cursor_columns[0]}" < {HORIZON_SQL}'
+    return where, ", ".join(parts)
+
+
+class PostgresSource:
+    """Reads one PostgreSQL database over ADBC, in one snapshot per :meth:`snapshot` block."""
+
+    def __init__(self, database_url: str):
+        self._uri = sa.make_url(database_url).set(drivername="postgresql").render_as_string(
+            hide_password=False)
+        self._connection: Any = None
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        import adbc_driver_postgresql.dbapi as adbc
+
+        try:
+            self._connection = adbc.connect(self._uri, autocommit=True)
+            cursor = self._connection.cursor()
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cursor.execute(f"SELECT {HORIZON_SQL}, "
+                           "pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+            horizon, next_xid = cursor.fetchone()
+            cursor.close()
+        except Exception as error:
+            self._close()
+            raise ExtractError(
+                f"cannot open a snapshot of the operational database: {_reason(error)}") from None
+        try:
+            yield Snapshot(horizon, next_xid)
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+            self._connection = None
+
+    def identity(self) -> SourceIdentity:
+        row = self._query_one("SELECT current_database(), "
+                              "(SELECT system_identifier::text FROM pg_control_system())")
+        return SourceIdentity("postgresql", row[0], row[1])
+
+    def _query_one(self, sql: str, parameters: tuple = ()) -> tuple:
+        try:
+            cursor = self._connection.cursor()
+            cursor.execute(sql, parameters=parameters or None)
+            row = cursor.fetchone()
+            cursor.close()
+        except Exception as error:
+            raise ExtractError(f"query on the operational database failed: {_reason(error)}") from None
+        return row
+
+    def count_after(self, spec: TableSpec, after: Cursor) -> int:
+        """Rows past the cursor and below the horizon (what a run would archive now)."""
+        where, _ = _after_sql(spec, postgres=True)
+        return self._query_one(f'SELECT count(*) FROM "{spec.name}" WHERE {where}', after)[0]
+
+    def read(self, spec: TableSpec, after: Cursor, limit: int) -> Iterator[pa.RecordBatch]:
+        """Up to ``limit`` rows after ``after`` in cursor order, as record batches."""
+        where, order = _after_sql(spec, postgres=True)
+        sql = (f'SELECT {_select_list(spec, postgres=True)} FROM "{spec.name}" '
+               f'WHERE {where} ORDER BY {order} LIMIT {int(limit)}')
+        schema = source_schema(spec)
+        try:
+            cursor = self._connection.cursor()
+            cursor.execute(sql, parameters=after)
+            reader = cursor.fetch_record_batch()
+            for batch in reader:
+                yield pa.Table.from_batches([batch]).cast(schema).combine_chunks().to_batches()[0]
+            cursor.close()
+        except Exception as error:
+            raise ExtractError(
+                f"reading {spec.name} from the operational database failed: {_reason(error)}; "
+                "nothing of this batch was committed, the next run starts again from the archived cursor"
+            ) from None
+
+
+class SqliteSource:
+    """Reads the embedded demo's SQLite database through SQLAlchemy in one read transaction."""
+
+    def __init__(self, engine: sa.Engine, chunk_rows: int = 50_000):
+        self._engine = engine
+        self._chunk_rows = chunk_rows
+        self._connection: sa.Connection | None = None
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        with self._engine.connect() as connection:
+            connection.exec_driver_sql("BEGIN")  # a read transaction: one consistent view
+            self._connection = connection
+            try:
+                yield Snapshot(None, None)
+            finally:
+                self._connection = None
+                connection.rollback()
+
+    def identity(self) -> SourceIdentity:
+        return SourceIdentity("sqlite", Path(self._engine.url.database or "").name, None)
+
+    def count_after(self, spec: TableSpec, after: Cursor) -> int:
+        where, _ = _after_sql(spec, postgres=False)
+        return self._connection.exec_driver_sql(
+            f'SELECT count(*) FROM "{spec.name}" WHERE {where}', tuple(after)).scalar_one()
+
+    def read(self, spec: TableSpec, after: Cursor, limit: int) -> Iterator[pa.RecordBatch]:
+        where, order = _after_sql(spec, postgres=False)
+        sql = (f'SELECT {_select_list(spec, postgres=False)} FROM "{spec.name}" '
+               f'WHERE {where} ORDER BY {order} LIMIT {int(limit)}')
+        schema = source_schema(spec)
+        timestamps = [f.name for f in schema if pa.types.is_timestamp(f.type)]
+        dates = [f.name for f in schema if pa.types.is_date32(f.type)]
+        try:
+            result = self._connection.exec_driver_sql(sql, tuple(after))
+            while rows := result.fetchmany(self._chunk_rows):
+                records = [dict(row._mapping) for row in rows]
+                for record in records:
+                    for name in timestamps:
+                        record[name] = _sqlite_timestamp(record[name])
+                    for name in dates:
+                        record[name] = _sqlite_date(record[name])
+                yield pa.RecordBatch.from_pylist(records, schema=schema)
+        except sa.exc.DBAPIError as error:
+            raise ExtractError(f"reading {spec.name} from SQLite failed: {_reason(error)}") from None
+
+
+def _sqlite_timestamp(value: Any) -> Any:
+    """SQLite keeps timestamps as text without a zone; AMOscope writes them in UTC."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _sqlite_date(value: Any) -> Any:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _reason(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def open_source(database_url: str, engine: sa.Engine) -> PostgresSource | SqliteSource:
+    """The extractor for the operational database's dialect."""
+    if engine.dialect.name == "postgresql":
+        return PostgresSource(database_url)
+    return SqliteSource(engine)
