@@ -7,7 +7,10 @@ import logging
 import click
 
 from amoscope.commands.db import db
+from amoscope.commands.scheduler import scheduler
+from amoscope.commands.serve import serve
 from amoscope.commands.settings import settings_command
+from amoscope.commands.users import users
 from amoscope.settings import Settings, SettingsError
 
 
@@ -37,3 +40,6 @@ def main(ctx: click.Context) -> None:
 
 main.add_command(db)
 main.add_command(settings_command)
+main.add_command(serve)
+main.add_command(users)
+main.add_command(scheduler)

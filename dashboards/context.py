@@ -1,0 +1,46 @@
+"""Per-request access for page callbacks: the engine, the settings and the signed-in user.
+
+Scope always comes from here (the session), never from callback inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import flask
+from flask_login import current_user
+from sqlalchemy.engine import Engine
+
+from amoscope.settings import Settings
+from auth.command_center import Actor
+from auth.web_sessions import request_context
+
+EXTENSION = "amoscope_dashboards"
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """What ``create_app`` gives every page: one engine and the settings."""
+
+    engine: Engine
+    settings: Settings
+
+
+def app_context() -> AppContext:
+    return flask.current_app.extensions[EXTENSION]
+
+
+def engine() -> Engine:
+    return app_context().engine
+
+
+def user():
+    """The signed-in user of this request (the guard has already refused anonymous requests)."""
+    if not current_user.is_authenticated:
+        flask.abort(401)
+    return current_user
+
+
+def actor() -> Actor:
+    """The signed-in user as the actor of command-center actions."""
+    return Actor.from_session(user().session, request_context(), app_context().settings.base_url)

@@ -1,0 +1,87 @@
+"""The live activity feed of one department: keyset reads after a ``(txid, id)`` cursor.
+
+On PostgreSQL a row becomes readable only once its transaction id is below the snapshot's
+xmin, taken in the same statement: a transaction that commits late can never slip in behind
+a cursor that has moved past it (DESIGN.md "Extraction cursor"). SQLite has one writer, so
+the cursor is ``(0, id)`` there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from warehouse.schema import activity_events, departments
+
+PAGE_SIZE = 50
+
+
+def _horizon(connection: Connection):
+    if connection.dialect.name == "postgresql":
+        return activity_events.c.txid < sa.text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+    return sa.true()
+
+
+def _columns():
+    return (activity_events.c.txid, activity_events.c.id, activity_events.c.occurred_at,
+            activity_events.c.kind, activity_events.c.summary)
+
+
+def latest(connection: Connection, amo_id: int, department_id: int, limit: int = PAGE_SIZE) -> list[dict]:
+    """The newest readable events of a department, newest first."""
+    rows = connection.execute(
+        sa.select(*_columns())
+        .where(activity_events.c.amo_id == amo_id, activity_events.c.department_id == department_id,
+               _horizon(connection))
+        .order_by(activity_events.c.txid.desc(), activity_events.c.id.desc()).limit(limit)
+    ).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def after(connection: Connection, amo_id: int, department_id: int, cursor: tuple[int, int],
+          limit: int = PAGE_SIZE) -> list[dict]:
+    """Readable events after ``cursor``, oldest first."""
+    txid, last_id = cursor
+    rows = connection.execute(
+        sa.select(*_columns())
+        .where(activity_events.c.amo_id == amo_id, activity_events.c.department_id == department_id,
+               sa.tuple_(activity_events.c.txid, activity_events.c.id) > sa.tuple_(txid, last_id),
+               _horizon(connection))
+        .order_by(activity_events.c.txid, activity_events.c.id).limit(limit)
+    ).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def department_id_for(connection: Connection, amo_id: int, code: str) -> int | None:
+    """The id of a department of an AMO, by code."""
+    return connection.execute(
+        sa.select(departments.c.id).where(departments.c.amo_id == amo_id, departments.c.code == code)
+    ).scalar()
+
+
+def parse_cursor(value: Any) -> tuple[int, int] | None:
+    """A cursor from the browser's store, or None when it is missing or malformed (→ reset)."""
+    if not isinstance(value, dict):
+        return None
+    txid, last_id = value.get("txid"), value.get("id")
+    parts = (txid, last_id)
+    if not all(isinstance(part, int) and not isinstance(part, bool) and part >= 0 for part in parts):
+        return None
+    return txid, last_id
+
+
+def cursor_of(event: dict) -> dict[str, int]:
+    return {"txid": int(event["txid"]), "id": int(event["id"])}
+
+
+def is_stale(connection: Connection, cursor: tuple[int, int]) -> bool:
+    """A cursor beyond anything this database has (e.g. after a restore) must be reset."""
+    newest = connection.execute(sa.select(sa.func.max(activity_events.c.id))).scalar() or 0
+    if cursor[1] > newest:
+        return True
+    if connection.dialect.name == "postgresql":
+        current = connection.execute(sa.text("SELECT pg_current_xact_id()::text::bigint")).scalar_one()
+        return cursor[0] > current
+    return False

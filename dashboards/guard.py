@@ -1,0 +1,86 @@
+"""The deny-by-default guard every request passes before Flask or Dash handles it.
+
+* Public: the login pages, static files of Dash and of the app, and the health check.
+* Dash callbacks: signed in, and the callback's output id must be in the policy table for the
+  user's role (``auth.policy.CALLBACKS``); anything else, including garbled ids, is 403.
+* Pages: signed in (else a redirect to login), a path of the routing table, the user's own AMO
+  and a page the policy lets the role open; anything else is 403 or 404.
+* Dash's dev-tool routes are not served at all.
+
+Refusals are audited as AUTHZ_DENIED.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import flask
+from dash import Dash
+from flask_login import current_user
+
+from auth.policy import may_call, may_open_page
+from auth.views import landing_path
+from auth.web import error_response
+from auth.web_sessions import DASH_DISPATCH_PATH, request_context
+from dashboards.context import engine
+from dashboards.paths import parse_path
+from dashboards.routes import ROUTES
+from warehouse.events import record_audit
+
+PUBLIC_ENDPOINTS = frozenset({"auth.login_form", "auth.login_submit", "auth.logout", "auth.forgot_form",
+                              "auth.forgot_submit", "auth.reset", "healthz", "static"})
+PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
+DISABLED_PATHS = ("/_reload-hash", "/_mcp", "/_alive_")
+SIGNED_IN_PATHS = frozenset({"/_dash-layout", "/_dash-dependencies"})
+
+
+def init_app(server: flask.Flask, app: Dash) -> None:
+    """Install the guard and the health check on ``server``."""
+    server.add_url_rule("/healthz", "healthz", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
+    server.before_request(check_request)
+
+
+def check_request():
+    path = flask.request.path
+    if flask.request.endpoint in PUBLIC_ENDPOINTS or path.startswith(PUBLIC_PREFIXES):
+        return None
+    if path.startswith(DISABLED_PATHS):
+        return error_response(404)
+    if not current_user.is_authenticated:
+        if path.startswith("/_dash") or flask.request.method != "GET":
+            return error_response(401)
+        return flask.redirect(f"/login?next={quote(flask.request.full_path.rstrip('?'), safe='/?=&')}")
+    if path == DASH_DISPATCH_PATH:
+        return _check_callback()
+    if path in SIGNED_IN_PATHS:
+        return None
+    if path == "/":
+        return flask.redirect(landing_path(current_user))
+    return _check_page(path)
+
+
+def _check_callback():
+    body = flask.request.get_json(silent=True)
+    output = body.get("output") if isinstance(body, dict) else None
+    if not isinstance(output, str) or not may_call(current_user.role, output):
+        return _deny(f"callback {str(output)[:200]!r}")
+    return None
+
+
+def _check_page(path: str):
+    parsed = parse_path(path)
+    if parsed is None or parsed[1] not in ROUTES or flask.request.method != "GET":
+        return error_response(404)
+    amo_code, slug = parsed
+    if amo_code != current_user.amo_code or not may_open_page(current_user.role, current_user.department_code,
+                                                              slug):
+        return _deny(f"page {path}")
+    return None
+
+
+def _deny(what: str):
+    user = current_user
+    with engine().begin() as connection:
+        record_audit(connection, request_context(), "AUTHZ_DENIED", amo_id=user.amo_id, outcome="DENIED",
+                     department_id=user.department_id, reason=f"{user.role} may not use {what}")
+    return error_response(403)

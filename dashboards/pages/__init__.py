@@ -1,0 +1,1 @@
+"""One module per page: ``layout(user, slug)`` and ``register_callbacks(app)``."""
