@@ -1,0 +1,93 @@
+"""Helpers shared by the auth and dashboards tests: an AMO with its departments, users with
+passwords, the real app, and signing in through the real login form."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from auth.users import create_user
+from dashboards import create_app
+from warehouse.schema import DEPARTMENT_CODES, amos, departments
+
+PASSWORD = "correct horse battery staple"
+TEST_PROFILE = "owasp-minimum"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_amo(engine, code: str = "AMO1") -> int:
+    """An AMO with every department; returns its id."""
+    with engine.begin() as connection:
+        amo_id = connection.execute(amos.insert().values(code=code, name=f"{code} Technics")
+                                    .returning(amos.c.id)).scalar_one()
+        for department in DEPARTMENT_CODES:
+            connection.execute(departments.insert().values(amo_id=amo_id, code=department,
+                                                           name=f"{department} department"))
+    return amo_id
+
+
+def make_user(engine, email: str, role: str, department: str | None = None, amo: str = "AMO1",
+              password: str | None = PASSWORD) -> int:
+    return create_user(engine, email=email, role=role, amo_code=amo, department_code=department,
+                       password=password, password_profile=TEST_PROFILE)
+
+
+def settings_for_tests(settings, **overrides):
+    return settings.replace(password_hash_profile=TEST_PROFILE, **overrides)
+
+
+def make_app(settings, engine):
+    app = create_app(settings, engine)
+    app.testing = True
+    return app
+
+
+def csrf_of(client) -> str:
+    """The CSRF token of the client's session (from the cookie Dash reads, or the login form)."""
+    cookie = client.get_cookie("_csrf_token")
+    if cookie is not None:
+        return cookie.value
+    page = client.get("/login").get_data(as_text=True)
+    return CSRF_FIELD.search(page).group(1)
+
+
+def login(client, username: str, password: str = PASSWORD, **kwargs):
+    """POST the real login form (after fetching it for the CSRF token)."""
+    page = client.get("/login", **kwargs).get_data(as_text=True)
+    match = CSRF_FIELD.search(page)
+    token = match.group(1) if match else csrf_of(client)
+    data = {"username": username, "password": password, "csrf_token": token, **kwargs.pop("data", {})}
+    return client.post("/login", data=data, **kwargs)
+
+
+def callback_body(dash_app, output: str, *, values: dict | None = None, changed: list[str] | None = None):
+    """A ``/_dash-update-component`` body for the callback with this output id, as the renderer sends it."""
+    spec = next(item for item in dash_app._callback_list if item["output"] == output)
+    values = values or {}
+
+    def dependency(item):
+        key = f"{item['id']}.{item['property']}"
+        return {"id": item["id"], "property": item["property"], "value": values.get(key)}
+
+    inputs = [dependency(item) for item in spec["inputs"]]
+    outputs = [{"id": part.split(".")[0], "property": part.split(".")[1]}
+               for part in output.strip(".").split("...")]
+    return {
+        "output": output,
+        "outputs": outputs if output.startswith("..") else outputs[0],
+        "inputs": inputs,
+        "state": [dependency(item) for item in spec.get("state", [])],
+        "changedPropIds": changed if changed is not None else [f"{i['id']}.{i['property']}" for i in inputs],
+    }
+
+
+def call(client, dash_app, output: str, **kwargs):
+    """Run a Dash callback through the real dispatch endpoint with the session's CSRF header."""
+    return client.post("/_dash-update-component", json=callback_body(dash_app, output, **kwargs),
+                       headers={"X-CSRFToken": csrf_of(client)})
+
+
+def sql_count(engine, query: str, **params) -> int:
+    with engine.connect() as connection:
+        return connection.execute(sa.text(query), params).scalar_one()
