@@ -6,7 +6,9 @@ import logging
 
 import click
 
+from amoscope.commands.archive import archive
 from amoscope.commands.db import db
+from amoscope.commands.etl import etl
 from amoscope.commands.scheduler import scheduler
 from amoscope.commands.serve import serve
 from amoscope.commands.settings import settings_command
@@ -43,3 +45,5 @@ main.add_command(settings_command)
 main.add_command(serve)
 main.add_command(users)
 main.add_command(scheduler)
+main.add_command(etl)
+main.add_command(archive)

@@ -9,6 +9,7 @@ it has committed the batch. So every row is archived exactly once, whatever the 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -69,7 +70,7 @@ class Archiver:
 
     def __init__(self, store: ArchiveStore, engine: sa.Engine, source: PostgresSource | SqliteSource, *,
                  batch_rows: int, heartbeat_after: timedelta, signer: Signer | None = None,
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, stop: threading.Event | None = None):
         self.store = store
         self.engine = engine
         self.source = source
@@ -77,13 +78,19 @@ class Archiver:
         self.heartbeat_after = heartbeat_after
         self.signer = signer
         self.progress = progress or plain_progress()
+        self.stop = stop or threading.Event()
 
     def run(self, tables: Iterable[str] | None = None) -> RunReport:
         """Archive everything committed below the snapshot horizon; raise on any failure."""
         specs = [table_spec(name) for name in (tables or ARCHIVED_TABLES)]
         with archive_lock(self.engine), self.source.snapshot() as snapshot:
             identity = self.source.identity()
-            return RunReport([self._run_table(spec, snapshot, identity) for spec in specs])
+            results = []
+            for spec in specs:
+                if self.stop.is_set():
+                    break
+                results.append(self._run_table(spec, snapshot, identity))
+            return RunReport(results)
 
     def _run_table(self, spec: TableSpec, snapshot: Snapshot, identity: SourceIdentity) -> TableRun:
         chain = read_chain(self.store, spec.name)
@@ -112,7 +119,7 @@ class Archiver:
             cursor = written.last
             result.batches += 1
             result.rows += written.rows
-            if written.rows < self.batch_rows:
+            if written.rows < self.batch_rows or self.stop.is_set():
                 break
         if result.batches == 0 and (last is None or
                                     datetime.now(UTC) - _created(last.manifest) >= self.heartbeat_after):
@@ -173,10 +180,10 @@ def check_same_source(store: ArchiveStore, last: StoredManifest, identity: Sourc
         )
 
 
-def run_once(settings: Settings, engine: sa.Engine, *, tables: Iterable[str] | None = None,
-             progress: Progress | None = None) -> RunReport:
-    """Archive the operational database of ``settings`` once (what ``amoscope etl run`` does)."""
-    archiver = Archiver(
+def make_archiver(settings: Settings, engine: sa.Engine, *, progress: Progress | None = None,
+                  stop: threading.Event | None = None) -> Archiver:
+    """The archiver configured by ``settings`` (archive URL, batch size, heartbeat, signing key)."""
+    return Archiver(
         open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url),
         engine,
         open_source(settings.database_url, engine),
@@ -184,5 +191,11 @@ def run_once(settings: Settings, engine: sa.Engine, *, tables: Iterable[str] | N
         heartbeat_after=timedelta(minutes=settings.etl_heartbeat_minutes),
         signer=Signer(Path(settings.signing_key_path)) if settings.signing_key_path else None,
         progress=progress,
+        stop=stop,
     )
-    return archiver.run(tables)
+
+
+def run_once(settings: Settings, engine: sa.Engine, *, tables: Iterable[str] | None = None,
+             progress: Progress | None = None) -> RunReport:
+    """Archive the operational database of ``settings`` once (what ``amoscope etl run`` does)."""
+    return make_archiver(settings, engine, progress=progress).run(tables)

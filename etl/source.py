@@ -88,6 +88,14 @@ def _after_sql(spec: TableSpec, *, postgres: bool) -> tuple[str, str]:
     return where, ", ".join(parts)
 
 
+def _upto_sql(spec: TableSpec, *, postgres: bool) -> tuple[str, str]:
+    """WHERE and ORDER BY of rows at or below a cursor and older than a time (last parameter)."""
+    parts = _cursor_sql(spec, postgres=postgres)
+    marks = [f"${i}" for i in range(1, len(parts) + 2)] if postgres else ["?"] * (len(parts) + 1)
+    where = f'({", ".join(parts)}) <= ({", ".join(marks[:-1])}) AND "{spec.time_column}" < {marks[-1]}'
+    return where, ", ".join(parts)
+
+
 class PostgresSource:
     """Reads one PostgreSQL database over ADBC, in one snapshot per :meth:`snapshot` block."""
 
@@ -146,12 +154,20 @@ class PostgresSource:
     def read(self, spec: TableSpec, after: Cursor, limit: int) -> Iterator[pa.RecordBatch]:
         """Up to ``limit`` rows after ``after`` in cursor order, as record batches."""
         where, order = _after_sql(spec, postgres=True)
-        sql = (f'SELECT {_select_list(spec, postgres=True)} FROM "{spec.name}" '
-               f'WHERE {where} ORDER BY {order} LIMIT {int(limit)}')
+        yield from self._stream(spec, f'SELECT {_select_list(spec, postgres=True)} FROM "{spec.name}" '
+                                      f'WHERE {where} ORDER BY {order} LIMIT {int(limit)}', tuple(after))
+
+    def read_prunable(self, spec: TableSpec, upto: Cursor, before: datetime) -> Iterator[pa.RecordBatch]:
+        """Rows at or below cursor ``upto`` whose record time is before ``before`` (prune candidates)."""
+        where, order = _upto_sql(spec, postgres=True)
+        yield from self._stream(spec, f'SELECT {_select_list(spec, postgres=True)} FROM "{spec.name}" '
+                                      f'WHERE {where} ORDER BY {order}', (*upto, before))
+
+    def _stream(self, spec: TableSpec, sql: str, parameters: tuple) -> Iterator[pa.RecordBatch]:
         schema = source_schema(spec)
         try:
             cursor = self._connection.cursor()
-            cursor.execute(sql, parameters=after)
+            cursor.execute(sql, parameters=parameters)
             reader = cursor.fetch_record_batch()
             for batch in reader:
                 yield pa.Table.from_batches([batch]).cast(schema).combine_chunks().to_batches()[0]
@@ -192,13 +208,21 @@ class SqliteSource:
 
     def read(self, spec: TableSpec, after: Cursor, limit: int) -> Iterator[pa.RecordBatch]:
         where, order = _after_sql(spec, postgres=False)
-        sql = (f'SELECT {_select_list(spec, postgres=False)} FROM "{spec.name}" '
-               f'WHERE {where} ORDER BY {order} LIMIT {int(limit)}')
+        yield from self._stream(spec, f'SELECT {_select_list(spec, postgres=False)} FROM "{spec.name}" '
+                                      f'WHERE {where} ORDER BY {order} LIMIT {int(limit)}', tuple(after))
+
+    def read_prunable(self, spec: TableSpec, upto: Cursor, before: datetime) -> Iterator[pa.RecordBatch]:
+        where, order = _upto_sql(spec, postgres=False)
+        stamp = before.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        yield from self._stream(spec, f'SELECT {_select_list(spec, postgres=False)} FROM "{spec.name}" '
+                                      f'WHERE {where} ORDER BY {order}', (*upto, stamp))
+
+    def _stream(self, spec: TableSpec, sql: str, parameters: tuple) -> Iterator[pa.RecordBatch]:
         schema = source_schema(spec)
         timestamps = [f.name for f in schema if pa.types.is_timestamp(f.type)]
         dates = [f.name for f in schema if pa.types.is_date32(f.type)]
         try:
-            result = self._connection.exec_driver_sql(sql, tuple(after))
+            result = self._connection.exec_driver_sql(sql, parameters)
             while rows := result.fetchmany(self._chunk_rows):
                 records = [dict(row._mapping) for row in rows]
                 for record in records:

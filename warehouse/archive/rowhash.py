@@ -106,3 +106,31 @@ def cursor_arrays(batch: pa.RecordBatch | pa.Table, spec: TableSpec) -> list[pa.
 def cursor_at(arrays: list[pa.Array], index: int) -> tuple[int, ...]:
     """The cursor of row ``index`` (negative counts from the end) from :func:`cursor_arrays`."""
     return tuple(array[index].as_py() for array in arrays)
+
+
+def encode_fields(texts: list[str | None]) -> bytes:
+    """The canonical encoding of one row from its fields' canonical texts (None for NULL)."""
+    parts = []
+    for text in texts:
+        if text is None:
+            parts.append(b"~")
+        else:
+            raw = text.encode()
+            parts.append(str(len(raw)).encode() + b":" + raw)
+    return b"".join(parts)
+
+
+def decode_fields(encoding: bytes) -> list[str | None]:
+    """The fields' canonical texts of one encoded row (the inverse of :func:`encode_fields`)."""
+    texts: list[str | None] = []
+    position = 0
+    while position < len(encoding):
+        if encoding[position:position + 1] == b"~":
+            texts.append(None)
+            position += 1
+            continue
+        colon = encoding.index(b":", position)
+        length = int(encoding[position:colon])
+        texts.append(encoding[colon + 1:colon + 1 + length].decode())
+        position = colon + 1 + length
+    return texts

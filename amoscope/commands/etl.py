@@ -1,0 +1,105 @@
+"""``amoscope etl``: archive the operational history (run, follow, status, prune)."""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from datetime import timedelta
+
+import click
+
+from amoscope.runtime import open_engine
+from etl.errors import EtlError
+from etl.follow import follow
+from etl.progress import progress_for_terminal
+from etl.prune import prune as prune_tables
+from etl.run import make_archiver
+from etl.status import archive_status
+from warehouse.archive.errors import ArchiveError
+from warehouse.schema import APPEND_ONLY_TABLES
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``5m``, ``12h``, ``7d`` (a bare number is seconds) as a timedelta."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text or "")
+    if not match:
+        raise click.BadParameter(f"{text!r} is not a duration like 5s, 10m, 12h or 7d")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
+
+
+class _Failures(click.Group):
+    """ETL and archive errors become a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (EtlError, ArchiveError) as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Failures)
+def etl() -> None:
+    """Archive the operational history into Parquet files with a manifest chain."""
+
+
+@etl.command("run")
+@click.option("--follow", "keep_following", is_flag=True, help="Keep running until SIGTERM or Ctrl-C.")
+@click.option("--interval", default=None, help="Pause between runs in follow mode, e.g. 5s "
+                                                "(default: AMOSCOPE_ETL_INTERVAL_SECONDS).")
+@click.option("--table", "tables", multiple=True, help="Archive only this table (repeatable).")
+@click.pass_obj
+def run_command(settings, keep_following: bool, interval: str | None, tables: tuple[str, ...]) -> None:
+    """Archive everything committed since the last run (once, or repeatedly with --follow)."""
+    engine = open_engine(settings)
+    progress = progress_for_terminal()
+    stop = threading.Event()
+    try:
+        if keep_following:
+            seconds = parse_duration(interval).total_seconds() if interval else settings.etl_interval_seconds
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
+            runs = follow(settings, engine, seconds, stop, progress=progress)
+            click.echo(f"stopped after {runs} run(s)")
+            return
+        report = make_archiver(settings, engine, progress=progress).run(tables or None)
+    finally:
+        progress.close()
+    batches = sum(table.batches for table in report.tables)
+    heartbeats = sum(table.heartbeat for table in report.tables)
+    click.echo(f"archived {report.rows} rows in {batches} batch(es) over {len(report.tables)} tables"
+               f"{f', {heartbeats} heartbeat(s)' if heartbeats else ''}")
+
+
+@etl.command("status")
+@click.pass_obj
+def status_command(settings) -> None:
+    """Per table: archived watermark, last manifest and its age, rows archived and rows behind."""
+    engine = open_engine(settings)
+    click.echo(f"{'table':24} {'watermark':>22} {'archived':>10} {'behind':>8} {'lag':>10}  last manifest")
+    for status in archive_status(settings, engine):
+        if status.problem:
+            click.echo(f"{status.table:24} PROBLEM: {status.problem}")
+            continue
+        watermark = ",".join(map(str, status.watermark)) if status.watermark else "-"
+        lag = f"{status.lag_seconds:.0f}s" if status.lag_seconds is not None else "never"
+        last = f"{status.last_manifest} ({status.last_kind})" if status.last_manifest else "-"
+        click.echo(f"{status.table:24} {watermark:>22} {status.archived_rows:>10} "
+                   f"{status.rows_behind:>8} {lag:>10}  {last}")
+
+
+@etl.command("prune")
+@click.option("--keep", default=None,
+              help="Keep this much recent history, e.g. 7d (default: AMOSCOPE_REPLAY_WINDOW_DAYS).")
+@click.option("--table", "tables", multiple=True, type=click.Choice(APPEND_ONLY_TABLES),
+              help="Prune only this table (repeatable).")
+@click.pass_obj
+def prune_command(settings, keep: str | None, tables: tuple[str, ...]) -> None:
+    """Delete archived, verified event rows older than the kept window from the operational DB."""
+    window = parse_duration(keep) if keep else timedelta(days=settings.replay_window_days)
+    engine = open_engine(settings)
+    for result in prune_tables(settings, engine, window, tables=tables or APPEND_ONLY_TABLES):
+        click.echo(f"{result.table}: deleted {result.deleted} rows"
+                   + ("" if result.watermark else " (nothing archived yet)"))

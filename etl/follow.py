@@ -1,0 +1,41 @@
+"""Follow mode: an ETL run every interval until told to stop (SIGTERM, SIGINT)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import sqlalchemy as sa
+
+from amoscope.settings import Settings
+from etl.errors import EtlError, LockedError, SourceMismatch
+from etl.progress import Progress
+from etl.run import make_archiver
+from warehouse.archive.errors import ArchiveError, ManifestError
+
+log = logging.getLogger(__name__)
+
+
+def follow(settings: Settings, engine: sa.Engine, interval: float, stop: threading.Event, *,
+           progress: Progress | None = None) -> int:
+    """Run until ``stop`` is set; return the number of completed runs.
+
+    A run that fails because the database or the store is away is logged and retried after the
+    interval. A database that is not the archive's source, or a broken archive, stops the loop:
+    retrying cannot fix them.
+    """
+    archiver = make_archiver(settings, engine, progress=progress, stop=stop)
+    runs = 0
+    while not stop.is_set():
+        try:
+            report = archiver.run()
+            runs += 1
+            log.debug("run %d archived %d rows", runs, report.rows)
+        except (SourceMismatch, ManifestError):
+            raise
+        except LockedError as error:
+            log.warning("%s", error)
+        except (EtlError, ArchiveError, sa.exc.DBAPIError) as error:
+            log.error("ETL run failed, retrying in %ss: %s", interval, str(error).splitlines()[0])
+        stop.wait(interval)
+    return runs

@@ -1,0 +1,57 @@
+"""Where the archive stands against the operational database, per table (``amoscope etl status``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from amoscope.settings import Settings
+from etl.source import open_source
+from warehouse.archive.errors import ArchiveError
+from warehouse.archive.layout import ARCHIVED_TABLES
+from warehouse.archive.manifest import Cursor
+from warehouse.archive.reader import read_chain
+from warehouse.archive.storage import open_store
+
+
+@dataclass(frozen=True)
+class TableStatus:
+    table: str
+    watermark: Cursor | None  # cursor of the last archived row
+    last_manifest: str | None
+    last_kind: str | None
+    lag_seconds: float | None  # age of the last manifest
+    archived_rows: int
+    rows_behind: int | None  # committed rows the next run would archive
+    problem: str | None = None
+
+
+def archive_status(settings: Settings, engine: sa.Engine) -> list[TableStatus]:
+    """Watermark, last manifest, lag and rows behind, for every archived table."""
+    store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
+    source = open_source(settings.database_url, engine)
+    now = datetime.now(UTC)
+    statuses = []
+    with source.snapshot():
+        for name, spec in ARCHIVED_TABLES.items():
+            try:
+                chain = read_chain(store, name)
+            except ArchiveError as error:
+                statuses.append(TableStatus(name, None, None, None, None, 0, None, str(error)))
+                continue
+            last = chain[-1] if chain else None
+            cursor = last.manifest.cursor_to if last else (0,) * len(spec.cursor_columns)
+            created = (datetime.strptime(last.manifest.created_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+                       .replace(tzinfo=UTC)) if last else None
+            statuses.append(TableStatus(
+                table=name,
+                watermark=last.manifest.cursor_to if last else None,
+                last_manifest=last.path if last else None,
+                last_kind=last.manifest.kind if last else None,
+                lag_seconds=(now - created).total_seconds() if created else None,
+                archived_rows=sum(stored.manifest.row_count for stored in chain),
+                rows_behind=source.count_after(spec, cursor),
+            ))
+    return statuses
