@@ -1,0 +1,400 @@
+"""Quality: the audit programme, findings, corrective actions (CARs) and their evidence.
+
+Each year the programme covers every Part-145 point (145.A.25…145.A.205) with internal audits,
+some unannounced or at night, plus product, authority and customer audits. Auditors come from
+outside the audited function, but for a few independence violations. Findings are L1, L2 or
+observations; L1/L2 get a CAR due in 7 or 90 days, with MEDA root causes, extensions, late
+ones, and an effectiveness check after closure that sometimes fails and raises a repeat finding.
+Other generators raise findings through :func:`raise_finding` (safety occurrences, tool recalls).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from etl.generator import vocabulary as v
+from etl.generator.organisation import People
+from etl.generator.world import SYSTEM_ACTOR, World
+
+DUE_DAYS = {"L1": 7, "L2": 90}
+REPEAT_WINDOW = timedelta(days=730)
+
+
+@dataclass
+class Quality:
+    """Numbers findings and CARs per AMO and remembers the last finding per point and department."""
+
+    world: World
+    people: People
+    _last: dict[tuple[int, str, int], dict[str, Any]] = field(default_factory=dict)
+
+    def _number(self, prefix: str, amo: dict, at: datetime) -> str:
+        return f"{amo['code']}-{prefix}{at:%y}-{self.world.next_id(prefix + ' numbers'):05d}"
+
+    def raise_finding(
+        self,
+        amo: dict,
+        dept_code: str,
+        at: datetime,
+        *,
+        level: str,
+        regulation_ref: str,
+        description: str,
+        source: str,
+        audit: dict | None = None,
+        safety_report: dict | None = None,
+        raised_by: dict | None = None,
+    ) -> dict[str, Any]:
+        """A finding (a repeat when the same point and department had one within 24 months) and its CAR."""
+        world, people = self.world, self.people
+        department = people.department(amo["id"], dept_code)
+        raiser = raised_by or people.staff(world, amo["id"], "QUAL", at)
+        previous = self._last.get((amo["id"], regulation_ref, department["id"]))
+        repeat = previous if previous and at - previous["raised_at"] < REPEAT_WINDOW else None
+        due = (at + timedelta(days=DUE_DAYS[level])).date() if level in DUE_DAYS else None
+        finding = world.create(
+            "findings",
+            at,
+            people.actor(raiser),
+            {
+                "amo_id": amo["id"],
+                "finding_no": self._number("F", amo, at),
+                "audit_id": audit["id"] if audit else None,
+                "source": source,
+                "safety_report_id": safety_report["id"] if safety_report else None,
+                "level": level,
+                "regulation_ref": regulation_ref,
+                "moe_ref": f"MOE {world.rng.randint(1, 3)}.{world.rng.randint(1, 16)}",
+                "department_id": department["id"],
+                "description": description,
+                "raised_by": raiser["id"],
+                "raised_at": at,
+                "target_date": due,
+                "status": "OPEN",
+                "closed_at": None,
+                "repeat_of_finding_id": repeat["id"] if repeat else None,
+            },
+            amo_id=amo["id"],
+            department_id=department["id"],
+            activity=("finding.raised", f"{level} finding against {regulation_ref} ({department['code']})"),
+        )
+        self._last[(amo["id"], regulation_ref, department["id"])] = finding
+        if level == "OBS":
+            closed = world.later(at, 2, 24 * 10)
+            if world.is_past(closed):
+                world.change(
+                    "findings",
+                    finding,
+                    closed,
+                    people.actor(raiser),
+                    {"status": "CLOSED", "closed_at": closed},
+                    action="STATE_CHANGE",
+                )
+        else:
+            self._corrective_action(amo, finding, department, due)
+        return finding
+
+    def _corrective_action(self, amo: dict, finding: dict, department: dict, due: date) -> None:
+        world, people, rng = self.world, self.people, self.world.rng
+        raised = finding["raised_at"]
+        window = timedelta(days=DUE_DAYS[finding["level"]])
+        opened = world.later(raised, 0.5, 24)
+        if not world.is_past(opened):
+            return
+        owner = people.staff(world, amo["id"], department["code"], opened)
+        car = world.create(
+            "cars",
+            opened,
+            people.actor(people.users[finding["raised_by"]]),
+            {
+                "amo_id": amo["id"],
+                "car_no": self._number("CAR", amo, opened),
+                "finding_id": finding["id"],
+                "owner_user_id": owner["id"],
+                "department_id": department["id"],
+                "immediate_action": "Containment: affected work stopped and reviewed"
+                if finding["level"] == "L1"
+                else None,
+                "root_cause_category": None,
+                "root_cause_text": None,
+                "corrective_action": None,
+                "preventive_action": None,
+                "due_date": due,
+                "extended_due_date": None,
+                "extension_count": 0,
+                "cap_submitted_at": None,
+                "cap_accepted_at": None,
+                "implemented_at": None,
+                "verified_by": None,
+                "verified_at": None,
+                "effectiveness_due_at": None,
+                "effectiveness_result": None,
+                "closed_at": None,
+                "status": "OPEN",
+            },
+            amo_id=amo["id"],
+            department_id=department["id"],
+            activity=("car.opened", f"CAR for {finding['finding_no']} due {due:%d %b %Y}"),
+        )
+        owner_actor, quality_actor = people.actor(owner), people.actor(people.users[finding["raised_by"]])
+        steps = [
+            (
+                window * rng.uniform(0.05, 0.3),
+                "CAP_SUBMITTED",
+                owner_actor,
+                lambda at: {
+                    "cap_submitted_at": at,
+                    "root_cause_category": rng.choice(v.MEDA_CATEGORIES),
+                    "root_cause_text": "Procedure step unclear and not covered by recurrent training",
+                    "corrective_action": "Procedure amended; staff briefed",
+                    "preventive_action": "Topic added to continuation training",
+                },
+            ),
+            (
+                window * rng.uniform(0.02, 0.1),
+                "CAP_ACCEPTED",
+                quality_actor,
+                lambda at: {"cap_accepted_at": at},
+            ),
+        ]
+        at = opened
+        for delay, status, actor, values in steps:
+            at = at + delay
+            if not world.is_past(at):
+                return
+            world.change("cars", car, at, actor, {"status": status, **values(at)}, action="STATE_CHANGE")
+            world.change("findings", finding, at, actor, {"status": status}, action="STATE_CHANGE")
+            if status == "CAP_SUBMITTED":
+                self._attach(car, at, owner)
+        deadline = datetime.combine(due, time(17), tzinfo=UTC)
+        if rng.random() < 0.2:  # postponement requested and accepted
+            extension_at = max(at, deadline - timedelta(days=rng.randint(1, 5)))
+            extended = due + timedelta(days=rng.choice((14, 30, 60)))
+            if not world.is_past(extension_at):
+                return
+            world.change(
+                "cars",
+                car,
+                extension_at,
+                quality_actor,
+                {"extended_due_date": extended, "extension_count": 1},
+                reason="Extension accepted: parts lead time",
+                activity=("car.extended", f"{car['car_no']} extended to {extended:%d %b %Y}"),
+            )
+            deadline = datetime.combine(extended, time(17), tzinfo=UTC)
+            at = extension_at
+        late = rng.random() < 0.15
+        implemented = (
+            deadline + timedelta(days=rng.randint(2, 40))
+            if late or deadline <= at
+            else at + (deadline - at) * rng.uniform(0.2, 0.95)
+        )
+        if not world.is_past(implemented):
+            return
+        world.change(
+            "cars",
+            car,
+            implemented,
+            owner_actor,
+            {"status": "IMPLEMENTED", "implemented_at": implemented},
+            action="STATE_CHANGE",
+        )
+        self._attach(car, implemented, owner)
+        verified = world.later(implemented, 24, 24 * 14)
+        if not world.is_past(verified):
+            return
+        effectiveness_due = verified + timedelta(days=90)
+        world.change(
+            "cars",
+            car,
+            verified,
+            quality_actor,
+            {
+                "status": "CLOSED",
+                "verified_by": quality_actor.user_id,
+                "verified_at": verified,
+                "closed_at": verified,
+                "effectiveness_due_at": effectiveness_due,
+                "effectiveness_result": "PENDING",
+            },
+            action="STATE_CHANGE",
+            activity=("car.closed", f"{car['car_no']} closed"),
+        )
+        world.change(
+            "findings",
+            finding,
+            verified,
+            quality_actor,
+            {"status": "CLOSED", "closed_at": verified},
+            action="STATE_CHANGE",
+        )
+        checked = world.later(effectiveness_due, -24 * 10, 24 * 20)
+        if rng.random() < 0.1 or not world.is_past(checked):
+            return  # never checked: "effectiveness check overdue" once the due date passes
+        result = "NOT_EFFECTIVE" if rng.random() < 0.15 else "EFFECTIVE"
+        world.change(
+            "cars",
+            car,
+            checked,
+            quality_actor,
+            {"effectiveness_result": result},
+            activity=("car.effectiveness_checked", f"{car['car_no']} effectiveness: {result}"),
+        )
+        if result == "NOT_EFFECTIVE":
+            self.raise_finding(
+                amo,
+                department["code"],
+                checked,
+                level="L2",
+                regulation_ref=finding["regulation_ref"],
+                source="INTERNAL_AUDIT",
+                description=f"Repeat: {finding['description']}",
+            )
+
+    def _attach(self, car: dict, at: datetime, owner: dict) -> None:
+        """Evidence with its SHA-256 at upload; a later re-verification finds a few mismatches."""
+        world, rng = self.world, self.world.rng
+        media = rng.choice(
+            (
+                ("pdf", "application/pdf"),
+                ("jpg", "image/jpeg"),
+                ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            )
+        )
+        name = f"{car['car_no']}-evidence-{world.next_id('attachment numbers')}.{media[0]}"
+        attachment = world.create(
+            "car_attachments",
+            at,
+            self.people.actor(owner),
+            {
+                "car_id": car["id"],
+                "filename": name,
+                "media_type": media[1],
+                "size_bytes": rng.randint(20_000, 9_000_000),
+                "sha256": f"{rng.getrandbits(256):064x}",
+                "storage_uri": f"s3://amo-evidence/{car['car_no']}/{name}",
+                "uploaded_by": owner["id"],
+                "uploaded_at": at,
+                "last_verified_at": at,
+                "verify_status": "OK",
+            },
+            amo_id=car["amo_id"],
+            department_id=car["department_id"],
+        )
+        recheck = world.moment(max(at, world.now - timedelta(days=7)), world.now)
+        status = rng.choices(("OK", "MISMATCH", "MISSING"), (96, 3, 1))[0]
+        world.change(
+            "car_attachments",
+            attachment,
+            recheck,
+            SYSTEM_ACTOR,
+            {"last_verified_at": recheck, "verify_status": status},
+        )
+
+
+def build_audit_programme(world: World, quality: Quality) -> None:
+    """Three years of audits per AMO: every Part-145 point each year, plus product/authority/customer."""
+    rng, people = world.rng, quality.people
+    for amo in people.amos:
+        year_start = world.start.date()
+        while year_start < world.now.date() + timedelta(days=120):
+            points = list(v.REGULATION_POINTS)
+            rng.shuffle(points)
+            plan = [("INTERNAL", points[i : i + 3]) for i in range(0, len(points), 3)]
+            plan += [("PRODUCT", ["145.A.48", "145.A.50"])] * 4
+            plan += [("AUTHORITY", rng.sample(points, 4)), ("CUSTOMER", rng.sample(points, 2))]
+            for audit_type, refs in plan:
+                planned = year_start + timedelta(days=rng.randint(10, 350))
+                _audit(world, quality, amo, audit_type, refs, planned)
+            year_start += timedelta(days=365)
+
+
+def _audit(
+    world: World, quality: Quality, amo: dict, audit_type: str, refs: list[str], planned: date
+) -> None:
+    rng, people = world.rng, quality.people
+    created = max(
+        datetime.combine(planned - timedelta(days=rng.randint(30, 90)), time(9), tzinfo=UTC),
+        world.start + timedelta(days=4),
+    )
+    if not world.is_past(created):
+        return
+    auditee = v.REGULATION_OWNER[refs[0]]
+    # Auditors never audit their own function, but for a few slips when quality audits itself.
+    independent = auditee != "QUAL" or rng.random() > 0.15
+    auditor = people.staff(world, amo["id"], "ENG" if auditee == "QUAL" and independent else "QUAL", created)
+    quality_dept = people.department(amo["id"], "QUAL")
+    night = auditee == "PROD" and rng.random() < 0.3
+    audit = world.create(
+        "audits",
+        created,
+        people.actor(people.staff(world, amo["id"], "QUAL", created)),
+        {
+            "amo_id": amo["id"],
+            "audit_no": f"{amo['code']}-A{planned:%y}-{world.next_id('audit numbers'):04d}",
+            "audit_type": audit_type,
+            "is_unannounced": audit_type in ("INTERNAL", "PRODUCT") and rng.random() < 0.15,
+            "is_night": night,
+            "regulation_refs": refs,
+            "auditee_department_id": people.department(amo["id"], auditee)["id"],
+            "location": rng.choice(("Main base hangar", "Line station", "Component workshop", "Stores")),
+            "lead_auditor_id": auditor["id"],
+            "planned_date": planned,
+            "performed_date": None,
+            "report_issued_at": None,
+            "status": "PLANNED",
+        },
+        amo_id=amo["id"],
+        department_id=quality_dept["id"],
+        activity=("audit.planned", f"{audit_type.title()} audit of {', '.join(refs)} planned"),
+    )
+    actor = people.actor(auditor)
+    confirmed = datetime.combine(planned - timedelta(days=14), time(9), tzinfo=UTC)
+    if not world.is_past(confirmed) or confirmed < created:
+        return
+    world.change("audits", audit, confirmed, actor, {"status": "CONFIRMED"}, action="STATE_CHANGE")
+    performed = planned + timedelta(days=rng.randint(-2, 10))
+    on_site = world.work_time(performed, night=night)
+    if not world.is_past(on_site + timedelta(days=1)):
+        return
+    world.change(
+        "audits",
+        audit,
+        on_site,
+        actor,
+        {"status": "IN_PROGRESS", "performed_date": performed},
+        action="STATE_CHANGE",
+        activity=("audit.started", f"Audit {audit['audit_no']} on site"),
+    )
+    source = {"AUTHORITY": "AUTHORITY", "CUSTOMER": "CUSTOMER"}.get(audit_type, "INTERNAL_AUDIT")
+    for _ in range(rng.choices((0, 1, 2, 3, 4), (2, 3, 3, 2, 1))[0]):
+        ref = rng.choice(refs)
+        dept = v.REGULATION_OWNER[ref]
+        level = rng.choices(("L1", "L2", "OBS"), (1, 5, 4))[0]
+        quality.raise_finding(
+            amo,
+            dept,
+            world.later(on_site, 0.5, 6),
+            level=level,
+            regulation_ref=ref,
+            description=rng.choice(v.FINDING_TEXTS[dept]),
+            source=source,
+            audit=audit,
+            raised_by=auditor,
+        )
+    reported = world.later(on_site, 24 * 2, 24 * 10)
+    if world.is_past(reported):
+        world.change(
+            "audits",
+            audit,
+            reported,
+            actor,
+            {"status": "REPORTED", "report_issued_at": reported},
+            action="STATE_CHANGE",
+            activity=("audit.reported", f"Report of {audit['audit_no']} issued"),
+        )
+        closed = world.later(reported, 24 * 20, 24 * 120)
+        if world.is_past(closed):
+            world.change("audits", audit, closed, actor, {"status": "CLOSED"}, action="STATE_CHANGE")
