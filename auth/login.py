@@ -43,41 +43,21 @@ def authenticate(engine: Engine, username: str, password: str, context: RequestC
                  profile: str = DEFAULT_PROFILE) -> LoginResult:
     """Check the password and open a session, or raise :class:`LoginFailed` / :class:`RateLimited`.
 
-    Every outcome is audited (LOGIN, LOGIN_FAILED, LOCKOUT) and counted in ``login_attempts``.
+    Every outcome is audited (LOGIN, LOGIN_FAILED, LOCKOUT) and counted in ``login_attempts``;
+    failures are committed before the exception is raised.
     """
     account_key = normalise_username(username)[:254]
     ip = context.ip or "unknown"
     context = replace(context, auth_method="PASSWORD")
     with engine.begin() as connection:
         account = find_account(connection, username=account_key)
-        amo_id = account.amo_id if account else None
-        unlocked_since = account.password_changed_at if account else None
-        entity = {"entity_type": "users", "entity_id": account.id} if account else {}
-        try:
-            rate_limits.check_login_allowed(connection, account_key, ip, unlocked_since=unlocked_since)
-        except RateLimited:
-            rate_limits.record_attempt(connection, account_key, ip, succeeded=False, path="login")
-            record_audit(connection, context, "LOGIN_FAILED", amo_id=amo_id, outcome="DENIED",
-                         reason=f"rate limited: {account_key!r}", **entity)
-            raise
-        matches, new_hash = verify_password(account.password_hash if account else None, password, profile)
-        if not (matches and account.is_active):
-            rate_limits.record_attempt(connection, account_key, ip, succeeded=False, path="login")
-            why = "unknown account" if account is None else (
-                "wrong password" if not matches else "account disabled")
-            record_audit(connection, context, "LOGIN_FAILED", amo_id=amo_id, outcome="FAILURE",
-                         reason=f"{why}: {account_key!r}", **entity)
-            try:
-                rate_limits.check_login_allowed(connection, account_key, ip, unlocked_since=unlocked_since)
-            except RateLimited as limited:
-                record_audit(connection, context, "LOCKOUT", amo_id=amo_id, outcome="DENIED",
-                             reason=f"login limit reached for {account_key!r} from {ip}; "
-                                    f"retry after {limited.retry_after} s", **entity)
-            failed = True
-        else:
-            failed = False
-    if failed:
-        raise LoginFailed()
+        failure = _refuse_if_limited(connection, context, account_key, ip, account)
+        if failure is None:
+            matches, new_hash = verify_password(account.password_hash if account else None, password, profile)
+            if not (matches and account.is_active):
+                failure = _record_failure(connection, context, account_key, ip, account, matches)
+    if failure is not None:
+        raise failure
     with engine.begin() as connection:
         rate_limits.record_attempt(connection, account_key, ip, succeeded=True, path="login")
         values = {"last_login_at": datetime.now(UTC)}
@@ -92,3 +72,37 @@ def authenticate(engine: Engine, username: str, password: str, context: RequestC
                      department_id=account.department_id,
                      reason="password rehashed with current costs" if new_hash else None)
     return LoginResult(account=account, session_key=session_key, session_id=session_id)
+
+
+def _entity(account: Account | None) -> dict:
+    return {"entity_type": "users", "entity_id": account.id} if account else {}
+
+
+def _refuse_if_limited(connection, context, account_key, ip, account) -> RateLimited | None:
+    """The RateLimited error to raise (after recording the attempt), or None."""
+    try:
+        rate_limits.check_login_allowed(connection, account_key, ip,
+                                        unlocked_since=account.password_changed_at if account else None)
+    except RateLimited as error:
+        rate_limits.record_attempt(connection, account_key, ip, succeeded=False, path="login")
+        record_audit(connection, context, "LOGIN_FAILED", amo_id=account and account.amo_id, outcome="DENIED",
+                     reason=f"rate limited: {account_key!r}", **_entity(account))
+        return error
+    return None
+
+
+def _record_failure(connection, context, account_key, ip, account, matches) -> LoginFailed:
+    """Count and audit a failed check; audit a LOCKOUT when this failure used up the limit."""
+    rate_limits.record_attempt(connection, account_key, ip, succeeded=False, path="login")
+    why = "unknown account" if account is None else ("wrong password" if not matches else "account disabled")
+    amo_id = account.amo_id if account else None
+    record_audit(connection, context, "LOGIN_FAILED", amo_id=amo_id, outcome="FAILURE",
+                 reason=f"{why}: {account_key!r}", **_entity(account))
+    try:
+        rate_limits.check_login_allowed(connection, account_key, ip,
+                                        unlocked_since=account.password_changed_at if account else None)
+    except RateLimited as limited:
+        record_audit(connection, context, "LOCKOUT", amo_id=amo_id, outcome="DENIED",
+                     reason=f"login limit reached for {account_key!r} from {ip}; "
+                            f"retry after {limited.retry_after} s", **_entity(account))
+    return LoginFailed()
