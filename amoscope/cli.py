@@ -10,6 +10,7 @@ from amoscope.commands.archive import archive
 from amoscope.commands.db import db
 from amoscope.commands.etl import etl
 from amoscope.commands.scheduler import scheduler
+from amoscope.commands.seed import seed_command, simulate_command
 from amoscope.commands.serve import serve
 from amoscope.commands.settings import settings_command
 from amoscope.commands.users import users
@@ -47,3 +48,5 @@ main.add_command(users)
 main.add_command(scheduler)
 main.add_command(etl)
 main.add_command(archive)
+main.add_command(seed_command)
+main.add_command(simulate_command)
