@@ -9,7 +9,8 @@ from auth_test_support import PASSWORD, login, make_app, make_user, sql_count
 
 
 def test_online_brute_force_one_account(app, pg_engine):
-    """A1: from the 11th wrong password in 15 minutes: 429 + Retry-After, each failure and the lockout audited."""
+    """A1: from the 11th wrong password in 15 minutes: 429 + Retry-After; each failure and the
+    lockout audited."""
     make_user(pg_engine, "alice@amo1.example", "member", "PROD")
     client = app.test_client()
     statuses = [login(client, "alice@amo1.example", "wrong password!").status_code for _ in range(10)]
