@@ -22,6 +22,11 @@ BASE_CONFIG: dict[str, Any] = {
     "allow_persistent_secrets": False,
     "python_enable_replacements": False,
 }
+# Set once connected (not accepted at connect time).
+SESSION_SETTINGS = (
+    "SET TimeZone = 'UTC'",
+    "SET parquet_metadata_cache = true",  # committed archive files never change
+)
 
 
 def connect(*, threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -31,7 +36,10 @@ def connect(*, threads: int | None = None, memory_limit: str | None = None) -> d
         config["threads"] = threads
     if memory_limit is not None:
         config["memory_limit"] = memory_limit
-    return duckdb.connect(":memory:", config=config)
+    connection = duckdb.connect(":memory:", config=config)
+    for statement in SESSION_SETTINGS:
+        connection.execute(statement)
+    return connection
 
 
 class DuckGate:

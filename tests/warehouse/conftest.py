@@ -50,3 +50,92 @@ def module_pg_engine(pg_template: str):
     yield engine
     engine.dispose()
     drop_pg_database(url)
+
+
+def seed_org(engine) -> dict:
+    """One AMO with a QUAL and a PROD department; returns their ids."""
+    import sqlalchemy as sa
+
+    from warehouse.schema import amos, departments
+
+    with engine.begin() as connection:
+        amo_id = connection.execute(sa.insert(amos).values(code="AMO1", name="Test AMO")
+                                    .returning(amos.c.id)).scalar_one()
+        ids = {"amo": amo_id}
+        for code in ("QUAL", "PROD"):
+            ids[code] = connection.execute(sa.insert(departments).values(amo_id=amo_id, code=code, name=code)
+                                           .returning(departments.c.id)).scalar_one()
+    return ids
+
+
+def add_activity(engine, org: dict, count: int, *, department: str = "QUAL", kind: str = "car.closed",
+                 start=None, step_seconds: int = 60, summary: str = "CAR {n} closed") -> list[int]:
+    """Insert ``count`` activity events, one transaction each; returns their ids."""
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from warehouse.events import record_activity
+    from warehouse.schema import activity_events
+
+    start = start or datetime(2026, 1, 1, tzinfo=UTC)
+    ids = []
+    for n in range(count):
+        with engine.begin() as connection:
+            event_id = record_activity(connection, amo_id=org["amo"], kind=kind,
+                                       summary=summary.format(n=n), department_id=org[department],
+                                       entity_type="cars", entity_id=n,
+                                       occurred_at=start + timedelta(seconds=step_seconds * n))
+            ids.append(connection.execute(sa.select(activity_events.c.id)
+                                          .where(activity_events.c.event_id == event_id)).scalar_one())
+    return ids
+
+
+def prune_archived(engine, table: str, settings) -> int:
+    """Delete the rows of ``table`` at or below its archived watermark (what the retention prune does)."""
+    import sqlalchemy as sa
+
+    from warehouse.archive import open_store, read_chain, watermark
+
+    upto = watermark(read_chain(open_store(settings.archive_url), table))
+    if upto is None:
+        return 0
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text("SET LOCAL amoscope.prune = 'on'"))
+        return connection.execute(sa.text(f"DELETE FROM {table} WHERE (txid, id) <= (:t, :i)"),
+                                  {"t": upto[0], "i": upto[1]}).rowcount
+
+
+def wait_visible(engine, timeout: float = 60) -> None:
+    """Wait until every committed event is below the commit horizon.
+
+    The horizon is the oldest transaction still running anywhere on the PostgreSQL cluster, and
+    the test server is shared by concurrent test runs, whose open transactions hold it back.
+    """
+    import time
+
+    import sqlalchemy as sa
+
+    if engine.dialect.name != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    query = sa.text(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint > greatest("
+        "(SELECT coalesce(max(txid), 0) FROM activity_events), "
+        "(SELECT coalesce(max(txid), 0) FROM audit_events))")
+    while True:
+        with engine.connect() as connection:
+            if connection.execute(query).scalar_one():
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError("events stayed above the commit horizon: a transaction is held open")
+        time.sleep(0.05)
+
+
+def archive_now(settings, engine, tables=("activity_events", "audit_events")) -> None:
+    """Run the ETL once after every committed event is below the horizon, so all of them go."""
+    from etl.run import run_once
+
+    wait_visible(engine)
+    run_once(settings, engine, tables=list(tables))

@@ -1,0 +1,80 @@
+"""Department KPIs (DOMAIN.md §3): one function per KPI, one module per department.
+
+Each KPI returns a tidy DataFrame with the ids needed to drill down, scoped to an AMO (and a
+department where the KPI is per department), and takes ``as_of`` to reproduce the figure as it
+was at a past moment. Through the warehouse::
+
+    wh.kpi.overdue_cars(amo_id=1)                         # today
+    wh.kpi.overdue_cars(amo_id=1, as_of=date(2025, 6, 30))  # as it was then
+    wh.kpi.cockpit_snapshot("QUAL", amo_id=1)             # every QUAL KPI in one call
+    wh.kpi.definitions()                                  # name, department, version, title
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from warehouse.errors import WarehouseError
+from warehouse.kpi import (  # noqa: F401 - importing a department module registers its KPIs
+    admin,
+    engineering,
+    planning,
+    production,
+    quality,
+    reliability,
+    safety,
+    stores,
+    workshops,
+)
+from warehouse.kpi.base import REGISTRY, KpiContext
+from warehouse.sources import Sources
+
+DEPARTMENTS = ("QUAL", "SAFE", "REL", "ENG", "PLAN", "PROD", "STOR", "WKSP", "ADMIN")
+
+
+class KpiNamespace:
+    """``wh.kpi``: each registered KPI as a method, plus the cockpit snapshot."""
+
+    def __init__(self, sources: Sources) -> None:
+        self._sources = sources
+
+    def __getattr__(self, name: str) -> Any:
+        definition = REGISTRY.get(name)
+        if definition is None:
+            raise AttributeError(f"no KPI named {name!r}; wh.kpi.definitions() lists them")
+
+        def run(*, amo_id: int, department_id: int | None = None,
+                as_of: date | datetime | None = None) -> pd.DataFrame:
+            with KpiContext(self._sources, as_of) as ctx:
+                return definition.function(ctx, amo_id=amo_id, department_id=department_id)
+
+        run.__name__ = name
+        run.__doc__ = definition.function.__doc__
+        return run
+
+    def __dir__(self) -> list[str]:
+        return sorted({*REGISTRY, "cockpit_snapshot", "definitions"})
+
+    def definitions(self) -> pd.DataFrame:
+        """Every KPI: name, department, definition version and title."""
+        return pd.DataFrame(
+            [(d.name, d.department, d.version, d.title) for d in REGISTRY.values()],
+            columns=["name", "department", "version", "title"],
+        )
+
+    def cockpit_snapshot(self, department: str, *, amo_id: int, department_id: int | None = None,
+                         as_of: date | datetime | None = None) -> dict[str, pd.DataFrame]:
+        """Every KPI of ``department`` in one call: each table is loaded once for all of them.
+
+        Returns ``{kpi name: DataFrame}``; the dashboards render one cockpit from it.
+        """
+        if department not in DEPARTMENTS:
+            raise WarehouseError(f"unknown department {department!r}; use one of {', '.join(DEPARTMENTS)}")
+        with KpiContext(self._sources, as_of) as ctx:
+            return {
+                d.name: d.function(ctx, amo_id=amo_id, department_id=department_id)
+                for d in REGISTRY.values() if d.department == department
+            }

@@ -1,0 +1,128 @@
+"""The KPI machinery: a registry of versioned definitions and the tables they read.
+
+A KPI is a function ``(ctx, *, amo_id, department_id) -> DataFrame`` registered with
+:func:`kpi`, which records its department, title and definition version (bump the version
+whenever the formula changes: a figure reproduced for a past date names the definition used).
+
+:class:`KpiContext` gives the SQL of a KPI its record tables as DuckDB views: the current rows
+from the operational database, or, with ``as_of``, each record's state at that moment rebuilt
+from the audit trail (the ``after`` image of its latest audit event by then, archive ∪ hot tail).
+``ctx.today`` and ``ctx.now`` are the as-of moment, so "overdue" means overdue then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+
+from warehouse.hot import table_schema
+from warehouse.schema import metadata
+from warehouse.sources import Sources, merge_events
+
+KpiFunction = Callable[..., pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    name: str
+    department: str  # QUAL, SAFE, REL, ENG, PLAN, PROD, STOR, WKSP, ADMIN
+    version: int
+    title: str
+    function: KpiFunction
+
+
+REGISTRY: dict[str, KpiDefinition] = {}
+
+
+def kpi(department: str, version: int, title: str) -> Callable[[KpiFunction], KpiFunction]:
+    """Register a KPI function under its own name."""
+
+    def register(function: KpiFunction) -> KpiFunction:
+        if function.__name__ in REGISTRY:
+            raise ValueError(f"KPI {function.__name__} is defined twice")
+        REGISTRY[function.__name__] = KpiDefinition(function.__name__, department, version, title, function)
+        return function
+
+    return register
+
+
+_DUCK_TYPES = {pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.date32(): "DATE",
+               pa.string(): "VARCHAR"}
+
+
+class KpiContext:
+    """Record tables as DuckDB views on this thread's cursor, current or as of a moment."""
+
+    def __init__(self, sources: Sources, as_of: datetime | date | None = None) -> None:
+        self.sources = sources
+        if isinstance(as_of, date) and not isinstance(as_of, datetime):
+            as_of = datetime.combine(as_of, time.max, UTC)  # the whole of that day
+        if as_of is not None and as_of.tzinfo is None:
+            as_of = as_of.replace(tzinfo=UTC)
+        self.as_of = as_of
+        self.now = as_of or datetime.now(UTC)
+        self.today = self.now.astimezone(UTC).date()
+        self.cursor = sources.gate.cursor()
+        self._loaded: set[str] = set()
+
+    def __enter__(self) -> KpiContext:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for name in self._loaded:
+            self.cursor.unregister(name)
+        self._loaded.clear()
+
+    def query(self, sql: str, params: dict[str, Any] | None = None, *,
+              tables: tuple[str, ...]) -> pd.DataFrame:
+        """Run ``sql`` with ``tables`` available under their own names; ``$now``/``$today`` are bound."""
+        for name in tables:
+            self._load(name)
+        values = {"now": self.now, "today": self.today, **(params or {})}
+        used = {key: value for key, value in values.items() if f"${key}" in sql}
+        return self.cursor.sql(sql, params=used).df()
+
+    def _load(self, name: str) -> None:
+        if name in self._loaded:
+            return
+        rows = self.sources.hot.records(name) if self.as_of is None else self._rebuild(name)
+        self.cursor.register(name, rows)
+        self._loaded.add(name)
+
+    def _rebuild(self, name: str) -> pa.Table:
+        """The rows of ``name`` as they were at ``as_of``, from the audit trail's ``after`` images."""
+        audit = metadata.tables["audit_events"]
+        where = [audit.c.entity_type == name, audit.c.occurred_at <= self.as_of, audit.c.after.is_not(None)]
+        hot = self.sources.hot.events("audit_events", where, [], None)
+        archived = self.sources.archive_rows(
+            "audit_events", self.sources.catalog.files("audit_events"),
+            ["entity_type = ?", "occurred_at <= ?", "after IS NOT NULL"], [name, self.as_of], "id", None)
+        events = merge_events([hot, archived], [("id", "ascending")], None).select(
+            ["entity_id", "occurred_at", "id", "after"])
+        schema = table_schema(name)
+        columns = []
+        json_columns = {c.name for c in metadata.tables[name].columns if isinstance(c.type, sa.JSON)}
+        for field in schema:
+            path = f"'$.{field.name}'"
+            if field.name in json_columns:
+                value = f"json_extract(after, {path})::VARCHAR"
+            elif pa.types.is_timestamp(field.type):
+                value = f"json_extract_string(after, {path})::TIMESTAMPTZ"
+            else:
+                value = f"json_extract_string(after, {path})::{_DUCK_TYPES[field.type]}"
+            columns.append(f'{value} AS "{field.name}"')
+        view = f"_audit_images_{name}"
+        self.cursor.register(view, events)
+        try:
+            sql = (f"SELECT {', '.join(columns)} FROM (SELECT after, row_number() OVER ("
+                   f"PARTITION BY entity_id ORDER BY occurred_at DESC, id DESC) AS newest FROM {view}) "
+                   "WHERE newest = 1")
+            return self.cursor.sql(sql).to_arrow_table().cast(schema)
+        finally:
+            self.cursor.unregister(view)

@@ -1,0 +1,64 @@
+"""The two sides of every warehouse read, the archive and the hot tail, and how they meet.
+
+Events are immutable and carry the same ``id`` on both sides, so a read takes what each side
+has, drops the rows both hold (archived but not yet pruned) and sorts. Reading the hot tail
+first and the manifests second means a prune that runs in between cannot hide rows: whatever
+the prune removed was committed to a manifest before it, and that manifest is then visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from warehouse.archive import DataFile
+from warehouse.catalog import ArchiveCatalog
+from warehouse.duck import DuckGate
+from warehouse.hot import HotTail, table_schema
+
+STREAM_TABLES = {"activity": "activity_events", "audit": "audit_events"}
+
+
+@dataclass
+class Sources:
+    """The archive catalog, the hot tail and the DuckDB gate of one warehouse."""
+
+    catalog: ArchiveCatalog
+    hot: HotTail
+    gate: DuckGate
+
+    def archive_rows(self, table: str, files: Sequence[DataFile], conditions: Sequence[str],
+                     params: Sequence[Any], order_by: str, limit: int | None) -> pa.Table:
+        """Rows of the archived ``table`` in ``files`` matching ``conditions``, in the archive schema."""
+        schema = table_schema(table)
+        if not files:
+            return schema.empty_table()
+        cursor = self.gate.cursor()
+        source = self.catalog.scan(cursor, table, list(files))
+        columns = ", ".join(f'"{name}"' for name in schema.names)
+        where = " AND ".join(conditions) if conditions else "true"
+        sql = f"SELECT {columns} FROM {source} WHERE {where} ORDER BY {order_by}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return cursor.sql(sql, params=list(params)).to_arrow_table().cast(schema)
+
+
+def merge_events(tables: Sequence[pa.Table], sort_keys: list[tuple[str, str]], limit: int | None) -> pa.Table:
+    """Union of event rows from both sides: one row per ``id``, sorted, cut to ``limit``."""
+    combined = pa.concat_tables(tables)
+    if combined.num_rows == 0:
+        return combined
+    combined = combined.sort_by(sort_keys)
+    ids = combined.column("id").to_pylist()
+    seen: set[int] = set()
+    keep = []
+    for index, event_id in enumerate(ids):
+        if event_id not in seen:
+            seen.add(event_id)
+            keep.append(index)
+            if limit is not None and len(keep) == limit:
+                break
+    return combined.take(keep)
