@@ -221,6 +221,7 @@ class SqliteSource:
         schema = source_schema(spec)
         timestamps = [f.name for f in schema if pa.types.is_timestamp(f.type)]
         dates = [f.name for f in schema if pa.types.is_date32(f.type)]
+        booleans = [f.name for f in schema if pa.types.is_boolean(f.type)]
         try:
             result = self._connection.exec_driver_sql(sql, parameters)
             while rows := result.fetchmany(self._chunk_rows):
@@ -230,6 +231,9 @@ class SqliteSource:
                         record[name] = _sqlite_timestamp(record[name])
                     for name in dates:
                         record[name] = _sqlite_date(record[name])
+                    for name in booleans:  # SQLite hands booleans back as 0 / 1
+                        if record[name] is not None:
+                            record[name] = bool(record[name])
                 yield pa.RecordBatch.from_pylist(records, schema=schema)
         except sa.exc.DBAPIError as error:
             raise ExtractError(f"reading {spec.name} from SQLite failed: {_reason(error)}") from None
