@@ -90,7 +90,7 @@ def _comply(
         "last_done_at": None,
         "last_done_fh": None,
         "last_done_fc": None,
-        "next_due_at": due if applicable else None,
+        "next_due_at": due if applicable and directive["kind"] == "AD" else None,
         "next_due_fh": None,
         "next_due_fc": None,
         "status": "OPEN" if applicable else "NA",
@@ -107,7 +107,7 @@ def _comply(
     )
     if not applicable or directive["kind"] != "AD":
         return
-    if world.now - timedelta(days=90) < due < world.now and rng.random() < 0.35:
+    if world.now - timedelta(days=45) < due < world.now and rng.random() < 0.3:
         return  # not done in time: an overdue AD for the engineering dashboard
     done = due - timedelta(days=rng.randint(5, 50)) if rng.random() > 0.05 else due + timedelta(days=20)
     while world.is_past(done + timedelta(hours=12)):

@@ -24,11 +24,11 @@ REPEAT_WINDOW = timedelta(days=730)
 
 @dataclass
 class Quality:
-    """Numbers findings and CARs per AMO and remembers the last finding per point and department."""
+    """Numbers findings and CARs per AMO and remembers the findings per paragraph and department."""
 
     world: World
     people: People
-    _last: dict[tuple[int, str, int], dict[str, Any]] = field(default_factory=dict)
+    _earlier: dict[tuple[int, str, int], list[dict[str, Any]]] = field(default_factory=dict)
 
     def _number(self, prefix: str, amo: dict, at: datetime) -> str:
         return f"{amo['code']}-{prefix}{at:%y}-{self.world.next_id(prefix + ' numbers'):05d}"
@@ -47,12 +47,16 @@ class Quality:
         safety_report: dict | None = None,
         raised_by: dict | None = None,
     ) -> dict[str, Any]:
-        """A finding (a repeat when the same point and department had one within 24 months) and its CAR."""
+        """A finding and its CAR; a repeat when one on the same paragraph and department closed within
+        the 24 months before."""
         world, people = self.world, self.people
         department = people.department(amo["id"], dept_code)
         raiser = raised_by or people.staff(world, amo["id"], "QUAL", at)
-        previous = self._last.get((amo["id"], regulation_ref, department["id"]))
-        repeat = previous if previous and at - previous["raised_at"] < REPEAT_WINDOW else None
+        earlier = self._earlier.setdefault((amo["id"], regulation_ref, department["id"]), [])
+        closed = [
+            f for f in earlier if f["closed_at"] and f["closed_at"] <= at < f["closed_at"] + REPEAT_WINDOW
+        ]
+        repeat = max(closed, key=lambda f: f["closed_at"]) if closed else None
         due = (at + timedelta(days=DUE_DAYS[level])).date() if level in DUE_DAYS else None
         finding = world.create(
             "findings",
@@ -80,7 +84,7 @@ class Quality:
             department_id=department["id"],
             activity=("finding.raised", f"{level} finding against {regulation_ref} ({department['code']})"),
         )
-        self._last[(amo["id"], regulation_ref, department["id"])] = finding
+        earlier.append(finding)
         if level == "OBS":
             closed = world.later(at, 2, 24 * 10)
             if world.is_past(closed):
@@ -185,9 +189,11 @@ class Quality:
             )
             deadline = datetime.combine(extended, time(17), tzinfo=UTC)
             at = extension_at
-        late = rng.random() < 0.15
+        if rng.random() < 0.04:
+            return  # stalled after acceptance: overdue until someone chases it
+        late = rng.random() < 0.2
         implemented = (
-            deadline + timedelta(days=rng.randint(2, 40))
+            deadline + timedelta(days=rng.randint(2, 60))
             if late or deadline <= at
             else at + (deadline - at) * rng.uniform(0.2, 0.95)
         )
@@ -369,9 +375,10 @@ def _audit(
         activity=("audit.started", f"Audit {audit['audit_no']} on site"),
     )
     source = {"AUTHORITY": "AUTHORITY", "CUSTOMER": "CUSTOMER"}.get(audit_type, "INTERNAL_AUDIT")
-    for _ in range(rng.choices((0, 1, 2, 3, 4), (2, 3, 3, 2, 1))[0]):
-        ref = rng.choice(refs)
-        dept = v.REGULATION_OWNER[ref]
+    for _ in range(rng.choices((0, 1, 2, 3, 4), (4, 4, 3, 1, 0.5))[0]):
+        point = rng.choice(refs)
+        dept = v.REGULATION_OWNER[point]
+        ref = f"{point}({rng.choice('abcdef')})"
         level = rng.choices(("L1", "L2", "OBS"), (1, 5, 4))[0]
         quality.raise_finding(
             amo,

@@ -19,6 +19,19 @@ from etl.generator.world import World
 
 REPORTS_PER_WEEK = 1.5
 OCCURRENCE_DEPARTMENTS = ("PROD", "PROD", "PROD", "STOR", "WKSP", "PLAN")
+SAFETY_REFS = (
+    "145.A.30(e)",
+    "145.A.45(b)",
+    "145.A.47(b)",
+    "145.A.48(a)",
+    "145.A.48(b)",
+    "145.A.48(c)",
+    "145.A.60(a)",
+    "145.A.60(b)",
+    "145.A.200(a)",
+    "145.A.202(a)",
+    "145.A.202(b)",
+)
 
 
 def _tolerability(risk_index: int) -> str:
@@ -151,13 +164,13 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
         {"status": "ACTIONED", "analysed_at": analysed, "contributing_factors": factors},
         action="STATE_CHANGE",
     )
-    if severity * likelihood >= 8 or rng.random() < 0.1:
+    if severity * likelihood >= 15 or rng.random() < 0.05:
         quality.raise_finding(
             amo,
             dept_code,
             analysed + timedelta(hours=1),
             level="L2",
-            regulation_ref=rng.choice(("145.A.48", "145.A.60", "145.A.202")),
+            regulation_ref=rng.choice(SAFETY_REFS),
             source="OCCURRENCE",
             description=f"Safety action: {report['description']}",
             safety_report=report,

@@ -242,3 +242,23 @@ def _expire(world: World, people: People, amo: dict, batches: list[dict]) -> Non
         if world.is_past(at) and at >= item["updated_at"]:
             clerk = people.staff(world, amo["id"], "STOR", at)
             _quarantine(world, people, item, at, clerk, "Shelf life expired")
+    for item in batches:
+        disposal = item["quarantined_at"] and world.later(item["quarantined_at"], 24 * 10, 24 * 60)
+        if disposal and world.is_past(disposal) and disposal >= item["updated_at"]:
+            _scrap(world, people, amo, item, disposal)
+
+
+def _scrap(world: World, people: People, amo: dict, item: dict, at: datetime) -> None:
+    """Quarantined stock leaves the books: mutilated, or returned to the vendor without a certificate."""
+    clerk = people.staff(world, amo["id"], "STOR", at)
+    reason = "Returned to vendor" if item["certificate_type"] == "NONE" else "Mutilated and scrapped"
+    _move(world, people, item, at, clerk, "SCRAP", -item["qty"], to_location="SCRAP", reason=reason)
+    world.change(
+        "stock_items",
+        item,
+        at,
+        people.actor(clerk),
+        {"qty": 0.0, "location_code": "SCRAP", "store_type": "SCRAP", "condition": "UNSALVAGEABLE"},
+        action="STATE_CHANGE",
+        reason=reason,
+    )

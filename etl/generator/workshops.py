@@ -22,6 +22,7 @@ from etl.generator.world import World
 COPIES_PER_TOOL = 3
 USAGE_SHARE = 0.35
 OUT_OF_TOLERANCE_SHARE = 0.06
+LAPSED_SHARE = 0.12
 
 
 def build_workshops(world: World, people: People, quality: Quality, signed: list[SignedCard]) -> None:
@@ -130,12 +131,14 @@ def _calibrate(world: World, people: People, quality: Quality, amo: dict, tool: 
     rng = world.rng
     interval = tool["calibration_interval_days"]
     due = tool["next_due_at"]
-    lapse_from = world.now - timedelta(days=rng.randint(5, 60)) if rng.random() < 0.04 else world.now
+    lapsed = rng.random() < LAPSED_SHARE
     while True:
         at = due - timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 8))
         at = max(at, tool["updated_at"] + timedelta(hours=1))
-        if not world.is_past(at) or at > lapse_from:
-            return  # next calibration not yet due (or let lapse: "calibration overdue")
+        if not world.is_past(at):
+            return  # next calibration not yet due
+        if lapsed and at + timedelta(days=interval) > world.now:
+            return  # the last one was missed: "calibration overdue"
         controller = people.actor(people.staff(world, amo["id"], "WKSP", at))
         found = "OUT_OF_TOL" if rng.random() < OUT_OF_TOLERANCE_SHARE else "IN_TOL"
         due = at + timedelta(days=interval)
@@ -166,7 +169,7 @@ def _calibrate(world: World, people: People, quality: Quality, amo: dict, tool: 
                     "WKSP",
                     review_at,
                     level="L2",
-                    regulation_ref="145.A.40",
+                    regulation_ref="145.A.40(b)",
                     source="SELF_REPORTED",
                     description=f"Recall review: {tool['tool_no']} ({tool['description']}) out of tolerance",
                 )
