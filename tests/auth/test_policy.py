@@ -1,0 +1,62 @@
+"""The policy table itself: deny by default, landings, department scope (checklist D29, D30)."""
+
+from __future__ import annotations
+
+import pytest
+
+from auth.policy import (
+    ACTIONS,
+    CALLBACKS,
+    DEPARTMENT_SLUGS,
+    PAGES,
+    ROLES,
+    department_in_scope,
+    landing_slug,
+    may_call,
+    may_open_page,
+    may_perform,
+)
+
+
+def test_unknown_pages_callbacks_and_actions_are_denied():
+    for role in ROLES:
+        assert not may_open_page(role, "ADMIN", "secret-page")
+        assert not may_call(role, "no-such.children")
+        assert not may_perform(role, "user.delete_everything")
+
+
+def test_every_landing_page_is_in_the_table_and_open_to_its_user():
+    for role in ROLES:
+        for code in DEPARTMENT_SLUGS:
+            slug = landing_slug(role, code)
+            if role == "member" and code in {"QUAL", "ADMIN"}:
+                continue  # a member of these departments has no department page of their own
+            assert slug in PAGES and may_open_page(role, code, slug), (role, code)
+
+
+@pytest.mark.parametrize("slug", ["planning", "production", "reliability", "safety", "stores", "engineering",
+                                  "workshops"])
+def test_members_reach_only_their_own_department(slug):
+    own = next(code for code, name in DEPARTMENT_SLUGS.items() if name == slug)
+    for code in DEPARTMENT_SLUGS:
+        assert may_open_page("member", code, slug) == (code == own)
+    assert not may_open_page("member", own, "admin")
+    assert not may_open_page("member", own, "quality")
+    assert not may_open_page("member", own, "auditor")
+
+
+def test_qms_cockpit_is_for_quality_and_admins_only():
+    allowed = {role for role in ROLES if may_open_page(role, "QUAL", "quality")}
+    assert allowed == {"superuser", "admin", "quality"}
+
+
+def test_department_scope_comes_from_the_session_for_members():
+    assert department_in_scope("member", "PROD", "stores") == "PROD"
+    assert department_in_scope("admin", "ADMIN", "stores") == "STOR"
+    assert department_in_scope("admin", "ADMIN", "nonsense") is None
+
+
+def test_only_superusers_and_the_system_change_roles():
+    assert ACTIONS["user.set_role"] == {"superuser", "system"}
+    assert all("member" not in roles and "auditor" not in roles for roles in ACTIONS.values())
+    assert all(isinstance(roles, frozenset) and roles for roles in CALLBACKS.values())
