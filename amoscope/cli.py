@@ -8,6 +8,7 @@ import click
 
 from amoscope.commands.archive import archive
 from amoscope.commands.db import db
+from amoscope.commands.demo import demo
 from amoscope.commands.etl import etl
 from amoscope.commands.scheduler import scheduler
 from amoscope.commands.seed import seed_command, simulate_command
@@ -42,6 +43,7 @@ def main(ctx: click.Context) -> None:
 
 
 main.add_command(db)
+main.add_command(demo)
 main.add_command(settings_command)
 main.add_command(serve)
 main.add_command(users)
