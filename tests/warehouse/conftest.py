@@ -139,3 +139,57 @@ def archive_now(settings, engine, tables=("activity_events", "audit_events")) ->
 
     wait_visible(engine)
     run_once(settings, engine, tables=list(tables))
+
+
+def write_record(engine, table_name: str, values: dict, at, *, record_id: int | None = None,
+                 action: str | None = None) -> int:
+    """Insert (or, with ``record_id``, update) one record and write its audit event at time ``at``.
+
+    The audit event follows the cross-team contract: ``after`` is the full row image after the
+    change (without ``change_txid``), ``before`` the previous values of the changed fields.
+    """
+    import sqlalchemy as sa
+
+    from warehouse.events import SYSTEM, record_audit
+    from warehouse.schema import metadata
+
+    table = metadata.tables[table_name]
+    columns = [c for c in table.columns if c.name != "change_txid"]
+    with engine.begin() as connection:
+        before = None
+        if record_id is None:
+            values = {"created_at": at, "updated_at": at, **values}
+            insert = sa.insert(table).values(**values).returning(table.c.id)
+            record_id = connection.execute(insert).scalar_one()
+        else:
+            old = connection.execute(sa.select(*columns).where(table.c.id == record_id)).mappings().one()
+            version = old["row_version"] + 1
+            connection.execute(sa.update(table).where(table.c.id == record_id)
+                               .values(**values, updated_at=at, row_version=version))
+            before = {key: old[key] for key in (*values, "updated_at", "row_version")}
+        after = dict(connection.execute(sa.select(*columns).where(table.c.id == record_id)).mappings().one())
+        if action is None:
+            action = "CREATE" if before is None else ("STATE_CHANGE" if "status" in values else "UPDATE")
+        record_audit(connection, SYSTEM, action, amo_id=after.get("amo_id"), entity_type=table_name,
+                     entity_id=record_id, entity_version=after["row_version"], before=before, after=after,
+                     workflow_phase=after.get("status") if action == "STATE_CHANGE" else None,
+                     occurred_at=at)
+    return record_id
+
+
+def seed_people(engine, org: dict) -> dict:
+    """A role and one user in each department of ``org``; returns {"QUAL": id, "PROD": id}."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from warehouse.schema import roles
+
+    with engine.begin() as connection:
+        role_id = connection.execute(sa.insert(roles).values(code="member", name="Member", description="-")
+                                     .returning(roles.c.id)).scalar_one()
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    return {code: write_record(engine, "users", {
+        "amo_id": org["amo"], "department_id": org[code], "role_id": role_id, "username": code.lower(),
+        "email": f"{code.lower()}@amo.example", "full_name": f"{code} person"}, at)
+        for code in ("QUAL", "PROD")}

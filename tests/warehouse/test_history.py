@@ -100,7 +100,8 @@ def _car_lifecycle(engine, org):
     """A CAR created, moved through two states and closed, at known times."""
     t0 = datetime(2025, 3, 1, 9, tzinfo=UTC)
     user = RequestContext(actor_user_id=7, actor_role="quality", auth_method="SESSION")
-    image = {"id": 42, "car_no": "CAR-2025-0042", "status": "OPEN", "due_date": "2025-06-01", "row_version": 1}
+    image = {"id": 42, "car_no": "CAR-2025-0042", "status": "OPEN", "due_date": "2025-06-01",
+             "row_version": 1}
     steps = [("CREATE", None, dict(image), t0)]
     for version, (status, at) in enumerate([("CAP_SUBMITTED", t0 + timedelta(days=10)),
                                             ("IMPLEMENTED", t0 + timedelta(days=40)),
@@ -130,13 +131,15 @@ def test_timeline_and_as_of_across_archive(wh, pg_engine, pg_settings):
     with pg_engine.begin() as connection:  # a later change stays in the hot tail
         record_audit(connection, SYSTEM, "UPDATE", amo_id=org["amo"], entity_type="cars", entity_id=42,
                      entity_version=5, before={"row_version": 4, "effectiveness_result": None},
-                     after={"id": 42, "status": "CLOSED", "row_version": 5, "effectiveness_result": "EFFECTIVE"},
+                     after={"id": 42, "status": "CLOSED", "row_version": 5,
+                            "effectiveness_result": "EFFECTIVE"},
                      occurred_at=t0 + timedelta(days=120))
     wait_visible(pg_engine)
     timeline = wh.timeline("cars", 42)
     audit = timeline[timeline["stream"] == "audit"]
     assert audit["action"].tolist() == ["CREATE", "STATE_CHANGE", "STATE_CHANGE", "STATE_CHANGE", "UPDATE"]
-    assert [a["status"] for a in audit["after"]] == ["OPEN", "CAP_SUBMITTED", "IMPLEMENTED", "CLOSED", "CLOSED"]
+    assert [a["status"] for a in audit["after"]] == [
+        "OPEN", "CAP_SUBMITTED", "IMPLEMENTED", "CLOSED", "CLOSED"]
     assert timeline[timeline["stream"] == "activity"]["kind"].tolist() == [
         "car.open", "car.cap_submitted", "car.implemented", "car.closed"]
     assert timeline["occurred_at"].is_monotonic_increasing

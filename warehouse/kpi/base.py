@@ -26,6 +26,8 @@ from warehouse.schema import metadata
 from warehouse.sources import Sources, merge_events
 
 KpiFunction = Callable[..., pd.DataFrame]
+Dept = int | None  # a department id, or None for the whole AMO
+Frame = pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ class KpiContext:
             sql = (f"SELECT {', '.join(columns)} FROM (SELECT after, row_number() OVER ("
                    f"PARTITION BY entity_id ORDER BY occurred_at DESC, id DESC) AS newest FROM {view}) "
                    "WHERE newest = 1")
-            return self.cursor.sql(sql).to_arrow_table().cast(schema)
+            relaxed = pa.schema([field.with_nullable(True) for field in schema])  # images may lack a field
+            return self.cursor.sql(sql).to_arrow_table().cast(relaxed)
         finally:
             self.cursor.unregister(view)

@@ -1,1 +1,274 @@
-"""KPIs."""
+"""Quality & compliance KPIs: the QMS cockpit (DOMAIN.md §3.1).
+
+Scope: every KPI takes the AMO and, optionally, one department (the auditee department for
+audits, the owning department for findings and CARs). Open means not CLOSED and not voided.
+"""
+
+from __future__ import annotations
+
+from warehouse.kpi.base import Dept, Frame, KpiContext, kpi
+
+# Part-145 points the audit programme must cover every 12 months (rows of the coverage heatmap).
+PART145_POINTS = (
+    "145.A.25", "145.A.30", "145.A.35", "145.A.36", "145.A.37", "145.A.40", "145.A.42", "145.A.45",
+    "145.A.47", "145.A.48", "145.A.50", "145.A.55", "145.A.60", "145.A.65", "145.A.70", "145.A.75",
+    "145.A.80", "145.A.85", "145.A.90", "145.A.95", "145.A.120", "145.A.140", "145.A.155",
+    "145.A.200", "145.A.202", "145.A.205",
+)
+
+
+def _scope(alias: str = "") -> str:
+    """The AMO scope and the not-voided rule, for a table under ``alias``."""
+    prefix = f"{alias}." if alias else ""
+    return f"{prefix}amo_id = $amo_id AND {prefix}voided_at IS NULL"
+
+
+def _params(amo_id: int, department_id: int | None, **extra) -> dict:
+    return {"amo_id": amo_id, "department_id": department_id, **extra}
+
+
+@kpi("QUAL", 1, "Audit programme completion: planned vs performed audits per month, year to date")
+def audit_programme_completion(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Per month of the year so far: audits planned, performed (by today), completion ratio."""
+    return ctx.query(f"""
+        SELECT strftime(planned_date, '%Y-%m') AS month,
+               count(*) AS planned,
+               count(*) FILTER (WHERE performed_date IS NOT NULL
+                                AND performed_date <= $today::DATE) AS performed,
+               round(performed / planned, 4) AS completion,
+               list(id ORDER BY id) AS audit_ids
+        FROM audits
+        WHERE {_scope()} AND status <> 'CANCELLED'
+          AND planned_date >= date_trunc('year', $today::DATE) AND planned_date <= $today::DATE
+          AND ($department_id::BIGINT IS NULL OR auditee_department_id = $department_id::BIGINT)
+        GROUP BY month ORDER BY month""", _params(amo_id, department_id), tables=("audits",))
+
+
+@kpi("QUAL", 1, "Regulation coverage: audits performed per Part-145 point in the last 12 months")
+def regulation_coverage(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """One row per Part-145 point (and any other point audited): audits in the last 12 months.
+
+    ``audits_12m = 0`` is a gap in the programme (AMC2 145.A.200(a)(6)).
+    """
+    return ctx.query(f"""
+        WITH covered AS (
+            SELECT unnest(from_json(regulation_refs, '["VARCHAR"]')) AS regulation_ref, id, performed_date
+            FROM audits
+            WHERE {_scope()} AND performed_date IS NOT NULL AND performed_date <= $today::DATE
+              AND performed_date > $today::DATE - INTERVAL 12 MONTH
+              AND ($department_id::BIGINT IS NULL OR auditee_department_id = $department_id::BIGINT)),
+        points AS (SELECT unnest($points::VARCHAR[]) AS regulation_ref
+                   UNION SELECT regulation_ref FROM covered)
+        SELECT p.regulation_ref, count(c.id) AS audits_12m, max(c.performed_date) AS last_audited,
+               list(c.id ORDER BY c.id) FILTER (WHERE c.id IS NOT NULL) AS audit_ids
+        FROM points p LEFT JOIN covered c USING (regulation_ref)
+        GROUP BY p.regulation_ref ORDER BY audits_12m, p.regulation_ref""",
+        _params(amo_id, department_id, points=list(PART145_POINTS)), tables=("audits",))
+
+
+@kpi("QUAL", 1, "Unannounced and night audit share over the last 12 months")
+def unannounced_night_share(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Audits performed in the last 12 months, how many unannounced and at night, and the shares."""
+    return ctx.query(f"""
+        SELECT count(*) AS audits,
+               count(*) FILTER (WHERE is_unannounced) AS unannounced,
+               count(*) FILTER (WHERE is_night) AS night,
+               round(unannounced / nullif(count(*), 0), 4) AS unannounced_share,
+               round(night / nullif(count(*), 0), 4) AS night_share,
+               list(id ORDER BY id) FILTER (WHERE is_unannounced OR is_night) AS audit_ids
+        FROM audits
+        WHERE {_scope()} AND performed_date IS NOT NULL AND performed_date <= $today::DATE
+          AND performed_date > $today::DATE - INTERVAL 12 MONTH
+          AND ($department_id::BIGINT IS NULL OR auditee_department_id = $department_id::BIGINT)""",
+        _params(amo_id, department_id), tables=("audits",))
+
+
+@kpi("QUAL", 1, "Auditor independence violations: lead auditor from the audited department (should be 0)")
+def auditor_independence_violations(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Audits whose lead auditor belongs to the auditee department."""
+    return ctx.query(f"""
+        SELECT a.id AS audit_id, a.audit_no, a.lead_auditor_id, a.auditee_department_id, a.planned_date
+        FROM audits a JOIN users u ON u.id = a.lead_auditor_id
+        WHERE {_scope('a')} AND a.status <> 'CANCELLED' AND u.department_id = a.auditee_department_id
+          AND ($department_id::BIGINT IS NULL OR a.auditee_department_id = $department_id::BIGINT)
+        ORDER BY a.planned_date, a.id""", _params(amo_id, department_id), tables=("audits", "users"))
+
+
+@kpi("QUAL", 1, "Open findings by level and department")
+def open_findings_by_level(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Open findings counted per department and level (L1, L2, OBS), with their ids."""
+    return ctx.query(f"""
+        SELECT department_id, level, count(*) AS open_findings, list(id ORDER BY id) AS finding_ids
+        FROM findings
+        WHERE {_scope()} AND status <> 'CLOSED' AND raised_at <= $now::TIMESTAMPTZ
+          AND ($department_id::BIGINT IS NULL OR department_id = $department_id::BIGINT)
+        GROUP BY department_id, level ORDER BY department_id, level""",
+        _params(amo_id, department_id), tables=("findings",))
+
+
+@kpi("QUAL", 1, "Overdue CARs: open past their (extended) due date, most overdue first")
+def overdue_cars(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Open CARs with ``coalesce(extended_due_date, due_date) < today``, with days overdue."""
+    return ctx.query(f"""
+        SELECT c.id AS car_id, c.car_no, c.department_id, f.level,
+               coalesce(c.extended_due_date, c.due_date) AS due,
+               date_diff('day', coalesce(c.extended_due_date, c.due_date), $today::DATE) AS days_overdue
+        FROM cars c LEFT JOIN findings f ON f.id = c.finding_id
+        WHERE {_scope('c')} AND c.status <> 'CLOSED'
+          AND coalesce(c.extended_due_date, c.due_date) < $today::DATE
+          AND ($department_id::BIGINT IS NULL OR c.department_id = $department_id::BIGINT)
+        ORDER BY days_overdue DESC, c.id""", _params(amo_id, department_id), tables=("cars", "findings"))
+
+
+@kpi("QUAL", 1, "CAR ageing: open CARs in 0-30 / 31-60 / 61-90 / >90 days since raised, by level")
+def car_ageing(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Open CARs bucketed by age (days since the CAR was raised) and finding level."""
+    return ctx.query(f"""
+        WITH aged AS (
+            SELECT c.id, f.level, date_diff('day', c.created_at::DATE, $today::DATE) AS age
+            FROM cars c LEFT JOIN findings f ON f.id = c.finding_id
+            WHERE {_scope('c')} AND c.status <> 'CLOSED' AND c.created_at <= $now::TIMESTAMPTZ
+              AND ($department_id::BIGINT IS NULL OR c.department_id = $department_id::BIGINT))
+        SELECT CASE WHEN age <= 30 THEN '0-30' WHEN age <= 60 THEN '31-60'
+                    WHEN age <= 90 THEN '61-90' ELSE '>90' END AS bucket,
+               level, count(*) AS cars, list(id ORDER BY id) AS car_ids
+        FROM aged GROUP BY bucket, level ORDER BY min(age), level""",
+        _params(amo_id, department_id), tables=("cars", "findings"))
+
+
+@kpi("QUAL", 1, "CAR closure time: median and p90 days from raised to closed, by level and department")
+def car_closure_time(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Closed CARs per level and department: count, median and 90th percentile of days to close."""
+    return ctx.query(f"""
+        SELECT f.level, c.department_id, count(*) AS closed,
+               median(date_diff('day', c.created_at, c.closed_at)) AS median_days,
+               quantile_cont(date_diff('day', c.created_at, c.closed_at), 0.9) AS p90_days,
+               list(c.id ORDER BY c.id) AS car_ids
+        FROM cars c LEFT JOIN findings f ON f.id = c.finding_id
+        WHERE {_scope('c')} AND c.closed_at IS NOT NULL AND c.closed_at <= $now::TIMESTAMPTZ
+          AND ($department_id::BIGINT IS NULL OR c.department_id = $department_id::BIGINT)
+        GROUP BY f.level, c.department_id ORDER BY f.level, c.department_id""",
+        _params(amo_id, department_id), tables=("cars", "findings"))
+
+
+@kpi("QUAL", 1, "On-time closure rate: CARs closed by their original due date")
+def on_time_closure_rate(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Closed CARs, those closed on or before the original ``due_date``, the rate, and the late ones."""
+    return ctx.query(f"""
+        SELECT count(*) AS closed,
+               count(*) FILTER (WHERE closed_at::DATE <= due_date) AS on_time,
+               round(on_time / nullif(closed, 0), 4) AS rate,
+               list(id ORDER BY id) FILTER (WHERE closed_at::DATE > due_date) AS late_car_ids
+        FROM cars
+        WHERE {_scope()} AND closed_at IS NOT NULL AND closed_at <= $now::TIMESTAMPTZ
+          AND ($department_id::BIGINT IS NULL OR department_id = $department_id::BIGINT)""",
+        _params(amo_id, department_id), tables=("cars",))
+
+
+@kpi("QUAL", 1, "Extension rate: share of CARs extended at least once, and mean extensions")
+def extension_rate(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """All CARs raised by now: how many were extended, the share and the mean extension count."""
+    return ctx.query(f"""
+        SELECT count(*) AS cars,
+               count(*) FILTER (WHERE extension_count > 0) AS extended,
+               round(extended / nullif(count(*), 0), 4) AS rate,
+               round(avg(extension_count), 4) AS mean_extensions,
+               list(id ORDER BY id) FILTER (WHERE extension_count > 0) AS extended_car_ids
+        FROM cars
+        WHERE {_scope()} AND created_at <= $now::TIMESTAMPTZ
+          AND ($department_id::BIGINT IS NULL OR department_id = $department_id::BIGINT)""",
+        _params(amo_id, department_id), tables=("cars",))
+
+
+@kpi("QUAL", 1, "Repeat findings: same regulation point and department within 24 months of a closed one")
+def repeat_findings(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Pairs (finding, prior finding): marked as a repeat, or raised on the same regulation point
+    in the same department within 24 months after the prior one closed."""
+    return ctx.query("""
+        SELECT f.id AS finding_id, p.id AS prior_finding_id, f.regulation_ref, f.department_id,
+               f.raised_at, p.closed_at AS prior_closed_at
+        FROM findings f JOIN findings p ON p.amo_id = f.amo_id AND p.id <> f.id AND p.voided_at IS NULL
+          AND (f.repeat_of_finding_id = p.id
+               OR (p.regulation_ref = f.regulation_ref AND p.department_id = f.department_id
+                   AND p.closed_at IS NOT NULL AND p.closed_at <= f.raised_at
+                   AND f.raised_at <= p.closed_at + INTERVAL 24 MONTH))
+        WHERE f.amo_id = $amo_id AND f.voided_at IS NULL AND f.raised_at <= $now::TIMESTAMPTZ
+          AND ($department_id::BIGINT IS NULL OR f.department_id = $department_id::BIGINT)
+        ORDER BY f.raised_at, f.id, p.id""",
+        _params(amo_id, department_id), tables=("findings",))
+
+
+@kpi("QUAL", 1, "Effectiveness checks overdue or failed")
+def effectiveness_checks(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """CARs whose effectiveness check is overdue (due, still pending) or found NOT_EFFECTIVE."""
+    return ctx.query(f"""
+        SELECT id AS car_id, car_no, department_id, effectiveness_due_at,
+               CASE WHEN effectiveness_result = 'NOT_EFFECTIVE' THEN 'NOT_EFFECTIVE'
+                    ELSE 'OVERDUE' END AS problem
+        FROM cars
+        WHERE {_scope()}
+          AND (effectiveness_result = 'NOT_EFFECTIVE'
+               OR (coalesce(effectiveness_result, 'PENDING') = 'PENDING'
+                   AND effectiveness_due_at < $now::TIMESTAMPTZ))
+          AND ($department_id::BIGINT IS NULL OR department_id = $department_id::BIGINT)
+        ORDER BY problem, effectiveness_due_at, id""", _params(amo_id, department_id), tables=("cars",))
+
+
+@kpi("QUAL", 1, "Root-cause Pareto: CARs by MEDA category over the last 12 months")
+def root_cause_pareto(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """CARs raised in the last 12 months per root-cause category, most frequent first, with the
+    cumulative share (the Pareto line)."""
+    return ctx.query(f"""
+        WITH counted AS (
+            SELECT coalesce(root_cause_category, 'UNASSIGNED') AS root_cause_category, count(*) AS cars,
+                   list(id ORDER BY id) AS car_ids
+            FROM cars
+            WHERE {_scope()} AND created_at <= $now::TIMESTAMPTZ
+              AND created_at > $now::TIMESTAMPTZ - INTERVAL 12 MONTH
+              AND ($department_id::BIGINT IS NULL OR department_id = $department_id::BIGINT)
+            GROUP BY 1)
+        SELECT root_cause_category, cars,
+               round(sum(cars) OVER (ORDER BY cars DESC, root_cause_category) / sum(cars) OVER (), 4)
+                   AS cumulative_share,
+               car_ids
+        FROM counted ORDER BY cars DESC, root_cause_category""",
+        _params(amo_id, department_id), tables=("cars",))
+
+
+@kpi("QUAL", 1, "Authority vs internal findings by source and quarter")
+def findings_by_source(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Findings raised per quarter and source (INTERNAL_AUDIT, AUTHORITY, CUSTOMER, ...)."""
+    return ctx.query(f"""
+        SELECT strftime(raised_at, '%Y') || '-Q' || quarter(raised_at) AS quarter, source,
+               count(*) AS findings, list(id ORDER BY id) AS finding_ids
+        FROM findings
+        WHERE {_scope()} AND raised_at <= $now::TIMESTAMPTZ
+          AND ($department_id::BIGINT IS NULL OR department_id = $department_id::BIGINT)
+        GROUP BY quarter, source ORDER BY quarter, source""",
+        _params(amo_id, department_id), tables=("findings",))
+
+
+@kpi("QUAL", 1, "Evidence integrity: CAR attachments whose hash check is not OK (should be 0)")
+def evidence_integrity(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Attachments with verify_status MISMATCH or MISSING, with their CAR."""
+    return ctx.query(f"""
+        SELECT a.id AS attachment_id, a.car_id, c.car_no, a.filename, a.verify_status, a.last_verified_at
+        FROM car_attachments a JOIN cars c ON c.id = a.car_id
+        WHERE {_scope('c')} AND a.voided_at IS NULL AND a.verify_status <> 'OK'
+          AND ($department_id::BIGINT IS NULL OR c.department_id = $department_id::BIGINT)
+        ORDER BY a.id""", _params(amo_id, department_id), tables=("car_attachments", "cars"))
+
+
+@kpi("QUAL", 1, "Personnel currency: authorisations expiring within 30 / 60 / 90 days")
+def authorisations_expiring(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Valid authorisations expiring within 90 days, bucketed 30/60/90, soonest first."""
+    return ctx.query("""
+        SELECT s.id AS authorisation_id, s.user_id, u.department_id, s.auth_type, s.expires_at,
+               date_diff('day', $today::DATE, s.expires_at::DATE) AS days_left,
+               CASE WHEN days_left <= 30 THEN '30' WHEN days_left <= 60 THEN '60' ELSE '90' END AS bucket
+        FROM staff_authorisations s JOIN users u ON u.id = s.user_id
+        WHERE u.amo_id = $amo_id AND s.voided_at IS NULL AND s.status = 'valid'
+          AND s.expires_at >= $now::TIMESTAMPTZ AND s.expires_at < $now::TIMESTAMPTZ + INTERVAL 90 DAY
+          AND ($department_id::BIGINT IS NULL OR u.department_id = $department_id::BIGINT)
+        ORDER BY s.expires_at, s.id""", _params(amo_id, department_id),
+        tables=("staff_authorisations", "users"))
