@@ -2,10 +2,18 @@
 
 PostgreSQL is read through ADBC, which streams Arrow record batches (the driver uses COPY
 binary underneath), inside one REPEATABLE READ READ ONLY transaction so every statement of a run
-sees one snapshot. Each read keeps ``cursor < horizon`` where the horizon is the snapshot's
-``xmin``, taken in the same statement: every transaction with a smaller id has ended, so no row
-below it can still appear (DESIGN.md "Extraction cursor"). SQLite, with one writer, is read
-through SQLAlchemy with the cursor ``(0, id)`` (``change_txid`` counters for mutable tables).
+sees one snapshot. Each read keeps ``cursor < horizon``, with the horizon computed from that
+snapshot in the same statement: every transaction with a smaller id has ended, so no row below it
+can still appear (DESIGN.md "Extraction cursor"). SQLite, with one writer, is read through
+SQLAlchemy with the cursor ``(0, id)`` (``change_txid`` counters for mutable tables).
+
+The horizon is the snapshot's ``xmin`` sharpened to this database: transaction ids are
+cluster-wide, but a transaction of another database of the cluster can never write our tables,
+so an in-progress id that a backend of another database holds (its own transaction-id lock in
+``pg_locks``, the backend's database from ``pg_stat_activity``) does not hold our horizon back.
+An id whose owner is unknown (it just ended, or is a prepared transaction) counts as ours, which
+only makes the horizon lower. ``pg_stat_activity`` is cached per transaction, so each statement
+that computes the horizon is preceded by ``pg_stat_clear_snapshot()``.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import adbc_driver_postgresql.dbapi as adbc
 import pyarrow as pa
 import sqlalchemy as sa
 
@@ -26,7 +35,13 @@ from warehouse.archive.manifest import Cursor
 from warehouse.archive.rowhash import arrow_schema
 from warehouse.schema import metadata
 
-HORIZON_SQL = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+HORIZON_SQL = """(
+  SELECT coalesce(min(xip.xid), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+  FROM (SELECT x::text::bigint AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x) AS xip
+  WHERE xip.xid % 4294967296 NOT IN (
+    SELECT l.transactionid::text::bigint FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
+    WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+      AND a.datname IS DISTINCT FROM current_database()))"""
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,12 @@ def _upto_sql(spec: TableSpec, *, postgres: bool) -> tuple[str, str]:
     return where, ", ".join(parts)
 
 
+def _refresh_activity(cursor) -> None:
+    """Drop the transaction's cached ``pg_stat_activity`` so the next horizon sees live backends."""
+    cursor.execute("SELECT pg_stat_clear_snapshot()")
+    cursor.fetchall()
+
+
 class PostgresSource:
     """Reads one PostgreSQL database over ADBC, in one snapshot per :meth:`snapshot` block."""
 
@@ -106,12 +127,11 @@ class PostgresSource:
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
-        import adbc_driver_postgresql.dbapi as adbc
-
         try:
             self._connection = adbc.connect(self._uri, autocommit=True)
             cursor = self._connection.cursor()
             cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            _refresh_activity(cursor)
             cursor.execute(f"SELECT {HORIZON_SQL}, "
                            "pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
             horizon, next_xid = cursor.fetchone()
@@ -136,9 +156,11 @@ class PostgresSource:
                               "(SELECT system_identifier::text FROM pg_control_system())")
         return SourceIdentity("postgresql", row[0], row[1])
 
-    def _query_one(self, sql: str, parameters: tuple = ()) -> tuple:
+    def _query_one(self, sql: str, parameters: tuple = (), *, fresh: bool = False) -> tuple:
         try:
             cursor = self._connection.cursor()
+            if fresh:
+                _refresh_activity(cursor)
             cursor.execute(sql, parameters=parameters or None)
             row = cursor.fetchone()
             cursor.close()
@@ -149,7 +171,7 @@ class PostgresSource:
     def count_after(self, spec: TableSpec, after: Cursor) -> int:
         """Rows past the cursor and below the horizon (what a run would archive now)."""
         where, _ = _after_sql(spec, postgres=True)
-        return self._query_one(f'SELECT count(*) FROM "{spec.name}" WHERE {where}', after)[0]
+        return self._query_one(f'SELECT count(*) FROM "{spec.name}" WHERE {where}', after, fresh=True)[0]
 
     def read(self, spec: TableSpec, after: Cursor, limit: int) -> Iterator[pa.RecordBatch]:
         """Up to ``limit`` rows after ``after`` in cursor order, as record batches."""
@@ -167,6 +189,7 @@ class PostgresSource:
         schema = source_schema(spec)
         try:
             cursor = self._connection.cursor()
+            _refresh_activity(cursor)
             cursor.execute(sql, parameters=parameters)
             reader = cursor.fetch_record_batch()
             for batch in reader:

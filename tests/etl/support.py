@@ -1,0 +1,84 @@
+"""Helpers of the ETL and archive tests: real inserts, and reading the archive back by manifest."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from amoscope.settings import Settings
+from etl.errors import LockedError
+from etl.run import RunReport, run_once
+from warehouse.archive import committed_files, open_dataset, open_store
+from warehouse.archive.verify import verify_archive
+from warehouse.events import uuid7
+from warehouse.schema import audit_events
+
+
+def ensure_amo(engine: sa.Engine) -> int:
+    with engine.begin() as connection:
+        existing = connection.execute(sa.text("SELECT id FROM amos WHERE code = 'T145'")).scalar()
+        if existing:
+            return existing
+        return connection.execute(sa.text(
+            "INSERT INTO amos (code, name) VALUES ('T145', 'Test AMO') RETURNING id")).scalar_one()
+
+
+def audit_rows(count: int, *, start: datetime | None = None, step: timedelta = timedelta(minutes=7),
+               amo_id: int | None = None) -> list[dict]:
+    """``count`` audit-event rows with distinct ids, JSON images and times ``step`` apart."""
+    start = start or datetime.now(UTC) - step * count
+    rows = []
+    for number in range(count):
+        at = start + step * number
+        rows.append({
+            "event_id": uuid7(at), "occurred_at": at, "amo_id": amo_id, "action": "UPDATE",
+            "entity_type": "cars", "entity_id": str(number % 97), "entity_version": number,
+            "changed_fields": ["status"], "before": {"status": "OPEN"},
+            "after": {"status": "CLOSED", "note": f"n{number} ü €"}, "actor_user_id": number % 13,
+            "ip": "10.0.0.1", "reason": None if number % 3 else "checked",
+        })
+    return rows
+
+
+def insert_audit(engine: sa.Engine, count: int, **options) -> list[str]:
+    """Insert ``count`` audit events in one transaction; return their event ids."""
+    rows = audit_rows(count, **options)
+    with engine.begin() as connection:
+        connection.execute(audit_events.insert(), rows)
+    return [row["event_id"] for row in rows]
+
+
+def run_etl(settings: Settings, engine: sa.Engine, **options) -> RunReport:
+    """One ETL run, waiting out the lock of a run that was just killed (the server frees it)."""
+    for _ in range(100):
+        try:
+            return run_once(settings, engine, **options)
+        except LockedError:
+            time.sleep(0.05)
+    raise AssertionError("the ETL lock was never released")
+
+
+def archived_table(settings: Settings, table: str, columns: list[str] | None = None) -> pa.Table:
+    """Everything the manifests commit for ``table``, read with plain pyarrow."""
+    store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
+    return open_dataset(store, table, committed_files(store, table)).to_table(columns=columns)
+
+
+def assert_events_archived_exactly_once(settings: Settings, engine: sa.Engine,
+                                        table: str = "audit_events") -> int:
+    """Every event of the source is in the archive once, nothing else is, and verify passes."""
+    with engine.connect() as connection:
+        source = Counter(connection.execute(sa.text(f"SELECT event_id FROM {table}")).scalars())
+    archived = Counter(archived_table(settings, table, ["event_id"]).column("event_id").to_pylist())
+    duplicated = {key: n for key, n in archived.items() if n > 1}
+    assert not duplicated, f"{len(duplicated)} events archived more than once"
+    missing = set(source) - set(archived)
+    assert not missing, f"{len(missing)} events missing from the archive"
+    assert set(archived) == set(source)
+    report = verify_archive(open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url))
+    assert report.ok, [str(problem) for problem in report.problems]
+    return len(source)
