@@ -4,6 +4,7 @@ passwords, the real app, and signing in through the real login form."""
 from __future__ import annotations
 
 import re
+import time
 
 import sqlalchemy as sa
 
@@ -91,3 +92,14 @@ def call(client, dash_app, output: str, **kwargs):
 def sql_count(engine, query: str, **params) -> int:
     with engine.connect() as connection:
         return connection.execute(sa.text(query), params).scalar_one()
+
+
+def call_until(client, dash_app, output: str, expected: str, timeout: float = 60, **kwargs):
+    """Call a feed callback until ``expected`` shows: the feed's horizon waits for every older
+    transaction of the PostgreSQL cluster, which other test suites may hold open for a moment."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = call(client, dash_app, output, **kwargs)
+        if expected in response.get_data(as_text=True) or time.monotonic() > deadline:
+            return response
+        time.sleep(0.2)

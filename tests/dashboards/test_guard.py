@@ -5,7 +5,7 @@ hidden-callback invocation, department IDOR, route coverage, disabled Dash featu
 from __future__ import annotations
 
 import pytest
-from auth_test_support import call, callback_body, csrf_of, login, make_amo, make_user, sql_count
+from auth_test_support import call, call_until, callback_body, csrf_of, login, make_amo, make_user, sql_count
 
 from auth.policy import CALLBACKS, PAGES, may_call, may_open_page
 from dashboards.routes import ROUTES
@@ -117,14 +117,14 @@ def test_department_idor_through_callback_inputs(clients, dash_app, pg_engine, a
             record_activity(connection, amo_id=amo_id, kind="test.event", summary=summary,
                             department_id=department_id)
     member = clients["prod@amo1.example"]
-    response = call(member, dash_app, "..feed-list.children...feed-cursor.data..",
-                    values={"url.pathname": "/maintenance/AMO1/stores"})
+    response = call_until(member, dash_app, "..feed-list.children...feed-cursor.data..", "WO-1",
+                          values={"url.pathname": "/maintenance/AMO1/stores"})
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "WO-1" in text and "P-9" not in text
     admin = clients["boss@amo1.example"]
-    text = call(admin, dash_app, "..feed-list.children...feed-cursor.data..",
-                values={"url.pathname": "/maintenance/AMO1/stores"}).get_data(as_text=True)
+    text = call_until(admin, dash_app, "..feed-list.children...feed-cursor.data..", "P-9",
+                      values={"url.pathname": "/maintenance/AMO1/stores"}).get_data(as_text=True)
     assert "P-9" in text and "WO-1" not in text
 
 

@@ -1,0 +1,77 @@
+"""What the admin overview shows: the users of an AMO and their account-state KPIs.
+
+Listings never include secrets (password hashes, session keys, token hashes).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from auth.rate_limits import failures_since
+from warehouse.schema import departments, roles, scheduled_actions, user_sessions, users
+
+DORMANT_AFTER = timedelta(days=90)
+
+
+def _live_sessions(idle: timedelta, now: datetime):
+    return sa.and_(user_sessions.c.ended_at.is_(None), user_sessions.c.last_seen_at > now - idle)
+
+
+def list_users(connection: Connection, amo_id: int, *, idle: timedelta) -> list[dict[str, Any]]:
+    """Every user of the AMO with department, role, state and open session count."""
+    now = datetime.now(UTC)
+    sessions = (sa.select(sa.func.count()).where(user_sessions.c.user_id == users.c.id,
+                                                 _live_sessions(idle, now))
+                .correlate(users).scalar_subquery())
+    rows = connection.execute(
+        sa.select(users.c.id, users.c.username, users.c.full_name, departments.c.code.label("department"),
+                  roles.c.code.label("role"), users.c.is_active, users.c.last_login_at, users.c.left_at,
+                  users.c.disabled_reason, sessions.label("sessions"))
+        .join(departments, departments.c.id == users.c.department_id)
+        .join(roles, roles.c.id == users.c.role_id)
+        .where(users.c.amo_id == amo_id).order_by(users.c.username)
+    ).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def account_kpis(connection: Connection, amo_id: int, *, idle: timedelta) -> dict[str, int]:
+    """Active, disabled, sessions now, failed logins 24 h, leavers still active, dormant > 90 d."""
+    now = datetime.now(UTC)
+    in_amo = users.c.amo_id == amo_id
+
+    def count(*conditions) -> int:
+        return connection.execute(sa.select(sa.func.count()).where(in_amo, *conditions)).scalar_one()
+
+    sessions_now = connection.execute(
+        sa.select(sa.func.count()).select_from(user_sessions.join(users))
+        .where(in_amo, _live_sessions(idle, now))
+    ).scalar_one()
+    dormant_since = now - DORMANT_AFTER
+    return {
+        "active": count(users.c.is_active.is_(True)),
+        "disabled": count(users.c.is_active.is_(False)),
+        "sessions_now": sessions_now,
+        "failed_logins_24h": failures_since(connection, now - timedelta(hours=24),
+                                            sa.select(users.c.username).where(in_amo)),
+        "leavers_still_active": count(users.c.is_active.is_(True), users.c.left_at.is_not(None),
+                                      users.c.left_at <= now),
+        "dormant_90d": count(users.c.is_active.is_(True), sa.or_(
+            users.c.last_login_at < dormant_since,
+            sa.and_(users.c.last_login_at.is_(None), users.c.created_at < dormant_since))),
+    }
+
+
+def pending_schedules(connection: Connection, amo_id: int) -> list[dict[str, Any]]:
+    """Scheduled actions of the AMO that have not run yet, soonest first."""
+    rows = connection.execute(
+        sa.select(scheduled_actions.c.id, scheduled_actions.c.action, users.c.username.label("target"),
+                  scheduled_actions.c.run_at, scheduled_actions.c.reason)
+        .join(users, users.c.id == scheduled_actions.c.target_user_id)
+        .where(scheduled_actions.c.amo_id == amo_id, scheduled_actions.c.status == "PENDING")
+        .order_by(scheduled_actions.c.run_at)
+    ).mappings().all()
+    return [dict(row) for row in rows]
