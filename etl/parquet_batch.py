@@ -1,9 +1,10 @@
 """Writing one batch of rows as Parquet files, one per month partition, and hashing its rows.
 
 Rows arrive in cursor order and keep it: each month's rows go to that month's file in arrival
-order. Rows are buffered per month up to a row group (so row groups reach the target size where
-the batch has that many rows), with one bound on everything buffered, so memory stays flat
-whatever the batch spans. Files are staged and only published by :meth:`BatchWriter.finish`.
+order. A month keeps up to two row groups' worth buffered and writes one when it has more, so
+every row group, the last included, has at least the target rows whenever the file has that
+many; one bound on everything buffered keeps memory flat whatever months the batch spans.
+Files are staged and only published by :meth:`BatchWriter.finish`.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class BatchWriter:
         self._spec = spec
         self._seq = seq
         self._row_group_rows = row_group_rows
-        self._max_buffered = 4 * row_group_rows
+        self._max_buffered = 6 * row_group_rows
         self._schema = arrow_schema(spec).with_metadata(
             {"amoscope.table": spec.name, "amoscope.seq": str(seq)})
         self._months: dict[str, _MonthFile] = {}
@@ -100,18 +101,29 @@ class BatchWriter:
         month_file.buffer.append(rows)
         month_file.buffered += rows.num_rows
         month_file.rows += rows.num_rows
-        if month_file.buffered >= self._row_group_rows:
-            self._flush(month_file)
+        if month_file.buffered >= 2 * self._row_group_rows:
+            self._write_group(month_file)
+
+    def _write_group(self, month_file: _MonthFile) -> None:
+        """Write one row group of the target size and keep the rest buffered."""
+        rows = pa.concat_tables(month_file.buffer)
+        self._write(month_file, rows.slice(0, self._row_group_rows))
+        rest = rows.slice(self._row_group_rows)
+        month_file.buffer = [rest]
+        month_file.buffered = rest.num_rows
 
     def _flush(self, month_file: _MonthFile) -> None:
+        """Write everything buffered as one row group."""
         if not month_file.buffered:
             return
+        self._write(month_file, pa.concat_tables(month_file.buffer))
+        month_file.buffer = []
+        month_file.buffered = 0
+
+    def _write(self, month_file: _MonthFile, rows: pa.Table) -> None:
         if month_file.writer is None:
             month_file.writer = pq.ParquetWriter(month_file.staged, self._schema, compression="zstd")
-        rows = pa.concat_tables(month_file.buffer)
-        month_file.writer.write_table(rows, row_group_size=max(self._row_group_rows, rows.num_rows))
-        month_file.buffer.clear()
-        month_file.buffered = 0
+        month_file.writer.write_table(rows, row_group_size=rows.num_rows)
 
     def finish(self) -> WrittenBatch:
         """Write what is buffered, close every file and publish it at its final path."""

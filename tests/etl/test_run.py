@@ -94,13 +94,13 @@ def test_large_batches_get_row_groups_of_at_least_100k_rows(pg_settings, pg_engi
         connection.execute(sa.text(
             "INSERT INTO audit_events (event_id, action, entity_type, entity_id, after) "
             "SELECT 'ev-' || g, 'CREATE', 'cars', g::text, jsonb_build_object('n', g) "
-            "FROM generate_series(1, 230000) g"))
+            "FROM generate_series(1, 140000) g"))
     run_once(pg_settings, pg_engine, tables=["audit_events"])
     store = open_store(pg_settings.archive_url)
     (data_file,) = committed_files(store, "audit_events")
     metadata = pq.ParquetFile(store.full_path(data_file.path)).metadata
     sizes = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
-    assert sum(sizes) == 230000 and min(sizes) >= 100_000
+    assert sum(sizes) == 140000 and min(sizes) >= 100_000
 
 
 def test_mutable_records_keep_one_version_per_archived_change(pg_settings, pg_engine):
