@@ -1,0 +1,73 @@
+"""In real Chromium: log in through the form, land on the right page, and no CSP violation
+(checklist F50's browser run) on the pages of this issue."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from auth_test_support import PASSWORD, make_user
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def served(app):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _watch(page) -> list[str]:
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" or "Content Security Policy" in message.text else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
+@pytest.mark.parametrize(("username", "role", "department", "landing", "visible"), [
+    ("prod@amo1.example", "member", "PROD", "/maintenance/AMO1/production", "Production: live activity"),
+    ("boss@amo1.example", "admin", None, "/maintenance/AMO1/admin", "User command center"),
+])
+def test_login_lands_on_the_right_page_without_csp_violations(pg_engine, served, browser, username, role,
+                                                              department, landing, visible):
+    make_user(pg_engine, username, role, department)
+    page = browser.new_page()
+    problems = _watch(page)
+    page.goto(f"{served}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{served}{landing}")
+    page.get_by_text(visible).wait_for(timeout=20_000)
+    if role == "admin":
+        page.get_by_text(username).first.wait_for(timeout=20_000)  # the users grid has loaded
+        page.get_by_text("Sessions now").wait_for()
+    page.wait_for_timeout(500)
+    assert problems == []
+    page.click("#sign-out")
+    page.wait_for_url(f"{served}/login")
+    page.goto(f"{served}{landing}")
+    assert page.url.startswith(f"{served}/login")
