@@ -146,6 +146,7 @@ def _inspect(world: World, people: People, amo: dict, item: dict[str, Any]) -> N
             people.actor(inspector),
             {"receiving_inspection_status": "REJECTED"},
             action="STATE_CHANGE",
+            phase="REJECTED",
         )
         _quarantine(world, people, item, at, inspector, "No release certificate")
     else:
@@ -156,6 +157,7 @@ def _inspect(world: World, people: People, amo: dict, item: dict[str, Any]) -> N
             people.actor(inspector),
             {"receiving_inspection_status": "ACCEPTED"},
             action="STATE_CHANGE",
+            phase="ACCEPTED",
         )
 
 
@@ -185,6 +187,7 @@ def _quarantine(world: World, people: People, item: dict, at: datetime, user: di
             "quarantined_at": at,
         },
         action="STATE_CHANGE",
+        phase="QUARANTINE",
         reason=reason,
     )
 
@@ -260,5 +263,6 @@ def _scrap(world: World, people: People, amo: dict, item: dict, at: datetime) ->
         people.actor(clerk),
         {"qty": 0.0, "location_code": "SCRAP", "store_type": "SCRAP", "condition": "UNSALVAGEABLE"},
         action="STATE_CHANGE",
+        phase="UNSALVAGEABLE",
         reason=reason,
     )

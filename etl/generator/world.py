@@ -214,11 +214,13 @@ class World:
         signature: str | None = None,
         reason: str | None = None,
         activity: tuple[str, str] | None = None,
+        phase: str | None = None,
     ) -> None:
         """Apply ``changes`` to ``row`` at ``at`` and record the audit (and activity) event.
 
-        STATE_CHANGE records the new ``status`` as the workflow phase; SIGN carries the
-        signature meaning (PERFORMED, INSPECTED, CRS...).
+        STATE_CHANGE records the new ``status`` as the workflow phase (or ``phase``, for records
+        whose state is not called status); SIGN carries the signature meaning (PERFORMED,
+        INSPECTED, CRS...).
         """
         self._check_time(at)
         versioned = "row_version" in row
@@ -238,6 +240,7 @@ class World:
             changed=sorted(before),
             signature=signature,
             reason=reason,
+            phase=phase,
         )
         if activity:
             self.feed(at, actor, table, row["id"], *activity)
@@ -285,6 +288,7 @@ class World:
         signature: str | None = None,
         reason: str | None = None,
         key: str | None = None,
+        phase: str | None = None,
     ) -> None:
         if action not in AUDIT_ACTIONS:
             raise GeneratorError(f"unknown audit action {action!r}")
@@ -293,7 +297,8 @@ class World:
         image = {key: value for key, value in row.items() if key != "change_txid"}
         if changed is None:
             changed = sorted(key for key, value in image.items() if value is not None)
-        phase = row.get("status") if action in ("STATE_CHANGE", "SIGN", "CREATE") else None
+        if phase is None and action in ("STATE_CHANGE", "SIGN", "CREATE"):
+            phase = row.get("status")
         self._sequence += 1
         self.audit.append(
             (
