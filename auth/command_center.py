@@ -88,7 +88,8 @@ def perform(engine: Engine, actor: Actor, action: str, target_user_id: int, reas
     """Run one command-center action on a user (see the module docstring for the guarantees).
 
     ``params``: ``subject``/``body`` for notify, ``role`` for set_role, and for schedule the
-    scheduled ``action``, its ``run_at`` (aware datetime) and its own ``params``.
+    scheduled ``action``, its ``run_at`` (aware datetime) and its own ``params``. The
+    ``idempotency_key`` (e.g. the admin form's key) is recorded as the audit row's ``request_id``.
     """
     context = replace(actor.context, request_id=idempotency_key or actor.context.request_id)
     actor = replace(actor, context=context)
