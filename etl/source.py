@@ -2,18 +2,19 @@
 
 PostgreSQL is read through ADBC, which streams Arrow record batches (the driver uses COPY
 binary underneath), inside one REPEATABLE READ READ ONLY transaction so every statement of a run
-sees one snapshot. Each read keeps ``cursor < horizon``, with the horizon computed from that
-snapshot in the same statement: every transaction with a smaller id has ended, so no row below it
-can still appear (DESIGN.md "Extraction cursor"). SQLite, with one writer, is read through
-SQLAlchemy with the cursor ``(0, id)`` (``change_txid`` counters for mutable tables).
+sees one snapshot. Each read keeps ``cursor < horizon``, the horizon computed from that very
+snapshot by the transaction's first statement: every transaction with a smaller id had ended
+when the snapshot was taken, so every row below it is visible to each read and no row below it
+can appear later (DESIGN.md "Extraction cursor"); computed once, it stays fixed for the run.
+SQLite, with one writer, is read through SQLAlchemy with the cursor ``(0, id)`` (per-table
+``change_txid`` counters for mutable tables).
 
 The horizon is the snapshot's ``xmin`` sharpened to this database: transaction ids are
 cluster-wide, but a transaction of another database of the cluster can never write our tables,
 so an in-progress id that a backend of another database holds (its own transaction-id lock in
 ``pg_locks``, the backend's database from ``pg_stat_activity``) does not hold our horizon back.
 An id whose owner is unknown (it just ended, or is a prepared transaction) counts as ours, which
-only makes the horizon lower. ``pg_stat_activity`` is cached per transaction, so each statement
-that computes the horizon is preceded by ``pg_stat_clear_snapshot()``.
+only makes the horizon lower.
 """
 
 from __future__ import annotations
@@ -94,12 +95,12 @@ def _cursor_sql(spec: TableSpec, *, postgres: bool) -> list[str]:
 
 
 def _after_sql(spec: TableSpec, *, postgres: bool) -> tuple[str, str]:
-    """The WHERE and ORDER BY clauses of a read after a cursor, below the horizon on PostgreSQL."""
+    """WHERE and ORDER BY of a read after a cursor; on PostgreSQL below the horizon (last parameter)."""
     parts = _cursor_sql(spec, postgres=postgres)
     placeholders = [f"${i}" for i in range(1, len(parts) + 1)] if postgres else ["?"] * len(parts)
     where = f"({', '.join(parts)}) > ({', '.join(placeholders)})"
     if postgres:
-        where += f' AND "{spec.cursor_columns[0]}" < {HORIZON_SQL}'
+        where += f' AND "{spec.cursor_columns[0]}" < ${len(parts) + 1}'
     return where, ", ".join(parts)
 
 
@@ -111,12 +112,6 @@ def _upto_sql(spec: TableSpec, *, postgres: bool) -> tuple[str, str]:
     return where, ", ".join(parts)
 
 
-def _refresh_activity(cursor) -> None:
-    """Drop the transaction's cached ``pg_stat_activity`` so the next horizon sees live backends."""
-    cursor.execute("SELECT pg_stat_clear_snapshot()")
-    cursor.fetchall()
-
-
 class PostgresSource:
     """Reads one PostgreSQL database over ADBC, in one snapshot per :meth:`snapshot` block."""
 
@@ -124,6 +119,7 @@ class PostgresSource:
         self._uri = sa.make_url(database_url).set(drivername="postgresql").render_as_string(
             hide_password=False)
         self._connection: Any = None
+        self._horizon: int | None = None
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
@@ -131,11 +127,11 @@ class PostgresSource:
             self._connection = adbc.connect(self._uri, autocommit=True)
             cursor = self._connection.cursor()
             cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            _refresh_activity(cursor)
             cursor.execute(f"SELECT {HORIZON_SQL}, "
                            "pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
             horizon, next_xid = cursor.fetchone()
             cursor.close()
+            self._horizon = horizon
         except Exception as error:
             self._close()
             raise ExtractError(
@@ -156,11 +152,9 @@ class PostgresSource:
                               "(SELECT system_identifier::text FROM pg_control_system())")
         return SourceIdentity("postgresql", row[0], row[1])
 
-    def _query_one(self, sql: str, parameters: tuple = (), *, fresh: bool = False) -> tuple:
+    def _query_one(self, sql: str, parameters: tuple = ()) -> tuple:
         try:
             cursor = self._connection.cursor()
-            if fresh:
-                _refresh_activity(cursor)
             cursor.execute(sql, parameters=parameters or None)
             row = cursor.fetchone()
             cursor.close()
@@ -171,13 +165,15 @@ class PostgresSource:
     def count_after(self, spec: TableSpec, after: Cursor) -> int:
         """Rows past the cursor and below the horizon (what a run would archive now)."""
         where, _ = _after_sql(spec, postgres=True)
-        return self._query_one(f'SELECT count(*) FROM "{spec.name}" WHERE {where}', after, fresh=True)[0]
+        return self._query_one(f'SELECT count(*) FROM "{spec.name}" WHERE {where}',
+                               (*after, self._horizon))[0]
 
     def read(self, spec: TableSpec, after: Cursor, limit: int) -> Iterator[pa.RecordBatch]:
         """Up to ``limit`` rows after ``after`` in cursor order, as record batches."""
         where, order = _after_sql(spec, postgres=True)
         yield from self._stream(spec, f'SELECT {_select_list(spec, postgres=True)} FROM "{spec.name}" '
-                                      f'WHERE {where} ORDER BY {order} LIMIT {int(limit)}', tuple(after))
+                                      f'WHERE {where} ORDER BY {order} LIMIT {int(limit)}',
+                                (*after, self._horizon))
 
     def read_prunable(self, spec: TableSpec, upto: Cursor, before: datetime) -> Iterator[pa.RecordBatch]:
         """Rows at or below cursor ``upto`` whose record time is before ``before`` (prune candidates)."""
@@ -189,7 +185,6 @@ class PostgresSource:
         schema = source_schema(spec)
         try:
             cursor = self._connection.cursor()
-            _refresh_activity(cursor)
             cursor.execute(sql, parameters=parameters)
             reader = cursor.fetch_record_batch()
             for batch in reader:

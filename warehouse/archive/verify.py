@@ -158,9 +158,14 @@ def _verify_file(store: ArchiveStore, data_file: DataFile, committing: StoredMan
         report.add(where, f"SHA-256 differs from the one in {committing.path}: the file was changed")
     try:
         table = pq.read_table(pa.BufferReader(raw))
-    except (pa.ArrowException, OSError) as error:
-        report.add(where, f"not a readable Parquet file ({error})")
-        return
+        _verify_rows(data_file, table, committing, batches, rows, report)
+    except Exception as error:  # any failure to read untrusted bytes is a finding, not a crash
+        report.add(where, f"not a readable archive Parquet file ({type(error).__name__}: {error})")
+
+
+def _verify_rows(data_file: DataFile, table: pa.Table, committing: StoredManifest,
+                 batches: list[StoredManifest], rows: dict[int, _Rows], report: VerifyReport) -> None:
+    entry, where = data_file.entry, data_file.path
     spec = table_spec(data_file.table)
     if table.num_rows != entry.rows:
         report.add(where, f"holds {table.num_rows} rows, {committing.path} says {entry.rows}")
