@@ -22,7 +22,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from warehouse.hot import table_schema
-from warehouse.schema import metadata
+from warehouse.schema import APPEND_ONLY_TABLES, metadata
 from warehouse.sources import Sources, merge_events
 
 KpiFunction = Callable[..., pd.DataFrame]
@@ -93,9 +93,20 @@ class KpiContext:
     def _load(self, name: str) -> None:
         if name in self._loaded:
             return
-        rows = self.sources.hot.records(name) if self.as_of is None else self._rebuild(name)
+        if name in APPEND_ONLY_TABLES:  # ledgers: every row ever, archive ∪ hot tail
+            rows = self._ledger(name)
+        elif self.as_of is None or "row_version" not in metadata.tables[name].c:
+            rows = self.sources.hot.records(name)  # current rows, or a day-keyed table
+        else:
+            rows = self._rebuild(name)
         self.cursor.register(name, rows)
         self._loaded.add(name)
+
+    def _ledger(self, name: str) -> pa.Table:
+        """All rows of an append-only table; the KPI's SQL keeps those up to ``now``."""
+        hot = self.sources.hot.events(name, [], [], None)
+        archived = self.sources.archive_rows(name, self.sources.catalog.files(name), [], [], "id", None)
+        return merge_events([hot, archived], [("id", "ascending")], None)
 
     def _rebuild(self, name: str) -> pa.Table:
         """The rows of ``name`` as they were at ``as_of``, from the audit trail's ``after`` images."""

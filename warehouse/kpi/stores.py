@@ -1,1 +1,76 @@
-"""KPIs."""
+"""Stores KPIs (DOMAIN.md §3.7): shelf life, quarantine, receiving, cannibalisation.
+
+Scope: the AMO's stock (``department_id`` is accepted for a uniform cockpit call and ignored).
+"""
+
+from __future__ import annotations
+
+from warehouse.kpi.base import Dept, Frame, KpiContext, kpi
+
+_STOCK = "s.amo_id = $amo_id AND s.voided_at IS NULL AND s.received_at <= $now::TIMESTAMPTZ AND s.qty > 0"
+
+
+@kpi("STOR", 1, "Stock expiring within 30 / 60 / 90 days, by location")
+def stock_expiring(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Stock with shelf life ending in the next 90 days, bucketed and grouped by location."""
+    return ctx.query(f"""
+        WITH expiring AS (
+            SELECT s.id, s.location_code,
+                   CASE WHEN s.shelf_life_expires_at <= $now::TIMESTAMPTZ + INTERVAL 30 DAY THEN '30'
+                        WHEN s.shelf_life_expires_at <= $now::TIMESTAMPTZ + INTERVAL 60 DAY THEN '60'
+                        ELSE '90' END AS bucket
+            FROM stock_items s
+            WHERE {_STOCK} AND s.shelf_life_expires_at >= $now::TIMESTAMPTZ
+              AND s.shelf_life_expires_at < $now::TIMESTAMPTZ + INTERVAL 90 DAY)
+        SELECT bucket, location_code, count(*) AS items, list(id ORDER BY id) AS stock_item_ids
+        FROM expiring GROUP BY bucket, location_code ORDER BY bucket, location_code""",
+        {"amo_id": amo_id}, tables=("stock_items",))
+
+
+@kpi("STOR", 1, "Expired stock in a serviceable location (should be 0)")
+def expired_in_serviceable(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Serviceable stock past its shelf life outside quarantine, scrap and U/S stores."""
+    return ctx.query(f"""
+        SELECT s.id AS stock_item_id, s.part_no, s.batch_no, s.serial_no, s.location_code,
+               s.shelf_life_expires_at,
+               date_diff('day', s.shelf_life_expires_at::DATE, $today::DATE) AS days_expired
+        FROM stock_items s
+        WHERE {_STOCK} AND s.condition = 'SERVICEABLE' AND s.store_type NOT IN ('QUARANTINE', 'SCRAP', 'U_S')
+          AND s.shelf_life_expires_at < $now::TIMESTAMPTZ
+        ORDER BY s.shelf_life_expires_at, s.id""", {"amo_id": amo_id}, tables=("stock_items",))
+
+
+@kpi("STOR", 1, "Quarantine count and ageing by reason")
+def quarantine_ageing(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Items in quarantine per reason: count, oldest age in days, ids."""
+    return ctx.query(f"""
+        SELECT coalesce(s.quarantine_reason, 'UNSPECIFIED') AS reason, count(*) AS items,
+               max(date_diff('day', coalesce(s.quarantined_at, s.received_at)::DATE, $today::DATE))
+                   AS oldest_days,
+               list(s.id ORDER BY s.id) AS stock_item_ids
+        FROM stock_items s
+        WHERE {_STOCK} AND s.condition = 'QUARANTINE'
+        GROUP BY reason ORDER BY oldest_days DESC, reason""", {"amo_id": amo_id}, tables=("stock_items",))
+
+
+@kpi("STOR", 1, "Receiving inspection backlog, oldest first")
+def receiving_backlog(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Received items still PENDING receiving inspection, with days waiting."""
+    return ctx.query(f"""
+        SELECT s.id AS stock_item_id, s.part_no, s.certificate_type, s.received_at,
+               date_diff('day', s.received_at::DATE, $today::DATE) AS days_waiting
+        FROM stock_items s
+        WHERE {_STOCK} AND s.receiving_inspection_status = 'PENDING'
+        ORDER BY s.received_at, s.id""", {"amo_id": amo_id}, tables=("stock_items",))
+
+
+@kpi("STOR", 1, "Robbery (cannibalisation) movements per month, last 12 months")
+def robbery_count(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """ROBBERY movements per month of the AMO's stock."""
+    return ctx.query("""
+        SELECT strftime(m.performed_at, '%Y-%m') AS month, count(*) AS robberies,
+               list(m.id ORDER BY m.id) AS movement_ids
+        FROM part_movements m JOIN stock_items s ON s.id = m.stock_item_id
+        WHERE s.amo_id = $amo_id AND m.movement_type = 'ROBBERY' AND m.performed_at <= $now::TIMESTAMPTZ
+          AND m.performed_at > $now::TIMESTAMPTZ - INTERVAL 12 MONTH
+        GROUP BY month ORDER BY month""", {"amo_id": amo_id}, tables=("part_movements", "stock_items"))
