@@ -67,7 +67,6 @@ ACTIONS: dict[str, frozenset[str]] = {
     "user.schedule": ADMINS | {"system"},
     "user.cancel_schedule": ADMINS | {"system"},
     "user.set_role": frozenset({"superuser", "system"}),
-    "user.create": frozenset({"superuser", "system"}),
 }
 
 # Which records a role's queries may return.

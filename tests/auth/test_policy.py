@@ -60,3 +60,15 @@ def test_only_superusers_and_the_system_change_roles():
     assert ACTIONS["user.set_role"] == {"superuser", "system"}
     assert all("member" not in roles and "auditor" not in roles for roles in ACTIONS.values())
     assert all(isinstance(roles, frozenset) and roles for roles in CALLBACKS.values())
+
+
+def test_security_doc_lists_the_policy_table():
+    """docs/security.md shows every page, callback and action of the table."""
+    from pathlib import Path
+    text = (Path(__file__).parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
+    for slug in PAGES:
+        assert f"`/maintenance/<amo>/{slug}`" in text
+    for output in CALLBACKS:
+        assert f"`{output}`" in text
+    for action in ACTIONS:
+        assert f"`{action}`" in text
