@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,8 +10,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from amoscope.cli import main
-from etl.generator import GeneratorError, database_is_empty, seed_database
-from tests.etl.generator.conftest import AS_OF
+from etl.generator import GeneratorError, database_is_empty, seed_database, simulate
+from tests.etl.generator.conftest import AS_OF, SEED
 from warehouse.database import create_engine
 from warehouse.schema import DEPARTMENT_CODES, ROLE_CODES, metadata
 
@@ -109,12 +110,16 @@ def test_cli_rejects_a_malformed_as_of_date(seeded_pg_url):
     assert result.exit_code == 2 and "use YYYY-MM-DD" in result.output
 
 
-def test_sqlite_gets_the_same_rows_as_postgresql(seeded, sqlite_engine):
-    """The embedded demo runs on SQLite: the same seed fills it with the same rows."""
-    report = seed_database(sqlite_engine, seed=11, as_of=AS_OF)
+def test_sqlite_gets_the_same_rows_as_postgresql_and_simulates(seeded, sqlite_engine):
+    """The embedded demo runs on SQLite: the same seed fills it with the same rows, then lives on."""
+    report = seed_database(sqlite_engine, seed=SEED, as_of=AS_OF)
     assert report.rows == {name: count for name, count in _counts(seeded).items() if count}
     with sqlite_engine.connect() as connection:
         user = connection.execute(sa.text("SELECT created_at FROM users ORDER BY id LIMIT 1")).scalar_one()
     with seeded.connect() as connection:
         pg_user = connection.execute(sa.text("SELECT created_at FROM users ORDER BY id LIMIT 1")).scalar_one()
     assert datetime.fromisoformat(user).replace(tzinfo=UTC) == pg_user
+    events = _counts(sqlite_engine)["audit_events"]
+    done = simulate(sqlite_engine, 30, threading.Event(), seconds=1, seed=3)
+    assert sum(done.values()) > 5
+    assert _counts(sqlite_engine)["audit_events"] >= events + sum(done.values())
