@@ -7,6 +7,8 @@ import logging
 import click
 
 from amoscope.commands.archive import archive
+from amoscope.commands.archive_query import export as archive_export
+from amoscope.commands.archive_query import query as archive_query
 from amoscope.commands.db import db
 from amoscope.commands.demo import demo
 from amoscope.commands.etl import etl
@@ -50,5 +52,7 @@ main.add_command(users)
 main.add_command(scheduler)
 main.add_command(etl)
 main.add_command(archive)
+archive.add_command(archive_query)
+archive.add_command(archive_export)
 main.add_command(seed_command)
 main.add_command(simulate_command)

@@ -23,7 +23,7 @@ from amoscope.settings import Settings
 from warehouse import history as history_module
 from warehouse import replay as replay_module
 from warehouse import timeline as timeline_module
-from warehouse.archive import open_store
+from warehouse.archive import ArchiveError, archived_tables, open_store
 from warehouse.catalog import ArchiveCatalog
 from warehouse.console import Console, ConsoleResult
 from warehouse.database import create_engine
@@ -32,8 +32,6 @@ from warehouse.events import RequestContext
 from warehouse.hot import HotTail
 from warehouse.kpi import KpiNamespace
 from warehouse.sources import Sources
-
-CONSOLE_TABLES = ("audit_events", "activity_events")
 
 
 class Warehouse:
@@ -98,22 +96,34 @@ class Warehouse:
 
     def sql(self, query: str, *, context: RequestContext | None = None,
             amo_id: int | None = None) -> ConsoleResult:
-        """Run one SELECT in the auditors' sandbox over the archived event tables (audited)."""
+        """Run one SELECT in the auditors' sandbox over the archived tables (audited).
+
+        Each archived table is a view of the same name holding every archived row (for record
+        tables: every archived version). See :mod:`warehouse.console` for the sandbox.
+
+        >>> wh.sql("SELECT action, count(*) FROM audit_events GROUP BY 1").to_pandas()  # doctest: +SKIP
+        """
         return self.console().query(query, context=context or RequestContext(auth_method="CLI"),
                                     amo_id=amo_id)
 
     def console(self) -> Console:
         """The sandboxed console over the current archive (rebuilt when a manifest is added)."""
+        if self.store.local_root is None:
+            raise ArchiveError(
+                "the archive console reads a local (or mounted) archive folder; "
+                f"{self.settings.archive_url} is an object store"
+            )
         catalog = self.sources.catalog
-        head = "|".join(catalog.head(table) for table in CONSOLE_TABLES)
+        names = archived_tables(self.store)
+        head = "|".join(f"{table}={catalog.head(table)}" for table in names)
         with self._console_lock:
             if self._console is None or self._console[0] != head:
                 tables = {table: [self.store.full_path(f.path) for f in catalog.files(table)]
-                          for table in CONSOLE_TABLES}
+                          for table in names}
                 if self._console is not None:
                     self._console[1].close()
                 console = Console(
-                    self.store.local_root or self.store.root, tables, audit_engine=self.engine,
+                    self.store.local_root, tables, audit_engine=self.engine,
                     row_limit=self.settings.console_row_limit,
                     timeout_seconds=self.settings.console_timeout_seconds,
                     memory_limit=self.settings.console_memory_limit,

@@ -18,10 +18,10 @@ from warehouse.errors import WarehouseError
 from warehouse.schema import metadata
 from warehouse.sources import Sources, merge_events
 
-_AUDIT_COLUMNS = ["occurred_at", "id", "action", "actor_user_id", "actor_role", "entity_version",
+_AUDIT_COLUMNS = ["occurred_at", "id", "event_id", "action", "actor_user_id", "actor_role", "entity_version",
                   "workflow_phase", "changed_fields", "before", "after", "reason", "signature_meaning",
                   "outcome"]
-_ACTIVITY_COLUMNS = ["occurred_at", "id", "kind", "actor_user_id", "summary", "department_id"]
+_ACTIVITY_COLUMNS = ["occurred_at", "id", "event_id", "kind", "actor_user_id", "summary", "department_id"]
 
 
 def _entity_events(sources: Sources, table_name: str, entity_type: str, entity_id: str,
@@ -50,7 +50,7 @@ def _check_entity(entity_type: str, entity_id: Any) -> str:
 def timeline(sources: Sources, entity_type: str, entity_id: Any) -> pd.DataFrame:
     """Every audit and activity event of one record, oldest first.
 
-    Columns: ``stream`` ("audit" or "activity"), ``occurred_at``, ``id``, ``action`` (audit) or
+    Columns: ``stream`` ("audit" or "activity"), ``occurred_at``, ``id``, ``event_id``, ``action`` (audit) or
     ``kind`` (activity), ``actor_user_id``, ``summary`` / ``reason``, ``entity_version``,
     ``workflow_phase``, ``changed_fields``, ``before`` and ``after`` (dicts: the record's state
     after the event), ``signature_meaning`` and ``outcome``.

@@ -134,11 +134,12 @@ def wait_visible(engine, timeout: float = 60) -> None:
 
 
 def archive_now(settings, engine, tables=("activity_events", "audit_events")) -> None:
-    """Run the ETL once after every committed event is below the horizon, so all of them go."""
+    """Run the ETL once (``tables=None``: every table) after every committed event is below the
+    horizon, so all of them go."""
     from etl.run import run_once
 
     wait_visible(engine)
-    run_once(settings, engine, tables=list(tables))
+    run_once(settings, engine, tables=None if tables is None else list(tables))
 
 
 def write_record(engine, table_name: str, values: dict, at, *, record_id: int | None = None,
