@@ -92,19 +92,12 @@ def add_activity(engine, org: dict, count: int, *, department: str = "QUAL", kin
 
 
 def prune_archived(engine, table: str, settings) -> int:
-    """Delete the rows of ``table`` at or below its archived watermark (what the retention prune does)."""
-    import sqlalchemy as sa
+    """Run the ETL's retention prune on ``table`` with no kept window: every verified archived row goes."""
+    from datetime import timedelta
 
-    from warehouse.archive import open_store, read_chain, watermark
+    from etl.prune import prune
 
-    upto = watermark(read_chain(open_store(settings.archive_url), table))
-    if upto is None:
-        return 0
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(sa.text("SET LOCAL amoscope.prune = 'on'"))
-        return connection.execute(sa.text(f"DELETE FROM {table} WHERE (txid, id) <= (:t, :i)"),
-                                  {"t": upto[0], "i": upto[1]}).rowcount
+    return sum(result.deleted for result in prune(settings, engine, timedelta(0), tables=(table,)))
 
 
 def wait_visible(engine, timeout: float = 60) -> None:
