@@ -1,7 +1,8 @@
 """A department page: the department's live activity feed and the user's notifications inbox.
 
-The feed polls with ``dcc.Interval``, keeps its cursor in a ``dcc.Store``, appends with
-``Patch()`` and starts over when the cursor is stale or tampered with. Which department it
+The feed polls with ``dcc.Interval`` (paused while the tab is hidden, by
+``assets/pause_when_hidden.js``), keeps its cursor in a ``dcc.Store``, appends with ``Patch()``
+and starts over when the cursor is stale or tampered with. Which department it
 shows comes from the session: members always see their own, admins the one in the URL.
 """
 

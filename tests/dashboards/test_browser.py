@@ -71,3 +71,38 @@ def test_login_lands_on_the_right_page_without_csp_violations(pg_engine, served,
     page.wait_for_url(f"{served}/login")
     page.goto(f"{served}{landing}")
     assert page.url.startswith(f"{served}/login")
+
+
+def test_feed_pauses_while_the_tab_is_hidden(pg_engine, served, browser):
+    make_user(pg_engine, "prod@amo1.example", "member", "PROD")
+    page = browser.new_page()
+    problems = _watch(page)
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url)
+            if "feed-interval.n_intervals" in (request.post_data or "") else None)
+    page.clock.install()
+    page.goto(f"{served}/login")
+    page.fill("#username", "prod@amo1.example")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.get_by_text("Production: live activity").wait_for(timeout=20_000)
+    page.clock.run_for(11_000)
+    page.wait_for_timeout(500)
+    assert len(polls) >= 2  # the interval polls while visible
+    page.evaluate("""() => {
+        Object.defineProperty(document, "hidden", {value: true, configurable: true});
+        document.dispatchEvent(new Event("visibilitychange"));
+    }""")
+    page.wait_for_timeout(300)
+    hidden_from = len(polls)
+    page.clock.run_for(30_000)
+    page.wait_for_timeout(500)
+    assert len(polls) == hidden_from
+    page.evaluate("""() => {
+        Object.defineProperty(document, "hidden", {value: false, configurable: true});
+        document.dispatchEvent(new Event("visibilitychange"));
+    }""")
+    page.clock.run_for(11_000)
+    page.wait_for_timeout(500)
+    assert len(polls) > hidden_from
+    assert problems == []
