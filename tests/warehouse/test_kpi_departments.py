@@ -444,3 +444,38 @@ def test_kpis_on_empty_database(pg_settings, pg_engine):
                     assert len(frame) <= 1, name
     finally:
         wh.close()
+
+
+def test_event_kpis_across_archive_and_hot_tail(pg_settings, pg_engine):
+    """KPIs over events read the archived files and the hot tail once each, as of any date."""
+    from tests.warehouse.conftest import add_activity, archive_now, prune_archived
+    from warehouse.events import RequestContext, record_audit
+
+    org = seed_org(pg_engine)
+    add_activity(pg_engine, org, 5, department="PROD", kind="crs.issued", start=at("2026-01-10"))
+    add_activity(pg_engine, org, 3, department="QUAL", kind="car.closed", start=at("2026-01-20"))
+    admin = RequestContext(actor_user_id=1, actor_role="admin", auth_method="SESSION")
+    for action, when in (("ADMIN_DISABLE", "2026-01-05"), ("ADMIN_DISABLE", "2026-01-06"),
+                         ("ADMIN_REVOKE", "2026-02-01"), ("LOGIN", "2026-02-01")):
+        with pg_engine.begin() as connection:
+            record_audit(connection, admin, action, amo_id=org["amo"], reason="leaver", occurred_at=at(when))
+    archive_now(pg_settings, pg_engine)
+    prune_archived(pg_engine, "activity_events", pg_settings)
+    add_activity(pg_engine, org, 2, department="PROD", kind="crs.issued", start=at("2026-02-03"))
+    wait_visible(pg_engine)
+    wh = Warehouse.open(pg_settings, pg_engine)
+    try:
+        volume = wh.kpi.activity_volume(amo_id=org["amo"], department_id=org["PROD"], as_of=date(2026, 3, 1))
+        assert volume[["month", "kind", "events"]].values.tolist() == [
+            ["2026-01", "crs.issued", 5],
+            ["2026-02", "crs.issued", 2],
+        ]
+        early = wh.kpi.activity_volume(amo_id=org["amo"], as_of=at("2026-01-20T00:01:30"))  # 2 of 3 closed
+        assert early[["kind", "events"]].values.tolist() == [["car.closed", 2], ["crs.issued", 5]]
+        actions = wh.kpi.privileged_actions(amo_id=org["amo"], as_of=date(2026, 3, 1))
+        assert actions[["month", "action", "actions"]].values.tolist() == [
+            ["2026-01", "ADMIN_DISABLE", 2],
+            ["2026-02", "ADMIN_REVOKE", 1],
+        ]
+    finally:
+        wh.close()

@@ -61,3 +61,18 @@ def performer_is_inspector(ctx: KpiContext, *, amo_id: int, department_id: Dept 
           AND ($department_id::BIGINT IS NULL OR w.department_id = $department_id::BIGINT)
         ORDER BY t.inspected_at, t.id""",
         _params(amo_id, department_id), tables=("task_cards", "work_orders"))
+
+
+@kpi("ADMIN", 1, "Privileged actions per month: disable, enable, revoke, reset, role change, schedule")
+def privileged_actions(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Admin actions (ADMIN_* audit events) per month and action, last 12 months, with the
+    latest event id of each (the audit trail holds the reasons and before/after images)."""
+    return ctx.query("""
+        SELECT strftime(occurred_at, '%Y-%m') AS month, action, count(*) AS actions,
+               arg_max(event_id, occurred_at) AS latest_event_id
+        FROM audit_events
+        WHERE amo_id = $amo_id AND starts_with(action, 'ADMIN_') AND occurred_at <= $now::TIMESTAMPTZ
+          AND occurred_at > $now::TIMESTAMPTZ - INTERVAL 12 MONTH
+          AND ($department_id::BIGINT IS NULL OR department_id = $department_id::BIGINT)
+        GROUP BY month, action ORDER BY month, action""",
+        _params(amo_id, department_id), tables=("audit_events",))

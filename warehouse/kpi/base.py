@@ -71,14 +71,18 @@ class KpiContext:
         self.now = as_of or datetime.now(UTC)
         self.today = self.now.astimezone(UTC).date()
         self.cursor = sources.gate.cursor()
-        self._loaded: set[str] = set()
+        self._loaded: set[str] = set()  # Arrow tables registered on the cursor
+        self._views: set[str] = set()  # temporary views created on the cursor
 
     def __enter__(self) -> KpiContext:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        for name in self._views:
+            self.cursor.execute(f'DROP VIEW IF EXISTS "{name}"')
         for name in self._loaded:
             self.cursor.unregister(name)
+        self._views.clear()
         self._loaded.clear()
 
     def query(self, sql: str, params: dict[str, Any] | None = None, *,
@@ -91,22 +95,46 @@ class KpiContext:
         return self.cursor.sql(sql, params=used).df()
 
     def _load(self, name: str) -> None:
-        if name in self._loaded:
+        if name in self._loaded or name in self._views:
             return
-        if name in APPEND_ONLY_TABLES:  # ledgers: every row ever, archive ∪ hot tail
-            rows = self._ledger(name)
-        elif self.as_of is None or "row_version" not in metadata.tables[name].c:
+        if name in APPEND_ONLY_TABLES:
+            self._event_view(name)
+            return
+        if self.as_of is None or "row_version" not in metadata.tables[name].c:
             rows = self.sources.hot.records(name)  # current rows, or a day-keyed table
         else:
             rows = self._rebuild(name)
         self.cursor.register(name, rows)
         self._loaded.add(name)
 
-    def _ledger(self, name: str) -> pa.Table:
-        """All rows of an append-only table; the KPI's SQL keeps those up to ``now``."""
-        hot = self.sources.hot.events(name, [], [], None)
-        archived = self.sources.archive_rows(name, self.sources.catalog.files(name), [], [], "id", None)
-        return merge_events([hot, archived], [("id", "ascending")], None)
+    def _event_view(self, name: str) -> None:
+        """Events and ledgers: a view of the archived files ∪ the hot rows above the watermark.
+
+        DuckDB scans the Parquet files itself (filters and aggregates pushed into the scan), so
+        a KPI over millions of archived events never copies them. The hot tail is read first
+        and the manifests second; hot rows already archived are left out by the newer watermark.
+        """
+        catalog = self.sources.catalog
+        table = metadata.tables[name]
+        before = catalog.watermark(name) or (0, 0)
+        newer = sa.tuple_(table.c.txid, table.c.id) > sa.tuple_(*before)
+        hot = self.sources.hot.events(name, [newer], [], None)
+        files = catalog.files(name)
+        mark = catalog.watermark(name) or (0, 0)
+        hot_name = f"_hot_{name}"
+        self.cursor.register(hot_name, hot)
+        self._loaded.add(hot_name)
+        columns = ", ".join(f'"{column}"' for column in hot.schema.names)
+        archived = ""
+        if files:
+            source = catalog.scan(self.cursor, name, files)
+            if source.isidentifier():  # a registered dataset (object store), not a read_parquet call
+                self._loaded.add(source)
+            archived = f"SELECT {columns} FROM {source} UNION ALL "
+        self.cursor.execute(
+            f'CREATE OR REPLACE TEMP VIEW "{name}" AS {archived}SELECT {columns} FROM {hot_name} '
+            f"WHERE txid > {int(mark[0])} OR (txid = {int(mark[0])} AND id > {int(mark[1])})")
+        self._views.add(name)
 
     def _rebuild(self, name: str) -> pa.Table:
         """The rows of ``name`` as they were at ``as_of``, from the audit trail's ``after`` images."""

@@ -109,3 +109,17 @@ def tools_not_returned(ctx: KpiContext, *, amo_id: int, department_id: Dept = No
           AND NOT EXISTS (SELECT 1 FROM tool_usage r WHERE r.check_out_id = o.id AND r.usage_kind = 'RETURN'
                           AND r.occurred_at <= $now::TIMESTAMPTZ)
         ORDER BY o.occurred_at, o.id""", _params(amo_id, department_id), tables=("tool_usage", "tools"))
+
+
+@kpi("PROD", 1, "Activity volume: the department's feed events per month and kind, last 12 months")
+def activity_volume(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Activity events (card closed, CRS issued, part issued, ...) per month and kind."""
+    return ctx.query("""
+        SELECT strftime(occurred_at, '%Y-%m') AS month, kind, count(*) AS events,
+               max(occurred_at) AS latest_at
+        FROM activity_events
+        WHERE amo_id = $amo_id AND occurred_at <= $now::TIMESTAMPTZ
+          AND occurred_at > $now::TIMESTAMPTZ - INTERVAL 12 MONTH
+          AND ($department_id::BIGINT IS NULL OR department_id = $department_id::BIGINT)
+        GROUP BY month, kind ORDER BY month, kind""",
+        _params(amo_id, department_id), tables=("activity_events",))
