@@ -13,6 +13,7 @@ from functools import cache
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from auth.errors import PasswordRejected
 
@@ -23,6 +24,7 @@ PROFILES = {
 }
 MIN_LENGTH = 8
 MAX_LENGTH = 128
+COMMON_PASSWORDS_CHECKED = 3000  # ASVS 6.2.4: the most common passwords are refused
 
 
 @cache
@@ -42,8 +44,14 @@ def _dummy_hash(profile: str) -> str:
     return hasher(profile).hash("not-a-real-password-used-for-equal-timing")
 
 
+@cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"][:COMMON_PASSWORDS_CHECKED])
+
+
 def check_password_policy(password: str) -> None:
-    """Raise :class:`PasswordRejected` unless ``password`` has 8 to 128 characters.
+    """Raise :class:`PasswordRejected` unless ``password`` has 8 to 128 characters and is not
+    one of the 3000 most common passwords (zxcvbn's frequency list).
 
     No composition rules (ASVS 6.2.5); any Unicode is allowed; nothing is truncated.
     """
@@ -53,6 +61,8 @@ def check_password_policy(password: str) -> None:
         raise PasswordRejected(f"A password may have at most {MAX_LENGTH} characters.")
     if not password.strip():
         raise PasswordRejected("A password cannot be only spaces.")
+    if password.lower() in _common_passwords():
+        raise PasswordRejected("This password is one of the most common ones; choose another.")
 
 
 def hash_password(password: str, profile: str = DEFAULT_PROFILE) -> str:

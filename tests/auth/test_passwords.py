@@ -38,13 +38,17 @@ def test_unknown_profile_is_a_clear_error():
 
 
 def test_password_policy_edges():
-    """A8: 7 characters rejected; 8, 64 and 128 accepted; 129 rejected; Unicode accepted; no truncation."""
+    """A8: 7 characters rejected; 8, 64 and 128 accepted; 129 rejected; the top-3000 list
+    rejected; Unicode accepted; no truncation."""
     with pytest.raises(PasswordRejected):
         hash_password("x" * 7, "owasp-minimum")
     with pytest.raises(PasswordRejected):
         hash_password("y" * 129, "owasp-minimum")
     with pytest.raises(PasswordRejected):
         hash_password(" " * 12, "owasp-minimum")
+    for common in ("password", "Password", "iloveyou", "qwertyuiop", "1234567890"):
+        with pytest.raises(PasswordRejected, match="most common"):
+            hash_password(common, "owasp-minimum")
     for password in ("z" * 8, "a" * 64, "b" * 128, "pässwörd ✈️🔧 Ünïcode"):
         stored = hash_password(password, "owasp-minimum")
         assert verify_password(stored, password, "owasp-minimum")[0]
