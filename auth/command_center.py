@@ -26,7 +26,7 @@ from auth.reset_tokens import invalidate_tokens, issue_token
 from auth.sessions import SessionUser, end_user_sessions
 from auth.users import admin_department_id, changed_values, ensure_roles, find_account, user_image
 from warehouse.events import RequestContext, record_activity, record_audit
-from warehouse.schema import audit_events, roles, scheduled_actions, users
+from warehouse.schema import audit_events, roles, scheduled_actions, user_sessions, users
 
 MAX_REASON = 1000
 MAX_SCHEDULE_AHEAD = timedelta(days=3 * 365)
@@ -49,11 +49,12 @@ class Actor:
     amo_id: int | None  # None: the system, which may act in any AMO
     context: RequestContext
     base_url: str = "http://127.0.0.1:8050"
+    session_id: int | None = None  # rechecked inside the action's transaction
 
     @classmethod
     def from_session(cls, user: SessionUser, context: RequestContext, base_url: str) -> Actor:
         return cls(role=user.role, user_id=user.user_id, amo_id=user.amo_id, context=context,
-                   base_url=base_url)
+                   base_url=base_url, session_id=user.session_id)
 
     @classmethod
     def system(cls, base_url: str, *, auth_method: str = "CLI", on_behalf_of: int | None = None) -> Actor:
@@ -117,6 +118,7 @@ def cancel_schedule(engine: Engine, actor: Actor, schedule_id: int, reason: str,
         if target is None or (actor.amo_id is not None and target.amo_id != actor.amo_id):
             raise UnknownUser(f"There is no scheduled action {schedule_id} in your AMO.")
         with engine.begin() as connection:
+            _recheck_actor(connection, actor)
             before = _schedule_image(connection, schedule_id, lock=True)
             if before["status"] != "PENDING":
                 return Outcome(action, before["target_user_id"], False,
@@ -156,6 +158,7 @@ def _check_request(actor: Actor, action: str, reason: str) -> None:
 
 def _perform(connection: Connection, actor: Actor, action: str, target_user_id: int, reason: str,
              params: dict[str, Any], idempotency_key: str | None) -> Outcome:
+    _recheck_actor(connection, actor)
     if idempotency_key and _already_done(connection, action, idempotency_key):
         return Outcome(action, target_user_id, False, "Already done (this request was repeated).")
     account = find_account(connection, user_id=target_user_id)
@@ -192,6 +195,28 @@ def _record_refusal(engine: Engine, actor: Actor, action: str, target_user_id: i
                      amo_id=actor.amo_id, entity_type="users", entity_id=target_user_id,
                      outcome="DENIED" if denied else "FAILURE",
                      reason=f"{action} refused: {error} (reason given: {reason!r})"[:2000])
+
+
+def _recheck_actor(connection: Connection, actor: Actor) -> None:
+    """An admin disabled or signed out while this request was in flight acts no more.
+
+    The actor's user row is share-locked, so a concurrent disable either commits first (and
+    this check sees it) or waits until this action has committed.
+    """
+    if actor.user_id is None:
+        return
+    query = (sa.select(users.c.is_active, users.c.session_version,
+                       user_sessions.c.session_version.label("started_version"), user_sessions.c.ended_at)
+             .select_from(users.outerjoin(user_sessions, sa.and_(user_sessions.c.user_id == users.c.id,
+                                                                 user_sessions.c.id == actor.session_id)))
+             .where(users.c.id == actor.user_id))
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update(read=True, of=users)
+    row = connection.execute(query).first()
+    session_live = actor.session_id is None or (
+        row is not None and row.ended_at is None and row.started_version == row.session_version)
+    if row is None or not row.is_active or not session_live:
+        raise PermissionDenied("Your session has ended; sign in again.")
 
 
 def _already_done(connection: Connection, action: str, key: str) -> bool:

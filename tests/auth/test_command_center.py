@@ -12,7 +12,7 @@ from auth_test_support import make_amo, make_user, sql_count
 from auth.command_center import Actor, cancel_schedule, perform
 from auth.errors import ActionRefused, PermissionDenied, UnknownUser
 from auth.scheduler import run_due
-from auth.sessions import SessionUser
+from auth.sessions import SessionUser, start_session
 from warehouse.events import RequestContext
 
 BASE = "https://amoscope.example"
@@ -24,9 +24,11 @@ def _actor(engine, username: str) -> Actor:
             "SELECT u.id, u.amo_id, u.department_id, r.code AS role, a.code AS amo, d.code AS dept "
             "FROM users u JOIN roles r ON r.id = u.role_id JOIN amos a ON a.id = u.amo_id "
             "JOIN departments d ON d.id = u.department_id WHERE username = :u"), {"u": username}).one()
-    user = SessionUser(session_id=1, session_key="k", user_id=row.id, username=username, full_name=username,
-                       role=row.role, amo_id=row.amo_id, amo_code=row.amo, department_id=row.department_id,
-                       department_code=row.dept)
+    with engine.begin() as connection:
+        session_id = start_session(connection, row.id, 1, ip="10.0.0.1", user_agent="test")[1]
+    user = SessionUser(session_id=session_id, session_key="k", user_id=row.id, username=username,
+                       full_name=username, role=row.role, amo_id=row.amo_id, amo_code=row.amo,
+                       department_id=row.department_id, department_code=row.dept)
     context = RequestContext(actor_user_id=row.id, actor_role=row.role, auth_method="SESSION", ip="10.0.0.1")
     return Actor.from_session(user, context, BASE)
 
@@ -221,3 +223,13 @@ def test_scheduled_action_that_became_nonsense_fails_cleanly(pg_engine, people):
                                 "AND result LIKE '%last active superuser%'") == 1
     assert sql_count(pg_engine, "SELECT count(*) FROM users WHERE is_active "
                                 "AND username = 'boss@amo1.example'") == 1
+
+
+def test_an_admin_disabled_mid_request_acts_no_more(pg_engine, people):
+    """C23: the actor's account and session are rechecked inside the action's transaction."""
+    admin = people["admin"]
+    perform(pg_engine, Actor.system(BASE), "user.revoke_sessions", admin.user_id, "laptop stolen")
+    with pytest.raises(PermissionDenied, match="session has ended"):
+        perform(pg_engine, admin, "user.disable", people["target"], "left")
+    assert sql_count(pg_engine, "SELECT count(*) FROM users WHERE NOT is_active") == 0
+    assert sql_count(pg_engine, "SELECT count(*) FROM audit_events WHERE action = 'AUTHZ_DENIED'") == 1
