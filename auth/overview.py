@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from auth.rate_limits import failures_since
-from warehouse.schema import departments, roles, scheduled_actions, user_sessions, users
+from warehouse.schema import audit_events, departments, roles, scheduled_actions, user_sessions, users
 
 DORMANT_AFTER = timedelta(days=90)
 
@@ -39,7 +39,8 @@ def list_users(connection: Connection, amo_id: int, *, idle: timedelta) -> list[
 
 
 def account_kpis(connection: Connection, amo_id: int, *, idle: timedelta) -> dict[str, int]:
-    """Active, disabled, sessions now, failed logins 24 h, leavers still active, dormant > 90 d."""
+    """Active, disabled, sessions now, failed logins 24 h, leavers still active, dormant > 90 d,
+    and the share of active users with MFA (percent)."""
     now = datetime.now(UTC)
     in_amo = users.c.amo_id == amo_id
 
@@ -51,8 +52,10 @@ def account_kpis(connection: Connection, amo_id: int, *, idle: timedelta) -> dic
         .where(in_amo, _live_sessions(idle, now))
     ).scalar_one()
     dormant_since = now - DORMANT_AFTER
+    active = count(users.c.is_active.is_(True))
+    with_mfa = count(users.c.is_active.is_(True), users.c.mfa_enabled.is_(True))
     return {
-        "active": count(users.c.is_active.is_(True)),
+        "active": active,
         "disabled": count(users.c.is_active.is_(False)),
         "sessions_now": sessions_now,
         "failed_logins_24h": failures_since(connection, now - timedelta(hours=24),
@@ -62,6 +65,7 @@ def account_kpis(connection: Connection, amo_id: int, *, idle: timedelta) -> dic
         "dormant_90d": count(users.c.is_active.is_(True), sa.or_(
             users.c.last_login_at < dormant_since,
             sa.and_(users.c.last_login_at.is_(None), users.c.created_at < dormant_since))),
+        "mfa_coverage_pct": round(100 * with_mfa / active) if active else 0,
     }
 
 
@@ -73,5 +77,24 @@ def pending_schedules(connection: Connection, amo_id: int) -> list[dict[str, Any
         .join(users, users.c.id == scheduled_actions.c.target_user_id)
         .where(scheduled_actions.c.amo_id == amo_id, scheduled_actions.c.status == "PENDING")
         .order_by(scheduled_actions.c.run_at)
+    ).mappings().all()
+    return [dict(row) for row in rows]
+
+
+PRIVILEGED_ACTIONS = ("ADMIN_DISABLE", "ADMIN_ENABLE", "ADMIN_REVOKE", "ADMIN_RESET", "ADMIN_NOTIFY",
+                      "ADMIN_SCHEDULE", "ADMIN_CANCEL_SCHEDULE", "ADMIN_SET_ROLE")
+
+
+def privileged_actions(connection: Connection, amo_id: int, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest command-center actions of the AMO with who, on whom, why and the outcome."""
+    actor = users.alias("actor")
+    rows = connection.execute(
+        sa.select(audit_events.c.occurred_at, audit_events.c.action, audit_events.c.outcome,
+                  audit_events.c.entity_type, audit_events.c.entity_id,
+                  sa.func.coalesce(actor.c.username, audit_events.c.auth_method).label("actor"),
+                  audit_events.c.reason)
+        .outerjoin(actor, actor.c.id == audit_events.c.actor_user_id)
+        .where(audit_events.c.amo_id == amo_id, audit_events.c.action.in_(PRIVILEGED_ACTIONS))
+        .order_by(audit_events.c.id.desc()).limit(limit)
     ).mappings().all()
     return [dict(row) for row in rows]

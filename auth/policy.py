@@ -53,6 +53,7 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "admin-users.rowData": ADMINS,
     "admin-kpis.children": ADMINS,
     "admin-schedules.rowData": ADMINS,
+    "admin-timeline.rowData": ADMINS,
     "..admin-result.children...admin-form-key.data...admin-refresh.data..": ADMINS,
 }
 

@@ -18,7 +18,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from auth import command_center
 from auth.errors import ActionRefused, AuthError
-from auth.overview import account_kpis, list_users, pending_schedules
+from auth.overview import account_kpis, list_users, pending_schedules, privileged_actions
 from dashboards import context
 
 ACTIONS = {
@@ -29,7 +29,7 @@ ACTIONS = {
 KPI_LABELS = {
     "active": "Active users", "disabled": "Disabled", "sessions_now": "Sessions now",
     "failed_logins_24h": "Failed logins 24 h", "leavers_still_active": "Leavers still active",
-    "dormant_90d": "Dormant > 90 d",
+    "dormant_90d": "Dormant > 90 d", "mfa_coverage_pct": "MFA coverage %",
 }
 USER_COLUMNS = ["username", "full_name", "department", "role", "is_active", "sessions", "last_login_at",
                 "left_at", "disabled_reason"]
@@ -73,6 +73,11 @@ def layout(user, slug: str):
                            style={"height": "300px"}),
             ], md=6),
         ]),
+        html.H3("Privileged actions", className="h5 mt-4"),
+        dag.AgGrid(id="admin-timeline",
+                   columnDefs=[{"field": name} for name in ("occurred_at", "action", "outcome", "actor",
+                                                            "entity_type", "entity_id", "reason")],
+                   rowData=[], dashGridOptions={"pagination": True}, style={"height": "320px"}),
     ])
 
 
@@ -92,8 +97,8 @@ def register_callbacks(app: Dash) -> None:
         with context.engine().connect() as connection:
             kpis = account_kpis(connection, user.amo_id, idle=_idle())
         return [dbc.Col(dbc.Card(dbc.CardBody([html.Div(KPI_LABELS[key], className="small text-muted"),
-                                               html.Div(str(value), className="h4 mb-0", id=f"kpi-{key}")])),
-                        md=2) for key, value in kpis.items()]
+                                               html.Div(str(value), className="h4 mb-0", id=f"kpi-{key}")])))
+                for key, value in kpis.items()]
 
     @app.callback(Output("admin-users", "rowData"), Input("admin-refresh", "data"))
     def update_users(_refresh):
@@ -106,6 +111,12 @@ def register_callbacks(app: Dash) -> None:
         user = context.user()
         with context.engine().connect() as connection:
             return _jsonable(pending_schedules(connection, user.amo_id))
+
+    @app.callback(Output("admin-timeline", "rowData"), Input("admin-refresh", "data"))
+    def update_timeline(_refresh):
+        user = context.user()
+        with context.engine().connect() as connection:
+            return _jsonable(privileged_actions(connection, user.amo_id))
 
     @app.callback(Output("admin-result", "children"), Output("admin-form-key", "data"),
                   Output("admin-refresh", "data"),

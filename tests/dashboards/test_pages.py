@@ -40,6 +40,10 @@ def test_admin_disables_a_user_from_the_page(admin, dash_app, pg_engine):
     retry = _apply(admin, dash_app, **values)  # the same form submitted twice acts once
     assert "Already done" in str(retry.get_json()["response"]["admin-result"])
     assert sql_count(pg_engine, "SELECT count(*) FROM audit_events WHERE action = 'ADMIN_DISABLE'") == 1
+    response = call(admin, dash_app, "admin-timeline.rowData").get_json()["response"]
+    timeline = response["admin-timeline"]["rowData"]
+    assert [(row["action"], row["actor"], row["reason"]) for row in timeline] == [
+        ("ADMIN_DISABLE", "boss@amo1.example", "contract ended")]
 
 
 def test_admin_page_refuses_without_reason_or_selection(admin, dash_app, pg_engine):
@@ -59,9 +63,15 @@ def test_admin_kpis_and_users_list(admin, dash_app, pg_engine):
         connection.exec_driver_sql("UPDATE users SET left_at = now() - interval '1 day' "
                                    "WHERE username = 'alice@amo1.example'")
     login(admin.application.test_client(), "alice@amo1.example", "wrong password!")
-    kpis = str(call(admin, dash_app, "admin-kpis.children").get_json())
-    for label in ("Active users", "Sessions now", "Failed logins 24 h", "Leavers still active", "Dormant"):
+    kpis_json = call(admin, dash_app, "admin-kpis.children").get_json()
+    kpis = str(kpis_json)
+    for label in ("Active users", "Sessions now", "Failed logins 24 h", "Leavers still active", "Dormant",
+                  "MFA coverage"):
         assert label in kpis
+    values = {item["props"]["id"]: item["props"]["children"] for item in _kpi_values(kpis_json)}
+    assert values == {"kpi-active": "2", "kpi-disabled": "0", "kpi-sessions_now": "1",
+                      "kpi-failed_logins_24h": "1", "kpi-leavers_still_active": "1", "kpi-dormant_90d": "0",
+                      "kpi-mfa_coverage_pct": "0"}
     users = call(admin, dash_app, "admin-users.rowData").get_json()["response"]["admin-users"]["rowData"]
     assert {row["username"] for row in users} == {"boss@amo1.example", "alice@amo1.example"}
     assert all("password_hash" not in row and "session_version" not in row for row in users)
@@ -124,3 +134,15 @@ def test_inbox_shows_own_notifications_only(app, dash_app, pg_engine):
     login(client, "bob@amo1.example")
     text = call(client, dash_app, "inbox-list.children").get_data(as_text=True)
     assert "For Bob" in text and "For Alice" not in text
+
+
+def _kpi_values(node):
+    """The KPI value components (id ``kpi-…``) anywhere in a callback response."""
+    if isinstance(node, dict):
+        if str(node.get("props", {}).get("id", "")).startswith("kpi-"):
+            yield node
+        for value in node.values():
+            yield from _kpi_values(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _kpi_values(value)
