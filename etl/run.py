@@ -30,7 +30,7 @@ from etl.source import PostgresSource, Snapshot, SourceIdentity, SqliteSource, o
 from warehouse.archive.layout import ARCHIVED_TABLES, TableSpec, manifest_path, table_spec
 from warehouse.archive.manifest import Cursor, Manifest, manifest_sha256
 from warehouse.archive.merkle import merkle_root
-from warehouse.archive.reader import StoredManifest, read_chain
+from warehouse.archive.reader import StoredManifest, read_head
 from warehouse.archive.storage import ArchiveStore, open_store
 
 log = logging.getLogger(__name__)
@@ -93,9 +93,8 @@ class Archiver:
             return RunReport(results)
 
     def _run_table(self, spec: TableSpec, snapshot: Snapshot, identity: SourceIdentity) -> TableRun:
-        chain = read_chain(self.store, spec.name)
-        result = TableRun(spec.name, removed=remove_orphans(self.store, spec.name, chain))
-        last = chain[-1] if chain else None
+        last = read_head(self.store, spec.name)
+        result = TableRun(spec.name, removed=remove_orphans(self.store, spec.name, last))
         if last is not None:
             check_same_source(self.store, last, identity, snapshot)
         cursor = last.manifest.cursor_to if last else (0,) * len(spec.cursor_columns)

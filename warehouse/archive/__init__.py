@@ -14,6 +14,7 @@ from warehouse.archive.reader import (
     committed_files,
     open_dataset,
     read_chain,
+    read_head,
     watermark,
 )
 from warehouse.archive.storage import ArchiveStore, open_store
@@ -21,5 +22,5 @@ from warehouse.archive.storage import ArchiveStore, open_store
 __all__ = [
     "ARCHIVED_TABLES", "ArchiveError", "ArchiveStore", "DataFile", "FileEntry", "Manifest",
     "ManifestError", "StoredManifest", "TableSpec", "archived_tables", "committed_files",
-    "open_dataset", "open_store", "read_chain", "table_spec", "watermark",
+    "open_dataset", "open_store", "read_chain", "read_head", "table_spec", "watermark",
 ]

@@ -85,6 +85,29 @@ def read_chain(store: ArchiveStore, table: str) -> list[StoredManifest]:
     return chain
 
 
+def read_head(store: ArchiveStore, table: str) -> StoredManifest | None:
+    """The table's newest manifest (None if there is none), reading only that one.
+
+    For writers, which append after it: the file names must number 1..N without a gap and the
+    newest must parse and carry its own sequence number. Checking the whole chain is the
+    verifier's job (``amoscope archive verify``), which reads every manifest.
+    """
+    table_spec(table)
+    paths = manifest_paths(store, table)
+    if not paths:
+        return None
+    numbers = [manifest_seq(path.rsplit("/", 1)[-1]) for path in paths]
+    if numbers != list(range(1, len(paths) + 1)):
+        missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
+        raise ManifestError(f"{manifest_dir(table)}: manifests {missing[:5]} are missing; "
+                            "run 'amoscope archive verify' for a full report")
+    head = load_manifest(store, paths[-1])
+    if head.manifest.seq != len(paths) or head.manifest.table != table:
+        raise ManifestError(f"{head.path}: holds seq {head.manifest.seq} of table {head.manifest.table!r}; "
+                            "run 'amoscope archive verify' for a full report")
+    return head
+
+
 def chain_problem(previous: StoredManifest | None, stored: StoredManifest, table: str) -> str | None:
     """Why ``stored`` does not follow ``previous`` in the chain of ``table``, or None if it does."""
     manifest = stored.manifest

@@ -157,7 +157,7 @@ def _verify_file(store: ArchiveStore, data_file: DataFile, committing: StoredMan
     if hashlib.sha256(raw).hexdigest() != entry.sha256:
         report.add(where, f"SHA-256 differs from the one in {committing.path}: the file was changed")
     try:
-        table = pq.read_table(pa.BufferReader(raw))
+        table = pq.ParquetFile(pa.BufferReader(raw)).read(use_threads=False)
         _verify_rows(data_file, table, committing, batches, rows, report)
     except Exception as error:  # any failure to read untrusted bytes is a finding, not a crash
         report.add(where, f"not a readable archive Parquet file ({type(error).__name__}: {error})")
