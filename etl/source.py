@@ -36,6 +36,7 @@ from warehouse.archive.manifest import Cursor
 from warehouse.archive.rowhash import arrow_schema
 from warehouse.schema import metadata
 
+APPLICATION_NAME = "amoscope-etl"
 HORIZON_SQL = """(
   SELECT coalesce(min(xip.xid), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
   FROM (SELECT x::text::bigint AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x) AS xip
@@ -116,8 +117,10 @@ class PostgresSource:
     """Reads one PostgreSQL database over ADBC, in one snapshot per :meth:`snapshot` block."""
 
     def __init__(self, database_url: str):
-        self._uri = sa.make_url(database_url).set(drivername="postgresql").render_as_string(
-            hide_password=False)
+        url = sa.make_url(database_url).set(drivername="postgresql")
+        if "application_name" not in url.query:  # names the ETL in pg_stat_activity
+            url = url.update_query_dict({"application_name": APPLICATION_NAME})
+        self._uri = url.render_as_string(hide_password=False)
         self._connection: Any = None
         self._horizon: int | None = None
 
