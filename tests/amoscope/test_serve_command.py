@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 AMOSCOPE = str(Path(sys.executable).with_name("amoscope"))
@@ -25,10 +26,15 @@ def _env(pg_url: str, **extra: str) -> dict[str, str]:
     return {**env, "AMOSCOPE_DATABASE_URL": pg_url, **extra}
 
 
-def test_serve_runs_gunicorn_threaded_workers(pg_url):
+@pytest.mark.parametrize(("options", "server_says"), [
+    (["--workers", "1", "--threads", "2"], "gthread"),
+    (["--dev"], "Running on http://127.0.0.1"),
+])
+def test_serve_answers(pg_url, options, server_says):
+    """Gunicorn with threaded workers by default; Flask's own server with --dev."""
     port = _free_port()
     process = subprocess.Popen(
-        [AMOSCOPE, "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
+        [AMOSCOPE, "serve", "--port", str(port), *options],
         env=_env(pg_url, AMOSCOPE_SECRET_KEY="serve-test-key-" + "0123456789abcdef" * 2),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -51,7 +57,7 @@ def test_serve_runs_gunicorn_threaded_workers(pg_url):
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]
-    assert "gthread" in output
+    assert server_says in output
 
 
 def test_serve_refuses_a_weak_secret_key(pg_url):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from auth_test_support import PASSWORD, csrf_of, login, make_user, sql_count
 
 LANDINGS = [
@@ -125,3 +126,20 @@ def test_login_with_an_old_cost_hash_rehashes(app, pg_engine):
     with pg_engine.connect() as connection:
         new = connection.exec_driver_sql("SELECT password_hash FROM users").scalar_one()
     assert new != old and new.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+@pytest.mark.slow
+def test_session_fixation_over_1000_logins(app, pg_engine):
+    """A11 at full size: the session changes in 1000 of 1000 logins."""
+    make_user(pg_engine, "alice@amo1.example", "member", "PROD")
+    client = app.test_client()
+    seen = set()
+    for n in range(1000):
+        previous = client.get_cookie("amoscope_session")
+        ip = f"10.3.{n // 25}.{n % 25}"  # stay under the per-IP limit
+        response = login(client, "alice@amo1.example", environ_base={"REMOTE_ADDR": ip})
+        assert response.status_code == 303
+        cookie = client.get_cookie("amoscope_session").value
+        assert previous is None or cookie != previous.value
+        seen.add(cookie)
+    assert len(seen) == 1000
