@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from auth_test_support import call, login, make_user, sql_count
@@ -146,3 +147,27 @@ def _kpi_values(node):
     elif isinstance(node, list):
         for value in node:
             yield from _kpi_values(value)
+
+
+def test_admin_schedules_and_cancels_from_the_page(admin, dash_app, pg_engine):
+    target = make_user(pg_engine, "alice@amo1.example", "member", "PROD")
+    when = (datetime.now(UTC) + timedelta(days=30)).replace(second=0, microsecond=0)
+    scheduled = _apply(admin, dash_app, **{
+        "admin-users.selectedRows": [{"id": target}], "admin-action.value": "user.schedule",
+        "admin-reason.value": "contract ends", "admin-scheduled-action.value": "disable",
+        "admin-run-at.value": when.strftime("%Y-%m-%dT%H:%M")})
+    expected = f"Disable of alice@amo1.example scheduled for {when:%Y-%m-%d %H:%M} UTC"
+    assert expected in scheduled.get_data(as_text=True)
+    response = call(admin, dash_app, "admin-schedules.rowData").get_json()["response"]
+    rows = response["admin-schedules"]["rowData"]
+    assert [(row["action"], row["target"]) for row in rows] == [("disable", "alice@amo1.example")]
+    bad_time = _apply(admin, dash_app, **{
+        "admin-users.selectedRows": [{"id": target}], "admin-action.value": "user.schedule",
+        "admin-reason.value": "x", "admin-scheduled-action.value": "disable", "admin-run-at.value": "soon",
+        "admin-form-key.data": "key-2"})
+    assert "date and time" in bad_time.get_data(as_text=True)
+    cancelled = _apply(admin, dash_app, **{
+        "admin-schedules.selectedRows": [{"id": rows[0]["id"]}], "admin-action.value": "user.cancel_schedule",
+        "admin-reason.value": "extended", "admin-form-key.data": "key-3"})
+    assert "cancelled" in cancelled.get_data(as_text=True)
+    assert sql_count(pg_engine, "SELECT count(*) FROM scheduled_actions WHERE status = 'CANCELLED'") == 1
