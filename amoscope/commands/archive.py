@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from amoscope.runtime import open_engine
+from etl.compact import compact as compact_tables
 from etl.errors import EtlError
 from etl.signing import generate_keypair
 from warehouse.archive.errors import ArchiveError
@@ -99,6 +101,20 @@ def prove(settings, event_id: str | None, table: str, proof_file: Path | None,
         raise click.UsageError("give an EVENT_ID, or --check FILE")
     store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
     click.echo(json.dumps(build_proof(store, event_id, table=table), indent=2, sort_keys=True))
+
+
+@archive.command()
+@click.option("--table", "tables", multiple=True, type=click.Choice(sorted(ARCHIVED_TABLES)),
+              help="Compact only this table (repeatable).")
+@click.pass_obj
+def compact(settings, tables: tuple[str, ...]) -> None:
+    """Merge small files month by month; no row, and no verification result, changes."""
+    engine = open_engine(settings)
+    results = compact_tables(settings, engine, list(tables) or None)
+    for result in results:
+        if result.replaced:
+            click.echo(f"{result.table}: {result.replaced} files merged into {result.written}")
+    click.echo(f"compacted {sum(1 for r in results if r.replaced)} table(s)")
 
 
 @archive.command()
