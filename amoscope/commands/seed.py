@@ -62,5 +62,5 @@ def simulate_command(settings, rate: float, seconds: float | None) -> None:
         done = simulate(engine, rate, stop, seconds=seconds)
     except GeneratorError as error:
         raise click.ClickException(str(error)) from None
-    summary = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in sorted(done.items()))
+    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(done.items()))
     click.echo(f"stopped after {sum(done.values())} changes ({summary or 'none'})")

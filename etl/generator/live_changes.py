@@ -147,11 +147,11 @@ def update(
     return new
 
 
-def new_defect(connection: Connection, rng: random.Random) -> bool:
+def new_defect(connection: Connection, rng: random.Random) -> str | None:
     """A pilot or mechanic reports a defect on an aircraft."""
     aircraft = pick_row(connection, sa.select(s.aircraft).where(s.aircraft.c.status == "IN_SERVICE"), rng)
     if aircraft is None:
-        return False
+        return None
     context = actor_in(connection, rng, aircraft.amo_id, "PROD")
     ata = rng.choice(("21", "23", "24", "27", "32", "34", "36", "49"))
     number = connection.execute(sa.select(sa.func.count()).select_from(s.defects)).scalar_one() + 1
@@ -173,10 +173,10 @@ def new_defect(connection: Connection, rng: random.Random) -> bool:
         department_id=department_of(connection, aircraft.amo_id, "PROD"),
         activity=("defect.reported", f"Defect reported on {aircraft.registration}: ATA {ata}"),
     )
-    return True
+    return "defect reported"
 
 
-def sign_task_card(connection: Connection, rng: random.Random) -> bool:
+def sign_task_card(connection: Connection, rng: random.Random) -> str | None:
     """A certifying engineer signs an open task card of a work order in work."""
     query = (
         sa.select(s.task_cards, s.work_orders.c.amo_id, s.work_orders.c.department_id)
@@ -204,14 +204,14 @@ def sign_task_card(connection: Connection, rng: random.Random) -> bool:
         signature="PERFORMED",
         activity=("task_card.signed", f"Task card {card.card_no} signed off"),
     )
-    return True
+    return "task card signed"
 
 
-def open_work_order(connection: Connection, rng: random.Random) -> bool:
+def open_work_order(connection: Connection, rng: random.Random) -> str | None:
     """Planning releases a line work order with two cards, and production starts it."""
     aircraft = pick_row(connection, sa.select(s.aircraft), rng)
     if aircraft is None:
-        return False
+        return None
     department_id = department_of(connection, aircraft.amo_id, "PROD")
     context = actor_in(connection, rng, aircraft.amo_id, "PLAN")
     now = datetime.now(UTC)
@@ -255,10 +255,10 @@ def open_work_order(connection: Connection, rng: random.Random) -> bool:
             amo_id=aircraft.amo_id,
             department_id=department_id,
         )
-    return True
+    return "work order opened"
 
 
-def issue_part(connection: Connection, rng: random.Random) -> bool:
+def issue_part(connection: Connection, rng: random.Random) -> str | None:
     """Stores issue serviceable, in-date stock to a task card; the ledger and quantity move together."""
     now = datetime.now(UTC)
     item = pick_row(
@@ -282,7 +282,7 @@ def issue_part(connection: Connection, rng: random.Random) -> bool:
         rng,
     )
     if item is None or card is None:
-        return False
+        return None
     department_id = department_of(connection, item.amo_id, "STOR")
     context = actor_in(connection, rng, item.amo_id, "STOR")
     qty = float(min(item.qty, rng.randint(1, 3)))
@@ -329,4 +329,4 @@ def issue_part(connection: Connection, rng: random.Random) -> bool:
         entity_id=movement.id,
         actor_user_id=context.actor_user_id,
     )
-    return True
+    return "part issued"

@@ -10,6 +10,7 @@ Everything runs in the caller's transaction: a failed load leaves the database a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from itertools import islice
 from typing import Any
@@ -41,18 +42,62 @@ def load_table(connection: Connection, table: sa.Table, rows: list[dict[str, Any
 
 
 def load_events(connection: Connection, table: sa.Table, events: Iterable[tuple]) -> int:
-    """Insert event tuples ``(sort time, sequence, *fields)``, numbering ids in the given order."""
+    """Insert event tuples ``(sort time, sequence, *fields)``, numbering ids in the given order.
+
+    On PostgreSQL the table's keys, indexes and foreign keys are set aside during the COPY and
+    rebuilt (and validated) in one pass after it: several times faster than maintaining them row
+    by row, and invisible to others since it all happens in the load's transaction.
+    """
     fields = AUDIT_FIELDS if table.name == "audit_events" else ACTIVITY_FIELDS
     columns = [table.c.id] + [table.c[name] for name in fields]
     numbered = ((number, *event[2:]) for number, event in enumerate(events, start=1))
-    return _write(connection, table.name, columns, numbered)
+    if connection.dialect.name != "postgresql":
+        return _write(connection, table.name, columns, numbered)
+    with _indexes_set_aside(connection, table.name):
+        return _write(connection, table.name, columns, numbered, ready=True)
 
 
-def _write(connection: Connection, table: str, columns: list[sa.Column], rows: Iterable) -> int:
+@contextmanager
+def _indexes_set_aside(connection: Connection, table: str) -> Iterator[None]:
+    """Drop ``table``'s keys, indexes and foreign keys; recreate them exactly (same names) on the way out."""
+    constraints = connection.exec_driver_sql(
+        "SELECT conname, pg_get_constraintdef(oid), contype = 'f' FROM pg_constraint "
+        "WHERE conrelid = CAST(%(t)s AS regclass) AND contype IN ('p', 'u', 'f') ORDER BY conname",
+        {"t": table},
+    ).all()
+    indexes = connection.exec_driver_sql(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+        "AND tablename = %(t)s AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname",
+        {"t": table},
+    ).all()
+    keys = [(name, definition) for name, definition, foreign in constraints if not foreign]
+    foreign_keys = [(name, definition) for name, definition, foreign in constraints if foreign]
+    for name, _ in foreign_keys + keys:
+        connection.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+    for name, definition in keys:
+        connection.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    for _, definition in indexes:
+        connection.exec_driver_sql(definition)
+    for name, definition in foreign_keys:
+        connection.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+
+def _write(
+    connection: Connection, table: str, columns: list[sa.Column], rows: Iterable, *, ready: bool = False
+) -> int:
+    """Write ``rows`` (values in ``columns`` order; ``ready``: already in the driver's types)."""
     names = ", ".join(column.name for column in columns)
     postgres = connection.dialect.name == "postgresql"
     converters = [_converter(column, postgres) for column in columns]
-    converted = ([convert(value) for convert, value in zip(converters, row, strict=True)] for row in rows)
+    converted = (
+        rows
+        if ready
+        else ([convert(value) for convert, value in zip(converters, row, strict=True)] for row in rows)
+    )
     if postgres:
         count = 0
         cursor = connection.connection.driver_connection.cursor()

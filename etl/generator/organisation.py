@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,8 +52,8 @@ class People:
 
     def staff(self, world: World, amo_id: int, code: str, at: datetime) -> dict[str, Any]:
         """Someone of department ``code`` who was employed at ``at``."""
-        candidates = [u for u in self.by_department[(amo_id, code)] if _employed(u, at)]
-        return world.rng.choice(candidates or self.by_department[(amo_id, code)])
+        members = self.by_department[(amo_id, code)]
+        return _choose(world, members, lambda u: _employed(u, at)) or world.rng.choice(members)
 
     def is_authorised(self, user_id: int, at: datetime) -> bool:
         """True when ``user_id`` held a valid authorisation at ``at``."""
@@ -62,16 +63,25 @@ class People:
 
     def signer(self, world: World, amo_id: int, at: datetime, *, valid: bool = True) -> dict[str, Any] | None:
         """A certifying person who was (or, with ``valid=False``, was not) authorised at ``at``."""
-        pool = [
-            u
-            for u in self.certifying[amo_id]
-            if _employed(u, at) and self.is_authorised(u["id"], at) == valid
-        ]
-        return world.rng.choice(pool) if pool else None
+        return _choose(
+            world,
+            self.certifying[amo_id],
+            lambda u: _employed(u, at) and self.is_authorised(u["id"], at) == valid,
+        )
 
 
 def _employed(user: dict[str, Any], at: datetime) -> bool:
     return user["created_at"] <= at and (user["left_at"] is None or at < user["left_at"])
+
+
+def _choose(world: World, people: list[dict], fits: Callable[[dict], bool]) -> dict[str, Any] | None:
+    """A random person who ``fits``: a few random draws first (most people fit), then a full scan."""
+    for _ in range(12 if people else 0):
+        person = world.rng.choice(people)
+        if fits(person):
+            return person
+    pool = [person for person in people if fits(person)]
+    return world.rng.choice(pool) if pool else None
 
 
 def build_organisation(world: World) -> People:

@@ -236,7 +236,7 @@ def remove_component(
         round(rng.uniform(4, 30), 1),
         component=old,
     )
-    if not production.start(shop, shop_start):
+    if not world.is_past(shop_start + timedelta(hours=1)) or not production.start(shop, shop_start):
         return
     card = production.card(
         shop,

@@ -35,7 +35,7 @@ from warehouse import schema as s
 from warehouse.events import record_activity, record_audit
 
 
-def raise_finding(connection: Connection, rng: random.Random) -> bool:
+def raise_finding(connection: Connection, rng: random.Random) -> str | None:
     """A quality auditor raises an observation or a level-2 finding (with its CAR)."""
     amo_id = pick_row(connection, sa.select(s.amos.c.id), rng).id
     dept_code = rng.choice(("PROD", "STOR", "WKSP", "PLAN"))
@@ -83,10 +83,10 @@ def raise_finding(connection: Connection, rng: random.Random) -> bool:
             department_id=department_id,
             activity=("car.opened", f"CAR for {finding.finding_no} due {finding.target_date:%d %b %Y}"),
         )
-    return True
+    return "finding raised"
 
 
-def advance_car(connection: Connection, rng: random.Random) -> bool:
+def advance_car(connection: Connection, rng: random.Random) -> str | None:
     """An open CAR takes its next workflow step (CAP submitted, accepted, implemented, closed)."""
     car = pick_row(connection, sa.select(s.cars).where(s.cars.c.status.in_(list(CAR_NEXT))), rng)
     if car is None:
@@ -125,10 +125,10 @@ def advance_car(connection: Connection, rng: random.Random) -> bool:
         action="STATE_CHANGE",
         activity=(f"car.{status.lower()}", f"{car.car_no}: {status.replace('_', ' ')}"),
     )
-    return True
+    return "CAR advanced"
 
 
-def use_tool(connection: Connection, rng: random.Random) -> bool:
+def use_tool(connection: Connection, rng: random.Random) -> str | None:
     """A tool out on a card comes back, or a serviceable tool is checked out against an open card."""
     returns = sa.select(s.tool_usage.c.check_out_id).where(s.tool_usage.c.usage_kind == "RETURN")
     out = pick_row(
@@ -158,7 +158,7 @@ def use_tool(connection: Connection, rng: random.Random) -> bool:
         )
         tool = pick_row(connection, sa.select(s.tools.c.id).where(s.tools.c.status == "SERVICEABLE"), rng)
         if card is None or tool is None:
-            return False
+            return None
         user = pick_row(connection, sa.select(s.users.c.id).where(s.users.c.is_active), rng)
         kind, values = "CHECK_OUT", {"tool_id": tool.id, "user_id": user.id, "task_card_id": card.id}
     tool = connection.execute(sa.select(s.tools).where(s.tools.c.id == values["tool_id"])).one()
@@ -190,7 +190,7 @@ def use_tool(connection: Connection, rng: random.Random) -> bool:
         entity_id=row.id,
         actor_user_id=context.actor_user_id,
     )
-    return True
+    return f"tool {verb.replace('_', ' ')}"
 
 
 CHANGES = (
@@ -214,8 +214,8 @@ def simulate(
 ) -> Counter:
     """Make about ``rate`` changes per second until ``stop`` is set (or ``seconds`` pass).
 
-    Returns how many changes of each kind were committed. A change that fails is rolled back
-    whole and its error raised: nothing half-written stays behind.
+    Returns how many changes of each kind ("task card signed", "part issued"...) were committed.
+    A change that fails is rolled back whole and its error raised: nothing half-written stays.
     """
     if rate <= 0:
         raise GeneratorError(f"rate must be above 0 changes per second, not {rate}")
@@ -230,8 +230,8 @@ def simulate(
     while not stop.is_set() and (seconds is None or time.monotonic() - started < seconds):
         change = rng.choices(functions, weights)[0]
         with engine.begin() as connection:
-            if change(connection, rng):
-                done[change.__name__] += 1
+            if made := change(connection, rng):
+                done[made] += 1
         next_at += 1 / rate
         stop.wait(max(0.0, next_at - time.monotonic()))
     return done

@@ -123,3 +123,19 @@ def test_sqlite_gets_the_same_rows_as_postgresql_and_simulates(seeded, sqlite_en
     done = simulate(sqlite_engine, 30, threading.Event(), seconds=1, seed=3)
     assert sum(done.values()) > 5
     assert _counts(sqlite_engine)["audit_events"] >= events + sum(done.values())
+
+
+def test_bulk_load_leaves_the_event_tables_indexes_and_keys_as_migrated(seeded, pg_engine):
+    """The loader rebuilds the event tables' keys, indexes and foreign keys: exactly, by name."""
+    query = """
+        SELECT indexname AS name, indexdef AS definition FROM pg_indexes
+        WHERE tablename IN ('audit_events', 'activity_events')
+        UNION ALL
+        SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid IN (CAST('audit_events' AS regclass), CAST('activity_events' AS regclass))
+        ORDER BY name, definition"""
+    with seeded.connect() as connection:
+        after_seed = connection.exec_driver_sql(query).all()
+    with pg_engine.connect() as connection:
+        as_migrated = connection.exec_driver_sql(query).all()
+    assert after_seed == as_migrated and len(as_migrated) > 10

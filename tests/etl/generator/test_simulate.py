@@ -77,7 +77,7 @@ def test_changes_arrive_with_their_audit_and_activity_events(seeded_copy):
             {"mark": before["updated"]},
         ).scalar_one()
     assert stale_versions == 0 and ledger_breaks == 0
-    assert signed_now == done["sign_task_card"]
+    assert signed_now == done["task card signed"]
 
 
 def test_stop_event_ends_the_run_after_the_current_change(seeded_copy):
