@@ -13,7 +13,7 @@ from typing import Any
 
 from etl.generator import vocabulary as v
 from etl.generator.fleet import Plane
-from etl.generator.organisation import People
+from etl.generator.people import People
 from etl.generator.production import Production
 from etl.generator.world import World
 

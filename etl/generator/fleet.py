@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from etl.generator import vocabulary as v
-from etl.generator.organisation import People
+from etl.generator.people import People
 from etl.generator.world import SYSTEM_ACTOR, World
 
 # type → (FH per day, FC per day) on a normal flying day

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from etl.generator.audits import build_audit_programme
 from etl.generator.engineering import build_directives
 from etl.generator.fleet import build_fleet
 from etl.generator.maintenance import maintain_fleet
 from etl.generator.notices import build_notices
-from etl.generator.organisation import People, build_organisation
+from etl.generator.organisation import build_organisation
+from etl.generator.people import People
 from etl.generator.production import Production
-from etl.generator.quality import Quality, build_audit_programme
+from etl.generator.quality import Quality
 from etl.generator.safety import build_safety
 from etl.generator.stores import build_stores
 from etl.generator.workshops import build_workshops

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from etl.generator import vocabulary as v
 from etl.generator.fleet import Plane
-from etl.generator.organisation import People
+from etl.generator.people import People
 from etl.generator.production import Production
 from etl.generator.reliability import PlannedDefect, group_repeats, plan_defects, rectify, report_defect
 from etl.generator.world import World

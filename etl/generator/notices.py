@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from etl.generator.organisation import People
+from etl.generator.people import People
 from etl.generator.world import SYSTEM_ACTOR, World
 
 

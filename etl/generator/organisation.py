@@ -1,23 +1,17 @@
-"""Organisation and people: AMOs, departments, roles, users, authorisations and training.
+"""Organisation: the AMOs, their departments, the roles, the staff (joiners and leavers).
 
-Returns a :class:`People` directory the other generators use to pick who does what, and to
-know whether a certifying person held a valid authorisation at a given moment (so sign-offs
-are valid, except for the few deliberate lapses the compliance dashboards must catch).
+Returns the :class:`People` directory the other generators use to pick who does what.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from etl.generator import vocabulary as v
-from etl.generator.world import SYSTEM_ACTOR, Actor, World
+from etl.generator.people import People
+from etl.generator.staff import authorise, train
+from etl.generator.world import SYSTEM_ACTOR, World
 
-AUTHORISATION_DAYS = 730
 CERTIFYING_TITLES = {
     "B1 Licensed Engineer": "CRS_B1",
     "B2 Licensed Engineer": "CRS_B2",
@@ -27,61 +21,6 @@ CERTIFYING_TITLES = {
     "Quality Auditor": "AUDITOR",
     "Compliance Monitoring Manager": "AUDITOR",
 }
-
-
-@dataclass
-class People:
-    """Who works where, and when their authorisations were valid."""
-
-    amos: list[dict[str, Any]] = field(default_factory=list)
-    departments: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
-    by_department: dict[tuple[int, str], list[dict[str, Any]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    certifying: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    role_codes: dict[int, str] = field(default_factory=dict)
-    users: dict[int, dict[str, Any]] = field(default_factory=dict)
-    # user id → sorted (issued_at, expires_at) periods of a valid authorisation
-    periods: dict[int, list[tuple[datetime, datetime]]] = field(default_factory=lambda: defaultdict(list))
-
-    def department(self, amo_id: int, code: str) -> dict[str, Any]:
-        return self.departments[(amo_id, code)]
-
-    def actor(self, user: dict[str, Any]) -> Actor:
-        return Actor(user["id"], self.role_codes[user["role_id"]])
-
-    def staff(self, world: World, amo_id: int, code: str, at: datetime) -> dict[str, Any]:
-        """Someone of department ``code`` who was employed at ``at``."""
-        members = self.by_department[(amo_id, code)]
-        return _choose(world, members, lambda u: _employed(u, at)) or world.rng.choice(members)
-
-    def is_authorised(self, user_id: int, at: datetime) -> bool:
-        """True when ``user_id`` held a valid authorisation at ``at``."""
-        spans = self.periods.get(user_id, [])
-        index = bisect.bisect_right(spans, (at, at)) - 1
-        return index >= 0 and spans[index][0] <= at < spans[index][1]
-
-    def signer(self, world: World, amo_id: int, at: datetime, *, valid: bool = True) -> dict[str, Any] | None:
-        """A certifying person who was (or, with ``valid=False``, was not) authorised at ``at``."""
-        return _choose(
-            world,
-            self.certifying[amo_id],
-            lambda u: _employed(u, at) and self.is_authorised(u["id"], at) == valid,
-        )
-
-
-def _employed(user: dict[str, Any], at: datetime) -> bool:
-    return user["created_at"] <= at and (user["left_at"] is None or at < user["left_at"])
-
-
-def _choose(world: World, people: list[dict], fits: Callable[[dict], bool]) -> dict[str, Any] | None:
-    """A random person who ``fits``: a few random draws first (most people fit), then a full scan."""
-    for _ in range(12 if people else 0):
-        person = world.rng.choice(people)
-        if fits(person):
-            return person
-    pool = [person for person in people if fits(person)]
-    return world.rng.choice(pool) if pool else None
 
 
 def build_organisation(world: World) -> People:
@@ -141,9 +80,9 @@ def build_organisation(world: World) -> People:
             )
     for amo in people.amos:
         for user in [u for dept in v.DEPARTMENTS for u in people.by_department[(amo["id"], dept[0])]]:
-            _train(world, people, user)
+            train(world, people, user)
             if user["job_title"] in CERTIFYING_TITLES:
-                _authorise(world, people, amo, user, CERTIFYING_TITLES[user["job_title"]])
+                authorise(world, people, amo, user, CERTIFYING_TITLES[user["job_title"]])
     return people
 
 
@@ -275,77 +214,3 @@ def _leave(world: World, people: People, user: dict, admin: dict) -> None:
         {"status": "DONE", "executed_at": left, "result": "account disabled"},
         action="STATE_CHANGE",
     )
-
-
-def _train(world: World, people: People, user: dict) -> None:
-    """Recurrent courses every two years from hiring on; a few failed attempts."""
-    rng = world.rng
-    quality = people.department(user["amo_id"], "QUAL")
-    for course, course_type, validity in rng.sample(v.COURSES, k=3):
-        done = world.later(user["created_at"], 24 * 5, 24 * 200)
-        while world.is_past(done) and (user["left_at"] is None or done < user["left_at"]):
-            result = "FAIL" if rng.random() < 0.04 else "PASS"
-            world.create(
-                "training_records",
-                done,
-                SYSTEM_ACTOR,
-                {
-                    "user_id": user["id"],
-                    "course_code": course,
-                    "course_type": course_type,
-                    "completed_at": done,
-                    "valid_until": done + timedelta(days=validity) if result == "PASS" else None,
-                    "result": result,
-                    "provider": "In-house training",
-                    "certificate_sha256": f"{rng.getrandbits(256):064x}" if result == "PASS" else None,
-                },
-                amo_id=user["amo_id"],
-                department_id=quality["id"],
-            )
-            done = world.later(done, 24 * (validity - 60), 24 * (validity - 5))
-
-
-def _authorise(world: World, people: People, amo: dict, user: dict, auth_type: str) -> None:
-    """Two-year authorisations renewed on time, but for a few lapses of some weeks."""
-    rng = world.rng
-    quality_head = people.by_department[(amo["id"], "QUAL")][0]
-    quality = people.department(amo["id"], "QUAL")
-    issued = world.later(user["created_at"], 24 * 2, 24 * 20)
-    if user["created_at"] <= world.later(world.start, 0, 73):  # staff from before: mid-validity
-        issued = issued - timedelta(days=rng.randint(0, AUTHORISATION_DAYS - 30))
-    while world.is_past(issued) and (user["left_at"] is None or issued < user["left_at"]):
-        expires = issued + timedelta(days=AUTHORISATION_DAYS)
-        at = max(issued, user["created_at"])
-        row = world.create(
-            "staff_authorisations",
-            at,
-            people.actor(quality_head),
-            {
-                "user_id": user["id"],
-                "auth_type": auth_type,
-                "scope": "A320/B737/ATR72 line and base",
-                "licence_no": f"{amo['code']}.66.{rng.randrange(10**5):05d}",
-                "issued_by": quality_head["id"],
-                "issued_at": issued,
-                "expires_at": expires,
-                "status": "valid",
-                "last_experience_check_at": issued,
-                "suspension_reason": None,
-            },
-            amo_id=amo["id"],
-            department_id=quality["id"],
-            activity=("authorisation.issued", f"{auth_type} authorisation issued to {user['full_name']}"),
-        )
-        people.periods[user["id"]].append((issued, expires))
-        if world.is_past(expires):
-            world.change(
-                "staff_authorisations",
-                row,
-                expires,
-                SYSTEM_ACTOR,
-                {"status": "expired"},
-                action="STATE_CHANGE",
-            )
-        lapse = rng.randint(12, 45) if rng.random() < 0.12 else -rng.randint(1, 20)
-        issued = expires + timedelta(days=lapse)
-    people.periods[user["id"]].sort()

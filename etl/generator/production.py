@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from etl.generator.organisation import People
+from etl.generator.people import People
 from etl.generator.world import SYSTEM_ACTOR, World
 
 LAPSED_SIGNATURE_SHARE = 0.006

@@ -15,7 +15,7 @@ from typing import Any
 
 from etl.generator import vocabulary as v
 from etl.generator.fleet import Plane, new_component
-from etl.generator.organisation import People
+from etl.generator.people import People
 from etl.generator.production import Production, SignedCard
 from etl.generator.world import World
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from etl.generator import vocabulary as v
 from etl.generator.fleet import Plane
-from etl.generator.organisation import People
+from etl.generator.people import People
 from etl.generator.production import Production
 from etl.generator.quality import Quality
 from etl.generator.world import World
@@ -164,7 +164,8 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
         {"status": "ACTIONED", "analysed_at": analysed, "contributing_factors": factors},
         action="STATE_CHANGE",
     )
-    if severity * likelihood >= 15 or rng.random() < 0.05:
+    needs_action = severity * likelihood >= 15 or rng.random() < 0.05
+    if needs_action and world.is_past(analysed + timedelta(hours=1)):
         quality.raise_finding(
             amo,
             dept_code,

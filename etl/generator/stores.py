@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from etl.generator import vocabulary as v
-from etl.generator.organisation import People
+from etl.generator.people import People
 from etl.generator.production import SignedCard
 from etl.generator.world import World
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from etl.generator.organisation import People
+from etl.generator.people import People
 from etl.generator.world import World
 
 VIEWED_TABLES = (

@@ -1,150 +1,20 @@
-"""The changes the live simulator makes, one per transaction, each with its audit and activity events.
+"""Live changes on the hangar floor: defects, work orders, sign-offs, parts and tools.
 
-Every change reads the current state, writes the record and records its events through
-``warehouse.events`` in the same transaction, with the database clock as event time. The
-record's ``row_version`` and ``updated_at/by`` move as the audit-event contract expects.
+Each function makes one change in the caller's transaction and returns what it did (or None
+when the data offers nothing to do), for the simulator's tally.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from etl.generator.live_records import actor_in, department_of, insert, pick_row, record_image, update
 from warehouse import schema as s
-from warehouse.events import RequestContext, record_activity, record_audit
-
-CAR_NEXT = {
-    "OPEN": "CAP_SUBMITTED",
-    "CAP_SUBMITTED": "CAP_ACCEPTED",
-    "CAP_ACCEPTED": "IMPLEMENTED",
-    "IMPLEMENTED": "CLOSED",
-}
-
-
-def record_image(row: Any) -> dict[str, Any]:
-    """The audit ``after`` image: every column but the extraction cursors the database assigns."""
-    return {key: value for key, value in row._mapping.items() if key not in ("txid", "change_txid")}
-
-
-def pick_row(connection: Connection, query: sa.Select, rng: random.Random) -> Any:
-    """A random row of ``query`` (among its first hundred), or None."""
-    rows = connection.execute(query.limit(100)).all()
-    return rng.choice(rows) if rows else None
-
-
-def actor_in(connection: Connection, rng: random.Random, amo_id: int, dept_code: str) -> RequestContext:
-    query = (
-        sa.select(s.users.c.id, s.roles.c.code)
-        .join(s.roles)
-        .join(s.departments, s.departments.c.id == s.users.c.department_id)
-        .where(s.users.c.amo_id == amo_id, s.departments.c.code == dept_code, s.users.c.is_active)
-    )
-    user = pick_row(connection, query, rng)
-    return RequestContext(actor_user_id=user.id, actor_role=user.code, auth_method="SESSION")
-
-
-def department_of(connection: Connection, amo_id: int, code: str) -> int:
-    return connection.execute(
-        sa.select(s.departments.c.id).where(s.departments.c.amo_id == amo_id, s.departments.c.code == code)
-    ).scalar_one()
-
-
-def insert(
-    connection: Connection,
-    context: RequestContext,
-    table: sa.Table,
-    values: dict[str, Any],
-    *,
-    amo_id: int,
-    department_id: int | None,
-    activity: tuple[str, str] | None = None,
-) -> Any:
-    """Insert a record with its CREATE audit event (and activity event); returns the new row."""
-    if "created_by" in table.c:
-        values = {**values, "created_by": context.actor_user_id, "updated_by": context.actor_user_id}
-    row = connection.execute(table.insert().values(values).returning(*table.c)).one()
-    record_audit(
-        connection,
-        context,
-        "CREATE",
-        amo_id=amo_id,
-        entity_type=table.name,
-        entity_id=row.id,
-        entity_version=row._mapping.get("row_version"),
-        department_id=department_id,
-        workflow_phase=row._mapping.get("status"),
-        after=record_image(row),
-    )
-    if activity:
-        record_activity(
-            connection,
-            amo_id=amo_id,
-            department_id=department_id,
-            kind=activity[0],
-            summary=activity[1],
-            entity_type=table.name,
-            entity_id=row.id,
-            actor_user_id=context.actor_user_id,
-        )
-    return row
-
-
-def update(
-    connection: Connection,
-    context: RequestContext,
-    table: sa.Table,
-    row: Any,
-    changes: dict[str, Any],
-    *,
-    amo_id: int,
-    department_id: int | None,
-    action: str = "UPDATE",
-    signature: str | None = None,
-    activity: tuple[str, str] | None = None,
-) -> Any:
-    """Apply ``changes`` to ``row`` (bumping its version) with the matching audit event."""
-    before = {key: row._mapping[key] for key, value in changes.items() if row._mapping[key] != value}
-    new = connection.execute(
-        table.update()
-        .where(table.c.id == row.id)
-        .values(
-            **changes,
-            row_version=table.c.row_version + 1,
-            updated_at=sa.func.current_timestamp(),
-            updated_by=context.actor_user_id,
-        )
-        .returning(*table.c)
-    ).one()
-    record_audit(
-        connection,
-        context,
-        action,
-        amo_id=amo_id,
-        entity_type=table.name,
-        entity_id=row.id,
-        entity_version=new.row_version,
-        department_id=department_id,
-        before=before,
-        after=record_image(new),
-        workflow_phase=new._mapping.get("status") if action in ("STATE_CHANGE", "SIGN") else None,
-        signature_meaning=signature,
-    )
-    if activity:
-        record_activity(
-            connection,
-            amo_id=amo_id,
-            department_id=department_id,
-            kind=activity[0],
-            summary=activity[1],
-            entity_type=table.name,
-            entity_id=row.id,
-            actor_user_id=context.actor_user_id,
-        )
-    return new
+from warehouse.events import record_activity, record_audit
 
 
 def new_defect(connection: Connection, rng: random.Random) -> str | None:
@@ -330,3 +200,68 @@ def issue_part(connection: Connection, rng: random.Random) -> str | None:
         actor_user_id=context.actor_user_id,
     )
     return "part issued"
+
+
+def use_tool(connection: Connection, rng: random.Random) -> str | None:
+    """A tool out on a card comes back, or a serviceable tool is checked out against an open card."""
+    returns = sa.select(s.tool_usage.c.check_out_id).where(s.tool_usage.c.usage_kind == "RETURN")
+    out = pick_row(
+        connection,
+        sa.select(s.tool_usage)
+        .where(s.tool_usage.c.usage_kind == "CHECK_OUT", s.tool_usage.c.id.not_in(returns.scalar_subquery()))
+        .order_by(s.tool_usage.c.id.desc()),
+        rng,
+    )
+    if out is not None and rng.random() < 0.5:
+        kind, values = (
+            "RETURN",
+            {
+                "tool_id": out.tool_id,
+                "user_id": out.user_id,
+                "task_card_id": out.task_card_id,
+                "check_out_id": out.id,
+            },
+        )
+    else:
+        card = pick_row(
+            connection,
+            sa.select(s.task_cards.c.id, s.task_cards.c.performed_by)
+            .join(s.work_orders)
+            .where(s.task_cards.c.status == "OPEN", s.work_orders.c.status == "IN_WORK"),
+            rng,
+        )
+        tool = pick_row(connection, sa.select(s.tools.c.id).where(s.tools.c.status == "SERVICEABLE"), rng)
+        if card is None or tool is None:
+            return None
+        user = pick_row(connection, sa.select(s.users.c.id).where(s.users.c.is_active), rng)
+        kind, values = "CHECK_OUT", {"tool_id": tool.id, "user_id": user.id, "task_card_id": card.id}
+    tool = connection.execute(sa.select(s.tools).where(s.tools.c.id == values["tool_id"])).one()
+    department_id = department_of(connection, tool.amo_id, "WKSP")
+    context = actor_in(connection, rng, tool.amo_id, "WKSP")
+    row = connection.execute(
+        s.tool_usage.insert()
+        .values(**values, usage_kind=kind, occurred_at=datetime.now(UTC))
+        .returning(*s.tool_usage.c)
+    ).one()
+    record_audit(
+        connection,
+        context,
+        "CREATE",
+        amo_id=tool.amo_id,
+        entity_type="tool_usage",
+        entity_id=row.id,
+        department_id=department_id,
+        after=record_image(row),
+    )
+    verb = "checked_out" if kind == "CHECK_OUT" else "returned"
+    record_activity(
+        connection,
+        amo_id=tool.amo_id,
+        department_id=department_id,
+        kind=f"tool.{verb}",
+        summary=f"{tool.tool_no} {verb.replace('_', ' ')}",
+        entity_type="tool_usage",
+        entity_id=row.id,
+        actor_user_id=context.actor_user_id,
+    )
+    return f"tool {verb.replace('_', ' ')}"
