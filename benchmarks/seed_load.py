@@ -1,6 +1,6 @@
 """Seed-load throughput on PostgreSQL, beside a plain COPY of the same events measured in the same run.
 
-    .venv/bin/python benchmarks/seed_load.py [--scale 1m] [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python -m benchmarks.seed_load [--scale 1m] [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Three measurements, each into a fresh migrated database:
 

@@ -7,13 +7,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from etl.generator.history import build_history, scale_named
 from etl.generator.loader import advance_sequences, load_events, load_table
 from etl.generator.views import SessionStream
-from etl.generator.world import GeneratorError
+from etl.generator.world import GeneratorError, World
 from warehouse.schema import activity_events, audit_events, metadata, users
 
 MIN_VIEW_SHARE = 0.1  # even the demo shows people logging in and looking at records
@@ -85,6 +86,18 @@ def seed_database(
     world.audit.sort()
     world.activity.sort()
     rows: dict[str, int] = {}
+    try:
+        _load(engine, world, views, rows)
+    except (sa.exc.DBAPIError, psycopg.Error) as error:  # COPY talks to psycopg directly
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise GeneratorError(
+            f"loading the seed failed ({reason}); the database was left as it was"
+        ) from error
+    return SeedReport(scale, seed, as_of, rows, round(time.perf_counter() - started, 2))
+
+
+def _load(engine: Engine, world: World, views: SessionStream, rows: dict[str, int]) -> None:
+    """Every table, then the events in time order, in one transaction."""
     with engine.begin() as connection:
         for table in metadata.sorted_tables:
             if table.name in world.tables:
@@ -101,4 +114,3 @@ def seed_database(
                 [{"user_id": user_id, "at": at} for user_id, at in sorted(views.last_login.items())],
             )
         advance_sequences(connection)
-    return SeedReport(scale, seed, as_of, rows, round(time.perf_counter() - started, 2))

@@ -57,9 +57,19 @@ def simulate(
     next_at = started
     while not stop.is_set() and (seconds is None or time.monotonic() - started < seconds):
         change = rng.choices(functions, weights)[0]
-        with engine.begin() as connection:
-            if made := change(connection, rng):
-                done[made] += 1
+        try:
+            with engine.begin() as connection:
+                if made := change(connection, rng):
+                    done[made] += 1
+        except sa.exc.DBAPIError as error:
+            raise GeneratorError(
+                f"the database failed after {sum(done.values())} changes ({_reason(error)}); "
+                "the change in progress was rolled back"
+            ) from error
         next_at += 1 / rate
         stop.wait(max(0.0, next_at - time.monotonic()))
     return done
+
+
+def _reason(error: sa.exc.DBAPIError) -> str:
+    return str(error.orig or error).strip().splitlines()[0]
