@@ -8,15 +8,37 @@ file list then says which Parquet files DuckDB scans (never a glob of the data f
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 
 from warehouse.archive import ArchiveStore, DataFile, ManifestError, StoredManifest, table_spec
 from warehouse.archive.manifest import Cursor
 from warehouse.archive.reader import chain_problem, live_files, load_manifest, manifest_paths
 from warehouse.archive.rowhash import arrow_schema
+
+CACHE_BYTES = 512 * 1024 * 1024  # decoded archive files kept in memory for paging reads
+
+
+@dataclass(frozen=True)
+class DecodedFile:
+    """A data file's rows in memory with its cursor columns as arrays (rows are sorted by cursor)."""
+
+    rows: pa.Table
+    first_key: np.ndarray  # txid or change_txid
+    second_key: np.ndarray  # id
+
+    def after(self, key: tuple[int, int], limit: int) -> pa.Table:
+        """The first ``limit`` rows whose cursor is greater than ``key`` (binary search)."""
+        low = int(np.searchsorted(self.first_key, key[0], side="left"))
+        high = int(np.searchsorted(self.first_key, key[0], side="right"))
+        start = low + int(np.searchsorted(self.second_key[low:high], key[1], side="right"))
+        return self.rows.slice(start, limit)
 
 
 class ArchiveCatalog:
@@ -27,6 +49,8 @@ class ArchiveCatalog:
         self._chains: dict[str, list[StoredManifest]] = {}
         self._files: dict[str, list[DataFile]] = {}
         self._lock = threading.Lock()
+        self._decoded: OrderedDict[str, DecodedFile] = OrderedDict()
+        self._decoded_bytes = 0
 
     def chain(self, table: str) -> list[StoredManifest]:
         """The table's manifest chain, refreshed: new manifests are read and checked to chain on."""
@@ -86,6 +110,36 @@ class ArchiveCatalog:
         dataset = pads.dataset(paths, schema=schema, format="parquet", filesystem=self.store.fs)
         cursor.register(name, dataset)
         return name
+
+    def decoded(self, table: str, data_file: DataFile) -> DecodedFile:
+        """One committed file decoded into memory, kept for the next request (least recently used out).
+
+        A reader paging through the archive (replay) asks for the same file again and again;
+        committed files never change, so decoding each once turns a page into a binary search
+        instead of decompressing a whole row group per request.
+        """
+        path = self.store.full_path(data_file.path)
+        with self._lock:
+            found = self._decoded.get(path)
+            if found is not None:
+                self._decoded.move_to_end(path)
+                return found
+        rows = _conform(pq.read_table(path, filesystem=self.store.fs), arrow_schema(table_spec(table)))
+        spec = table_spec(table)
+        found = DecodedFile(rows, *(rows.column(name).to_numpy() for name in spec.cursor_columns))
+        with self._lock:
+            self._decoded[path] = found
+            self._decoded_bytes += rows.nbytes
+            while self._decoded_bytes > CACHE_BYTES and len(self._decoded) > 1:
+                _, evicted = self._decoded.popitem(last=False)
+                self._decoded_bytes -= evicted.rows.nbytes
+        return found
+
+def _conform(rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``rows`` with exactly the archive schema: a column added later reads as NULL in older files."""
+    columns = [rows.column(field.name).cast(field.type) if field.name in rows.column_names
+               else pa.nulls(rows.num_rows, field.type) for field in schema]
+    return pa.table(columns, schema=pa.schema([field.with_nullable(True) for field in schema]))
 
 
 def empty_events(table: str) -> pa.Table:

@@ -28,6 +28,7 @@ from warehouse.schema import metadata
 from warehouse.sources import STREAM_TABLES, Sources, merge_events
 
 MAX_PAGE = 500
+DECODED_FILES = 4  # an unfiltered page touching at most this many files reads them decoded in memory
 START = Position(0, 0)
 
 
@@ -108,6 +109,12 @@ def _archive_page(sources: Sources, table_name: str, position: Position, limit: 
                   event_filter: EventFilter) -> pa.Table:
     files = _candidate_files(sources.catalog.files(table_name), position, limit,
                              bounded=not event_filter.values)
+    if not event_filter.values and len(files) <= DECODED_FILES:
+        key = (position.txid, position.id)
+        pages = [sources.catalog.decoded(table_name, f).after(key, limit) for f in files]
+        schema = table_schema(table_name)
+        pages = [page.select(schema.names).cast(schema) for page in pages] or [schema.empty_table()]
+        return merge_events(pages, [("txid", "ascending"), ("id", "ascending")], limit)
     conditions = ["txid >= ?", "(txid > ? OR (txid = ? AND id > ?))"]
     params: list[Any] = [position.txid, position.txid, position.txid, position.id]
     if position.txid == 0:  # SQLite (txid always 0) or the start: lets row-group stats on id prune
