@@ -22,54 +22,18 @@ from typing import Any
 from warehouse.events import AUDIT_ACTIONS
 
 HISTORY_DAYS = 3 * 365
-BOOKKEEPING = (
-    "created_at",
-    "created_by",
-    "updated_at",
-    "updated_by",
-    "row_version",
-    "voided_at",
-    "voided_by",
-    "void_reason",
-)
 
 # Column order of the event tuples kept in memory (``id`` is given at load time, in time order).
+# fmt: off
 AUDIT_FIELDS = (
-    "event_id",
-    "occurred_at",
-    "amo_id",
-    "actor_user_id",
-    "actor_role",
-    "on_behalf_of",
-    "auth_method",
-    "session_id",
-    "request_id",
-    "ip",
-    "user_agent",
-    "action",
-    "outcome",
-    "entity_type",
-    "entity_id",
-    "entity_version",
-    "workflow_phase",
-    "department_id",
-    "changed_fields",
-    "before",
-    "after",
-    "reason",
+    "event_id", "occurred_at", "amo_id", "actor_user_id", "actor_role", "on_behalf_of", "auth_method",
+    "session_id", "request_id", "ip", "user_agent", "action", "outcome", "entity_type", "entity_id",
+    "entity_version", "workflow_phase", "department_id", "changed_fields", "before", "after", "reason",
     "signature_meaning",
 )
-ACTIVITY_FIELDS = (
-    "event_id",
-    "occurred_at",
-    "amo_id",
-    "department_id",
-    "kind",
-    "entity_type",
-    "entity_id",
-    "summary",
-    "actor_user_id",
-)
+ACTIVITY_FIELDS = ("event_id", "occurred_at", "amo_id", "department_id", "kind", "entity_type", "entity_id",
+                   "summary", "actor_user_id")
+# fmt: on
 
 
 class GeneratorError(RuntimeError):
@@ -300,35 +264,14 @@ class World:
         if phase is None and action in ("STATE_CHANGE", "SIGN", "CREATE"):
             phase = row.get("status")
         self._sequence += 1
-        self.audit.append(
-            (
-                at,
-                self._sequence,
-                self.uuid7(at),
-                at,
-                amo_id,
-                actor.user_id,
-                actor.role,
-                None,
-                actor.auth_method,
-                None,
-                None,
-                None,
-                None,
-                action,
-                "SUCCESS",
-                table,
-                entity_id,
-                row.get("row_version"),
-                phase,
-                department_id,
-                to_json(changed),
-                to_json(before),
-                to_json(image),
-                reason,
-                signature,
-            )
-        )
+        # fmt: off
+        self.audit.append((
+            at, self._sequence, self.uuid7(at), at, amo_id, actor.user_id, actor.role, None,
+            actor.auth_method, None, None, None, None, action, "SUCCESS", table, entity_id,
+            row.get("row_version"), phase, department_id, to_json(changed), to_json(before), to_json(image),
+            reason, signature,
+        ))
+        # fmt: on
 
     def _check_time(self, at: datetime) -> None:
         if not self.start - timedelta(days=3650) <= at < self.now:
