@@ -25,6 +25,16 @@ from warehouse.archive.storage import ArchiveStore
 ROW_GROUP_ROWS = 128 * 1024
 
 
+def month_labels(times: pa.Array) -> pa.Array:
+    """``YYYY-MM`` (UTC) of each timestamp or date; computed on numbers, as strftime is slow."""
+    if pa.types.is_date32(times.type):
+        times = times.cast(pa.timestamp("s"))
+    keys = pc.add(pc.multiply(pc.year(times), 100), pc.month(times))
+    distinct = pc.unique(keys)
+    labels = pa.array([f"{key // 100:04d}-{key % 100:02d}" for key in distinct.to_pylist()], pa.string())
+    return labels.take(pc.index_in(keys, distinct))
+
+
 @dataclass
 class _MonthFile:
     relative: str
@@ -73,10 +83,7 @@ class BatchWriter:
         if batch.num_rows == 0:
             return
         self._leaves.extend(row_hashes(batch, self._spec.columns))
-        times = batch.column(self._spec.time_column)
-        if pa.types.is_date32(times.type):
-            times = times.cast(pa.timestamp("s"))
-        months = pc.strftime(times, format="%Y-%m")
+        months = month_labels(batch.column(self._spec.time_column))
         table = pa.Table.from_batches([batch]).append_column(MONTH_COLUMN, months)
         table = table.cast(self._schema)
         distinct = pc.unique(months).to_pylist()

@@ -95,22 +95,24 @@ def _cursor_sql(spec: TableSpec, *, postgres: bool) -> list[str]:
     return parts
 
 
-def _after_sql(spec: TableSpec, *, postgres: bool) -> tuple[str, str]:
-    """WHERE and ORDER BY of a read after a cursor; on PostgreSQL below the horizon (last parameter)."""
-    parts = _cursor_sql(spec, postgres=postgres)
-    placeholders = [f"${i}" for i in range(1, len(parts) + 1)] if postgres else ["?"] * len(parts)
-    where = f"({', '.join(parts)}) > ({', '.join(placeholders)})"
-    if postgres:
-        where += f' AND "{spec.cursor_columns[0]}" < ${len(parts) + 1}'
+# On PostgreSQL the cursor and horizon go into the SQL as integer literals (made by int(), so
+# nothing can be injected): ADBC streams a result in record batches (COPY) only for statements
+# without bound parameters, and holds a parameterised result whole in memory.
+def _literal(values: Cursor) -> str:
+    return ", ".join(str(int(value)) for value in values)
+
+
+def _after_pg(spec: TableSpec, after: Cursor, horizon: int) -> tuple[str, str]:
+    """WHERE and ORDER BY of a PostgreSQL read after a cursor, below the horizon."""
+    parts = _cursor_sql(spec, postgres=True)
+    where = f'({", ".join(parts)}) > ({_literal(after)}) AND "{spec.cursor_columns[0]}" < {int(horizon)}'
     return where, ", ".join(parts)
 
 
-def _upto_sql(spec: TableSpec, *, postgres: bool) -> tuple[str, str]:
-    """WHERE and ORDER BY of rows at or below a cursor and older than a time (last parameter)."""
-    parts = _cursor_sql(spec, postgres=postgres)
-    marks = [f"${i}" for i in range(1, len(parts) + 2)] if postgres else ["?"] * (len(parts) + 1)
-    where = f'({", ".join(parts)}) <= ({", ".join(marks[:-1])}) AND "{spec.time_column}" < {marks[-1]}'
-    return where, ", ".join(parts)
+def _after_sqlite(spec: TableSpec) -> tuple[str, str]:
+    """WHERE (one ``?`` per cursor part) and ORDER BY of a SQLite read after a cursor."""
+    parts = _cursor_sql(spec, postgres=False)
+    return f'({", ".join(parts)}) > ({", ".join("?" * len(parts))})', ", ".join(parts)
 
 
 class PostgresSource:
@@ -155,10 +157,10 @@ class PostgresSource:
                               "(SELECT system_identifier::text FROM pg_control_system())")
         return SourceIdentity("postgresql", row[0], row[1])
 
-    def _query_one(self, sql: str, parameters: tuple = ()) -> tuple:
+    def _query_one(self, sql: str) -> tuple:
         try:
             cursor = self._connection.cursor()
-            cursor.execute(sql, parameters=parameters or None)
+            cursor.execute(sql)
             row = cursor.fetchone()
             cursor.close()
         except Exception as error:
@@ -167,28 +169,29 @@ class PostgresSource:
 
     def count_after(self, spec: TableSpec, after: Cursor) -> int:
         """Rows past the cursor and below the horizon (what a run would archive now)."""
-        where, _ = _after_sql(spec, postgres=True)
-        return self._query_one(f'SELECT count(*) FROM "{spec.name}" WHERE {where}',
-                               (*after, self._horizon))[0]
+        where, _ = _after_pg(spec, after, self._horizon)
+        return self._query_one(f'SELECT count(*) FROM "{spec.name}" WHERE {where}')[0]
 
     def read(self, spec: TableSpec, after: Cursor, limit: int) -> Iterator[pa.RecordBatch]:
         """Up to ``limit`` rows after ``after`` in cursor order, as record batches."""
-        where, order = _after_sql(spec, postgres=True)
+        where, order = _after_pg(spec, after, self._horizon)
         yield from self._stream(spec, f'SELECT {_select_list(spec, postgres=True)} FROM "{spec.name}" '
-                                      f'WHERE {where} ORDER BY {order} LIMIT {int(limit)}',
-                                (*after, self._horizon))
+                                      f'WHERE {where} ORDER BY {order} LIMIT {int(limit)}')
 
     def read_prunable(self, spec: TableSpec, upto: Cursor, before: datetime) -> Iterator[pa.RecordBatch]:
         """Rows at or below cursor ``upto`` whose record time is before ``before`` (prune candidates)."""
-        where, order = _upto_sql(spec, postgres=True)
+        parts = _cursor_sql(spec, postgres=True)
+        stamp = before.astimezone(UTC).isoformat()  # a datetime's own ISO text: safe as a literal
         yield from self._stream(spec, f'SELECT {_select_list(spec, postgres=True)} FROM "{spec.name}" '
-                                      f'WHERE {where} ORDER BY {order}', (*upto, before))
+                                      f'WHERE ({", ".join(parts)}) <= ({_literal(upto)}) '
+                                      f"AND \"{spec.time_column}\" < '{stamp}'::timestamptz "
+                                      f'ORDER BY {", ".join(parts)}')
 
-    def _stream(self, spec: TableSpec, sql: str, parameters: tuple) -> Iterator[pa.RecordBatch]:
+    def _stream(self, spec: TableSpec, sql: str) -> Iterator[pa.RecordBatch]:
         schema = source_schema(spec)
         try:
             cursor = self._connection.cursor()
-            cursor.execute(sql, parameters=parameters)
+            cursor.execute(sql)
             reader = cursor.fetch_record_batch()
             for batch in reader:
                 yield pa.Table.from_batches([batch]).cast(schema).combine_chunks().to_batches()[0]
@@ -223,20 +226,22 @@ class SqliteSource:
         return SourceIdentity("sqlite", Path(self._engine.url.database or "").name, None)
 
     def count_after(self, spec: TableSpec, after: Cursor) -> int:
-        where, _ = _after_sql(spec, postgres=False)
+        where, _ = _after_sqlite(spec)
         return self._connection.exec_driver_sql(
             f'SELECT count(*) FROM "{spec.name}" WHERE {where}', tuple(after)).scalar_one()
 
     def read(self, spec: TableSpec, after: Cursor, limit: int) -> Iterator[pa.RecordBatch]:
-        where, order = _after_sql(spec, postgres=False)
+        where, order = _after_sqlite(spec)
         yield from self._stream(spec, f'SELECT {_select_list(spec, postgres=False)} FROM "{spec.name}" '
                                       f'WHERE {where} ORDER BY {order} LIMIT {int(limit)}', tuple(after))
 
     def read_prunable(self, spec: TableSpec, upto: Cursor, before: datetime) -> Iterator[pa.RecordBatch]:
-        where, order = _upto_sql(spec, postgres=False)
+        parts = _cursor_sql(spec, postgres=False)
         stamp = before.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
         yield from self._stream(spec, f'SELECT {_select_list(spec, postgres=False)} FROM "{spec.name}" '
-                                      f'WHERE {where} ORDER BY {order}', (*upto, stamp))
+                                      f'WHERE ({", ".join(parts)}) <= ({", ".join("?" * len(parts))}) '
+                                      f'AND "{spec.time_column}" < ? ORDER BY {", ".join(parts)}',
+                                (*upto, stamp))
 
     def _stream(self, spec: TableSpec, sql: str, parameters: tuple) -> Iterator[pa.RecordBatch]:
         schema = source_schema(spec)

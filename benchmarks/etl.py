@@ -1,0 +1,150 @@
+"""ETL throughput and memory against PostgreSQL's own COPY, measured in the same run.
+
+    .venv/bin/python -m benchmarks.etl [--rows 5000000] [--admin-url postgresql+psycopg://…/test]
+
+Makes a throwaway database, fills ``audit_events`` with ``--rows`` events (~200-byte JSON
+payloads, spread over 12 months) by INSERT … SELECT generate_series, then measures:
+
+* baseline: ``COPY audit_events TO STDOUT (FORMAT binary)`` read to the end and discarded;
+* full archive: ``amoscope etl run --table audit_events`` in a child process, end to end
+  (extract, hash, Parquet written and committed), with the child's peak RSS;
+* incremental: 10,000 new events, then one more run (in process, timed around the run alone).
+
+Prints a table with each figure's ratio to the COPY baseline of this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import psycopg
+import sqlalchemy as sa
+
+from amoscope import migrate
+from amoscope.settings import Settings
+from etl.run import run_once
+from warehouse.database import create_engine
+
+FILL_SQL = """
+INSERT INTO audit_events (event_id, occurred_at, amo_id, actor_user_id, actor_role, auth_method, ip,
+                          action, outcome, entity_type, entity_id, entity_version, workflow_phase,
+                          department_id, changed_fields, before, after, reason)
+SELECT md5(g::text)::uuid::text,
+       timestamptz '2025-11-01 00:00+00' + (g * interval '1 second') * (31536000.0 / :total),
+       NULL, 1 + g % 250, 'member', 'SESSION', '10.1.' || (g % 250) || '.' || (g % 200),
+       (ARRAY['CREATE','UPDATE','STATE_CHANGE','SIGN','VIEW'])[1 + g % 5], 'SUCCESS',
+       (ARRAY['cars','findings','work_orders','task_cards','defects'])[1 + g % 5], (g % 50000)::text,
+       1 + g % 9, 'OPEN', 1 + g % 9, '["status","due_date"]'::jsonb,
+       jsonb_build_object('status', 'OPEN', 'due_date', '2026-01-15'),
+       jsonb_build_object('status', 'IN_WORK', 'due_date', '2026-02-15', 'note',
+                          'Root cause confirmed by quality; corrective action plan accepted ' || g),
+       CASE WHEN g % 4 = 0 THEN 'extension agreed with the department' END
+FROM generate_series(:first, :last) AS g
+"""
+ETL_CHILD = """
+import json, sys, time
+from amoscope.settings import Settings
+from amoscope.runtime import open_engine
+from etl.run import run_once
+settings = Settings.from_env()
+engine = open_engine(settings)
+start = time.perf_counter()
+report = run_once(settings, engine, tables=["audit_events"])
+print(json.dumps({"rows": report.rows, "seconds": time.perf_counter() - start}))
+"""
+
+
+def fill(engine: sa.Engine, first: int, last: int, total: int) -> None:
+    step = 1_000_000
+    for low in range(first, last + 1, step):
+        with engine.begin() as connection:
+            connection.execute(sa.text(FILL_SQL), {"first": low, "last": min(last, low + step - 1),
+                                                   "total": total})
+
+
+def copy_binary(url: str) -> tuple[int, float]:
+    plain = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    size = 0
+    start = time.perf_counter()
+    with psycopg.connect(plain) as connection, connection.cursor() as cursor, \
+            cursor.copy("COPY audit_events TO STDOUT (FORMAT binary)") as copy:
+        for chunk in copy:
+            size += len(chunk)
+    return size, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=5_000_000)
+    parser.add_argument("--admin-url", default=os.environ.get(
+        "AMOSCOPE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args()
+
+    name = f"amoscope_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    url = sa.make_url(args.admin_url).set(database=name).render_as_string(hide_password=False)
+    archive = tempfile.mkdtemp(prefix="amoscope-bench-archive-")
+    engine = create_engine(url)
+    try:
+        migrate.upgrade(engine)
+        start = time.perf_counter()
+        fill(engine, 1, args.rows, args.rows)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE audit_events"))
+        print(f"filled {args.rows:,} rows in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+
+        copy_bytes, copy_first = copy_binary(url)
+        environment = {**os.environ, "AMOSCOPE_DATABASE_URL": url, "AMOSCOPE_ARCHIVE_URL": archive,
+                       "AMOSCOPE_LOG_LEVEL": "WARNING"}
+        wall = time.perf_counter()
+        child = subprocess.run([sys.executable, "-c", ETL_CHILD], env=environment, check=True,
+                               capture_output=True, text=True)
+        wall = time.perf_counter() - wall
+        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        full = json.loads(child.stdout.strip().splitlines()[-1])
+        _, copy_second = copy_binary(url)
+        copy_seconds = (copy_first + copy_second) / 2
+
+        fill(engine, args.rows + 1, args.rows + 10_000, args.rows)
+        settings = Settings.from_env({}, database_url=url, archive_url=archive)
+        start = time.perf_counter()
+        incremental = run_once(settings, engine, tables=["audit_events"])
+        incremental_seconds = time.perf_counter() - start
+        archive_bytes = sum(os.path.getsize(os.path.join(folder, file))
+                            for folder, _, files in os.walk(archive) for file in files)
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        shutil.rmtree(archive, ignore_errors=True)
+
+    copy_rate = args.rows / copy_seconds
+    rows = [
+        ("COPY … TO STDOUT (FORMAT binary)", args.rows, copy_seconds, "",
+         f"{copy_bytes / 2**20:,.0f} MiB read"),
+        ("etl run, full (in-run time)", full["rows"], full["seconds"], "", ""),
+        ("etl run, full (process, end to end)", full["rows"], wall, f"{peak_mib:,.0f} MiB",
+         f"{archive_bytes / 2**20:,.0f} MiB of Parquet"),
+        ("etl run, incremental", incremental.rows, incremental_seconds, "", ""),
+    ]
+    print(f"{'measurement':38} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'vs COPY':>8} "
+          f"{'peak RSS':>10}  note")
+    for label, count, seconds, peak, note in rows:
+        rate = count / seconds
+        print(f"{label:38} {count:>10,} {seconds:>8.2f} {rate:>10,.0f} {rate / copy_rate:>7.2f}x "
+              f"{peak:>10}  {note}")
+
+
+if __name__ == "__main__":
+    main()
