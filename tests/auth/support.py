@@ -3,8 +3,11 @@ passwords, the real app, and signing in through the real login form."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
@@ -103,3 +106,39 @@ def call_until(client, dash_app, output: str, expected: str, timeout: float = 60
         if expected in response.get_data(as_text=True) or time.monotonic() > deadline:
             return response
         time.sleep(0.2)
+
+
+# Dropping a database costs about a second (PostgreSQL checkpoints on DROP DATABASE), so the
+# auth and dashboards suites drop their per-test databases in a background thread instead.
+ADMIN_URL = os.environ.get("AMOSCOPE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+_dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-test-db")
+_pending_drops: list = []
+
+
+def _admin_engine() -> sa.Engine:
+    return sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+
+def create_database_from(template: str) -> str:
+    """A fresh copy of the migrated template database; returns its URL."""
+    name = f"amoscope_a{uuid.uuid4().hex[:16]}"
+    with _admin_engine().connect() as connection:
+        connection.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    return sa.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database_later(url: str) -> None:
+    name = sa.make_url(url).database
+
+    def drop() -> None:
+        with _admin_engine().connect() as connection:
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+    _pending_drops.append(_dropper.submit(drop))
+
+
+def finish_drops() -> None:
+    """Wait for every background drop (at the end of the session); raise if one failed."""
+    for future in _pending_drops:
+        future.result()
+    _pending_drops.clear()

@@ -19,7 +19,28 @@ if "auth_test_support" not in sys.modules:
     sys.modules["auth_test_support"] = _module
     _spec.loader.exec_module(_module)
 
-from auth_test_support import make_amo, make_app, settings_for_tests  # noqa: E402
+from auth_test_support import (  # noqa: E402
+    create_database_from,
+    drop_database_later,
+    finish_drops,
+    make_amo,
+    make_app,
+    settings_for_tests,
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _background_drops_finish():
+    yield
+    finish_drops()
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> str:
+    """A fresh migrated database per test (as in tests/conftest.py), dropped in the background."""
+    url = create_database_from(pg_template)
+    yield url
+    drop_database_later(url)
 
 
 @pytest.fixture
