@@ -39,7 +39,7 @@ from warehouse.database import create_engine
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 START = datetime(2024, 11, 1, tzinfo=UTC)
 ENTITIES = 200_000
-CHUNK = 1_000_000
+CHUNK = 100_000  # one short transaction each: the commit horizon of other sessions keeps moving
 KINDS = ["card.closed", "crs.issued", "part.issued", "finding.raised", "car.closed", "tool.returned",
          "defect.deferred", "wo.opened"]
 
@@ -83,7 +83,8 @@ def _load(url: str, events: int) -> None:
                        'event ' || i, 1 + i % 500
                 FROM generate_series(:first, :last) AS i"""),
                 {"start": START, "span": span, "first": first, "last": last})
-        print(f"  loaded {last:,} events", flush=True)
+        if last % 1_000_000 == 0 or last == events:
+            print(f"  loaded {last:,} events", flush=True)
     with engine.connect() as connection:
         connection.execute(sa.text("ANALYZE activity_events"))
         connection.commit()

@@ -119,10 +119,18 @@ def _fetch(sources: Sources, table_name: str, event_filter: EventFilter, key: tu
                              [getattr(table.c.occurred_at, direction)(), getattr(table.c.id, direction)()],
                              limit)
     files = _month_files(sources.catalog.files(table_name), event_filter, key, descending)
-    archived = sources.archive_rows(table_name, files, conditions, params,
+    # Months are disjoint time ranges: read them in page order and stop once the page is full.
+    months = sorted({f.month for f in files}, reverse=descending)
+    archived, found = [], 0
+    for month in months:
+        rows = sources.archive_rows(table_name, [f for f in files if f.month == month], conditions, params,
                                     f"occurred_at {direction}, id {direction}", limit)
+        archived.append(rows)
+        found += rows.num_rows
+        if found >= limit:
+            break
     order = "descending" if descending else "ascending"
-    return merge_events([hot, archived], [("occurred_at", order), ("id", order)], limit)
+    return merge_events([hot, *archived], [("occurred_at", order), ("id", order)], limit)
 
 
 def _month_files(files: list[DataFile], event_filter: EventFilter, key: tuple[int, int] | None,
