@@ -19,6 +19,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from auth import command_center
 from auth.errors import ActionRefused, AuthError
 from auth.overview import account_kpis, list_users, pending_schedules, privileged_actions
+from auth.user_actions import SCHEDULABLE
 from dashboards import context
 
 ACTIONS = {
@@ -58,7 +59,7 @@ def layout(user, slug: str):
                 dbc.Textarea(id="admin-body", className="mt-1"),
                 dbc.Label("Scheduled action and time (UTC)", className="mt-2"),
                 dcc.Dropdown(id="admin-scheduled-action",
-                             options=[{"label": name, "value": name} for name in command_center.SCHEDULABLE]),
+                             options=[{"label": name, "value": name} for name in SCHEDULABLE]),
                 dbc.Input(id="admin-run-at", type="datetime-local", className="mt-1"),
                 dbc.Button("Apply", id="admin-apply", color="primary", className="mt-3"),
                 html.Div(id="admin-result", className="mt-2"),
