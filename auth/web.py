@@ -20,6 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from amoscope.settings import Settings
 from auth import csrf
+from auth.default_accounts import refuse_default_credentials
 from auth.headers import apply_security_headers, content_security_policy
 from auth.passwords import hasher
 from auth.secret_key import resolve_secret_key
@@ -46,8 +47,11 @@ class AuthConfig:
 
 def init_app(server: flask.Flask, settings: Settings, engine: Engine, *,
              stylesheet: str | None = None) -> None:
-    """Configure ``server``; raises :class:`auth.errors.InsecureConfiguration` on a weak secret key."""
+    """Configure ``server``; raises :class:`auth.errors.InsecureConfiguration` on a weak secret key
+    or an account with a well-known default password."""
     hasher(settings.password_hash_profile)  # an unknown profile fails at start, not at first login
+    with engine.connect() as connection:
+        refuse_default_credentials(connection)
     secure = settings.base_url.lower().startswith("https://")
     server.config.update(
         SECRET_KEY=resolve_secret_key(settings.secret_key, demo=settings.demo),
