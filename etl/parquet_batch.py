@@ -9,6 +9,8 @@ Files are staged and only published by :meth:`BatchWriter.finish`.
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +72,9 @@ class BatchWriter:
         self._schema = arrow_schema(spec).with_metadata(
             {"amoscope.table": spec.name, "amoscope.seq": str(seq)})
         self._months: dict[str, _MonthFile] = {}
+        # Parquet encoding and compression release the GIL: a thread overlaps them with hashing.
+        self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-encoder")
+        self._pending: deque[Future] = deque()
         self._leaves: list[bytes] = []
         self._rows = 0
         self._last: Cursor | None = None
@@ -128,15 +133,26 @@ class BatchWriter:
         month_file.buffered = 0
 
     def _write(self, month_file: _MonthFile, rows: pa.Table) -> None:
+        """Hand a row group to the encoder thread (one thread: row groups keep their order)."""
         if month_file.writer is None:
             month_file.writer = pq.ParquetWriter(month_file.staged, self._schema, compression="zstd")
-        month_file.writer.write_table(rows, row_group_size=rows.num_rows)
+        self._pending.append(self._encoder.submit(month_file.writer.write_table, rows,
+                                                  row_group_size=rows.num_rows))
+        while len(self._pending) > 2:  # bounded: at most two row groups wait for encoding
+            self._pending.popleft().result()
+
+    def _drain(self) -> None:
+        while self._pending:
+            self._pending.popleft().result()
 
     def finish(self) -> WrittenBatch:
         """Write what is buffered, close every file and publish it at its final path."""
+        for month_file in self._months.values():
+            self._flush(month_file)
+        self._drain()
+        self._encoder.shutdown()
         entries = []
         for month, month_file in self._months.items():
-            self._flush(month_file)
             month_file.writer.close()
             digest, size = file_digest(month_file.staged)
             publish(self._store, month_file.staged, month_file.relative)
@@ -146,6 +162,9 @@ class BatchWriter:
 
     def abort(self) -> None:
         """Close and remove the staged files of a batch that will not be committed."""
+        for pending in self._pending:
+            pending.cancel()
+        self._encoder.shutdown(wait=True)
         for month_file in self._months.values():
             if month_file.writer is not None:
                 month_file.writer.close()
