@@ -107,7 +107,7 @@ def _comply(
     )
     if not applicable or directive["kind"] != "AD":
         return
-    if world.now - timedelta(days=45) < due < world.now and rng.random() < 0.3:
+    if world.now - timedelta(days=120) < due < world.now and rng.random() < 0.5:
         return  # not done in time: an overdue AD for the engineering dashboard
     done = due - timedelta(days=rng.randint(5, 50)) if rng.random() > 0.05 else due + timedelta(days=20)
     while world.is_past(done + timedelta(hours=12)):

@@ -21,6 +21,7 @@ from etl.generator.world import World
 
 DEFECTS_PER_FLYING_DAY = 0.12
 MEL_DAYS = {"B": 3, "C": 10, "D": 120}
+VOIDED_SHARE = 0.01  # duplicate reports, voided (never deleted) with a reason
 ROTABLE_ATAS = {ata for ata, *_ in v.ROTABLES}
 
 
@@ -103,6 +104,20 @@ def report_defect(
         activity=("defect.reported", f"{source} on {plane.row['registration']}: ATA {ata}"),
     )
     rectify_at = world.later(at, 1, 10)
+    voided_at = world.later(at, 0.2, 3)
+    if source == "PIREP" and rng.random() < VOIDED_SHARE and world.is_past(voided_at):
+        engineer = people.staff(world, plane.amo_id, "PROD", voided_at)
+        reason = "Duplicate of an earlier report of the same fault"
+        world.change(
+            "defects",
+            row,
+            voided_at,
+            people.actor(engineer),
+            {"voided_at": voided_at, "voided_by": engineer["id"], "void_reason": reason},
+            action="VOID",
+            reason=reason,
+        )
+        return PlannedDefect(row, plane, None, False)
     if deferrable and rng.random() < 0.3:
         category = rng.choices(("B", "C", "D"), (4, 5, 1))[0]
         expires = datetime.combine(at.date() + timedelta(days=MEL_DAYS[category] + 1), time(0), tzinfo=UTC)
@@ -270,6 +285,8 @@ def group_repeats(world: World, people: People, defects: list[PlannedDefect]) ->
     """Link defects on one aircraft and ATA chapter reported 3+ times within 10 days."""
     by_key: dict[tuple[int, str], list[PlannedDefect]] = defaultdict(list)
     for defect in defects:
+        if defect.row["voided_at"]:
+            continue
         by_key[(defect.row["aircraft_id"], defect.row["ata_chapter"])].append(defect)
     for (_aircraft_id, ata), series in by_key.items():
         series.sort(key=lambda d: d.row["reported_at"])

@@ -22,7 +22,7 @@ from etl.generator.world import World
 COPIES_PER_TOOL = 3
 USAGE_SHARE = 0.35
 OUT_OF_TOLERANCE_SHARE = 0.06
-LAPSED_SHARE = 0.12
+LAPSED_SHARE = 0.2
 
 
 def build_workshops(world: World, people: People, quality: Quality, signed: list[SignedCard]) -> None:
@@ -137,8 +137,8 @@ def _calibrate(world: World, people: People, quality: Quality, amo: dict, tool: 
         at = max(at, tool["updated_at"] + timedelta(hours=1))
         if not world.is_past(at):
             return  # next calibration not yet due
-        if lapsed and at + timedelta(days=interval) > world.now:
-            return  # the last one was missed: "calibration overdue"
+        if lapsed and world.now - timedelta(days=90) < due < world.now:
+            return  # the latest one was missed: "calibration overdue" for some weeks
         controller = people.actor(people.staff(world, amo["id"], "WKSP", at))
         found = "OUT_OF_TOL" if rng.random() < OUT_OF_TOLERANCE_SHARE else "IN_TOL"
         due = at + timedelta(days=interval)

@@ -77,6 +77,13 @@ RULES = {
         SELECT count(*) FROM findings f JOIN findings p ON p.id = f.repeat_of_finding_id
         WHERE p.regulation_ref <> f.regulation_ref OR p.department_id <> f.department_id
         OR p.closed_at > f.raised_at OR f.raised_at - p.closed_at > interval '730 days'""",
+    "voided record without its VOID event and reason": """
+        SELECT count(*) FROM defects d WHERE d.voided_at IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM audit_events e WHERE e.entity_type = 'defects' AND e.entity_id = CAST(d.id AS text)
+            AND e.action = 'VOID' AND e.reason = d.void_reason AND e.occurred_at = d.voided_at)""",
+    "voided defect that was still worked on": """
+        SELECT count(*) FROM defects
+        WHERE voided_at IS NOT NULL AND (rectified_at IS NOT NULL OR is_deferred)""",
     "user login name not the lower-case e-mail": "SELECT count(*) FROM users WHERE username <> lower(email)",
     "leaver disabled before joining": "SELECT count(*) FROM users WHERE left_at < created_at",
     "record changed before it was created": " UNION ALL ".join(
@@ -178,3 +185,11 @@ def test_state_changes_and_sign_offs_carry_phase_and_meaning(seeded):
     assert rows == {"STATE_CHANGE": 0, "SIGN": 0}
     assert kinds == 0
     assert sign_meanings == {"PERFORMED", "INSPECTED", "CRS"}
+
+
+def test_some_duplicate_reports_are_voided_not_deleted(seeded):
+    with seeded.connect() as connection:
+        voided, events = connection.exec_driver_sql(
+            "SELECT (SELECT count(*) FROM defects WHERE voided_at IS NOT NULL), "
+            "(SELECT count(*) FROM audit_events WHERE action = 'VOID')").one()
+    assert 0 < voided == events
