@@ -27,7 +27,7 @@ def _as_of(_ctx, _param, value: str | None) -> date | None:
 @click.option("--seed", "seed_value", type=int, default=1, show_default=True,
               help="Random seed: the same seed and as-of date give the same data, row for row.")
 @click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
-              help="Day the three years of history end (default: today, UTC).")
+              help="The three years of history run up to 00:00 UTC of this day (default: today).")
 @click.pass_obj
 def seed_command(settings, scale: str, seed_value: int, as_of: date | None) -> None:
     """Fill an empty, migrated database with two synthetic AMOs' history and its events.

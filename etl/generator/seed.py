@@ -66,7 +66,8 @@ def _rows_present(engine: Engine) -> str:
 def seed_database(
     engine: Engine, *, scale: str = "demo", seed: int = 1, as_of: date | None = None
 ) -> SeedReport:
-    """Fill an empty, migrated database with two AMOs' three years of history ending at ``as_of``.
+    """Fill an empty, migrated database with two AMOs' three years of history ending at ``as_of``
+    (at 00:00 UTC that day; default today), so the demo always looks current.
 
     Same ``scale``, ``seed`` and ``as_of`` give identical rows in every table. Refuses (with a
     GeneratorError, touching nothing) a database that already holds data.

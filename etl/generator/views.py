@@ -35,7 +35,6 @@ USER_AGENTS = (
     "Mozilla/5.0 (X11; Linux x86_64) Firefox/131.0",
     "Mozilla/5.0 (iPad; CPU OS 17_5) Mobile Safari",
 )
-EVENTS_PER_SESSION = 9.0
 
 
 class SessionStream:
