@@ -193,3 +193,15 @@ def test_some_duplicate_reports_are_voided_not_deleted(seeded):
             "SELECT (SELECT count(*) FROM defects WHERE voided_at IS NOT NULL), "
             "(SELECT count(*) FROM audit_events WHERE action = 'VOID')").one()
     assert 0 < voided == events
+
+
+def test_each_utilisation_day_has_its_creation_event(seeded):
+    """Daily utilisation has no id: its events name it ``<aircraft_id>:<day>``."""
+    with seeded.connect() as connection:
+        missing = connection.exec_driver_sql("""
+            SELECT count(*) FROM aircraft_utilisation u LEFT JOIN audit_events e
+              ON e.entity_type = 'aircraft_utilisation' AND e.action = 'CREATE'
+             AND e.entity_id = u.aircraft_id || ':' || u.day
+             AND CAST(e.after ->> 'fh' AS double precision) = u.fh AND CAST(e.after ->> 'fc' AS int) = u.fc
+            WHERE e.id IS NULL""").scalar_one()
+    assert missing == 0
