@@ -1,9 +1,12 @@
 """The live activity feed of one department: keyset reads after a ``(txid, id)`` cursor.
 
-On PostgreSQL a row becomes readable only once its transaction id is below the snapshot's
-xmin, taken in the same statement: a transaction that commits late can never slip in behind
-a cursor that has moved past it (DESIGN.md "Extraction cursor"). SQLite has one writer, so
-the cursor is ``(0, id)`` there.
+On PostgreSQL a row becomes readable only once its transaction id is below the horizon of the
+statement's own snapshot: every transaction with a smaller id has ended, so a transaction that
+commits late can never slip in behind a cursor that has moved past it (DESIGN.md "Extraction
+cursor"). As in the ETL's extraction, the horizon is the oldest transaction still running *in
+this database* (transaction ids are cluster-wide, but another database's transactions cannot
+write our tables, so they must not hold the feed back). SQLite has one writer, so the cursor is
+``(0, id)`` there.
 """
 
 from __future__ import annotations
@@ -18,9 +21,20 @@ from warehouse.schema import activity_events, departments
 PAGE_SIZE = 50
 
 
+# In-progress ids of the statement's snapshot, less those held by backends of other databases
+# (their transaction-id locks); the smallest left, or the snapshot's xmax when none is.
+HORIZON_SQL = """(
+  SELECT coalesce(min(xip.xid), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+  FROM (SELECT x::text::bigint AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x) AS xip
+  WHERE xip.xid % 4294967296 NOT IN (
+    SELECT l.transactionid::text::bigint FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
+    WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+      AND a.datname IS DISTINCT FROM current_database()))"""
+
+
 def _horizon(connection: Connection):
     if connection.dialect.name == "postgresql":
-        return activity_events.c.txid < sa.text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        return activity_events.c.txid < sa.literal_column(HORIZON_SQL)
     return sa.true()
 
 
