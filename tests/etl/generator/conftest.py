@@ -36,9 +36,9 @@ def seeded(seeded_pg_url: str) -> sa.Engine:
     engine.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def seeded_copy(seeded_pg_url: str) -> sa.Engine:
-    """A private copy of the seeded database, for tests that write."""
+    """A copy of the seeded database for one module's tests that write (each measures from its own start)."""
     url = create_pg_database(template=sa.make_url(seeded_pg_url).database)
     engine = create_engine(url)
     yield engine

@@ -144,7 +144,7 @@ def test_bulk_load_leaves_the_event_tables_indexes_and_keys_as_migrated(seeded, 
 def test_a_load_that_fails_leaves_the_database_as_it_was(pg_engine):
     with pg_engine.begin() as connection:
         connection.exec_driver_sql(
-            "ALTER TABLE activity_events ADD CONSTRAINT no_feed CHECK (kind <> 'crs.issued')")
-    with pytest.raises(GeneratorError, match="loading the seed failed .*no_feed.*left as it was"):
+            "ALTER TABLE audit_events ADD CONSTRAINT no_views CHECK (action <> 'VIEW')")
+    with pytest.raises(GeneratorError, match="loading the seed failed .*no_views.*left as it was"):
         seed_database(pg_engine, seed=SEED, as_of=AS_OF)
     assert database_is_empty(pg_engine)
