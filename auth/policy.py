@@ -38,6 +38,9 @@ PAGES: dict[str, PageRule] = {
     "admin": PageRule(ADMINS),
     "quality": PageRule(ADMINS | {"quality"}),
     "auditor": PageRule(ADMINS | {"auditor"}),
+    # Drill targets: every role may open them; the records shown are scoped on the server.
+    "records": PageRule(frozenset(ROLES)),
+    "entity": PageRule(frozenset(ROLES)),
     **{slug: _department_page(code) for code, slug in DEPARTMENT_SLUGS.items()
        if code not in {"QUAL", "ADMIN"}},
 }
@@ -55,6 +58,13 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "admin-schedules.rowData": ADMINS,
     "admin-timeline.rowData": ADMINS,
     "..admin-result.children...admin-form-key.data...admin-refresh.data..": ADMINS,
+    "cockpit-body.children": DEPARTMENT_VIEWERS,
+    "cockpit-nav.href": DEPARTMENT_VIEWERS,
+    "..records-grid.rowData...records-grid.columnDefs...records-title.children..": SIGNED_IN,
+    "records-nav.href": SIGNED_IN,
+    "records-download.data": SIGNED_IN,
+    "entity-body.children": SIGNED_IN,
+    "console-result.children": ADMINS | {"auditor"},
 }
 
 # Command-center and operator actions → roles allowed to perform them. "system" is the CLI

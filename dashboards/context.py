@@ -5,6 +5,7 @@ Scope always comes from here (the session), never from callback inputs.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import flask
@@ -14,8 +15,11 @@ from sqlalchemy.engine import Engine
 from amoscope.settings import Settings
 from auth.command_center import Actor
 from auth.web_sessions import request_context
+from warehouse import Warehouse
 
 EXTENSION = "amoscope_dashboards"
+WAREHOUSE = "amoscope_warehouse"
+_warehouse_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,18 @@ def app_context() -> AppContext:
 
 def engine() -> Engine:
     return app_context().engine
+
+
+def warehouse() -> Warehouse:
+    """The app's one Warehouse (DuckDB connection, manifest cache), opened on first use.
+
+    Opened lazily so an app whose pages never read the archive does not need one.
+    """
+    extensions = flask.current_app.extensions
+    with _warehouse_lock:
+        if WAREHOUSE not in extensions:
+            extensions[WAREHOUSE] = Warehouse(app_context().settings, engine())
+        return extensions[WAREHOUSE]
 
 
 def user():

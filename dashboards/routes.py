@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from dashboards.pages import admin, department
+from dashboards.pages import admin, cockpit, console, entity, records
 
 
 @dataclass(frozen=True)
@@ -17,18 +17,22 @@ class Route:
     slug: str
     title: str
     module: ModuleType
+    in_menu: bool = True  # drill targets are reached from a chart or a list, not the navbar
 
 
 ROUTES: dict[str, Route] = {route.slug: route for route in (
     Route("admin", "Admin", admin),
-    Route("quality", "Quality", department),
-    Route("planning", "Planning", department),
-    Route("production", "Production", department),
-    Route("reliability", "Reliability", department),
-    Route("safety", "Safety", department),
-    Route("stores", "Stores", department),
-    Route("engineering", "Engineering", department),
-    Route("workshops", "Workshops", department),
+    Route("quality", "Quality", cockpit),
+    Route("planning", "Planning", cockpit),
+    Route("production", "Production", cockpit),
+    Route("reliability", "Reliability", cockpit),
+    Route("safety", "Safety", cockpit),
+    Route("stores", "Stores", cockpit),
+    Route("engineering", "Engineering", cockpit),
+    Route("workshops", "Workshops", cockpit),
+    Route("auditor", "Console", console),
+    Route("records", "Records", records, in_menu=False),
+    Route("entity", "Record", entity, in_menu=False),
 )}
 
 

@@ -24,7 +24,8 @@ def layout():
     user = current_user
     links = [dbc.NavItem(dbc.NavLink(route.title, href=page_path(user.amo_code, route.slug),
                                      external_link=True))
-             for route in ROUTES.values() if may_open_page(user.role, user.department_code, route.slug)]
+             for route in ROUTES.values()
+             if route.in_menu and may_open_page(user.role, user.department_code, route.slug)]
     sign_out = html.Form([
         html.Span(f"{user.full_name} · {user.role}", className="navbar-text me-3"),
         dcc.Input(type="hidden", name=csrf.FORM_FIELD, value=csrf.csrf_token()),

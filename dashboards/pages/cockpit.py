@@ -1,0 +1,117 @@
+"""A department's cockpit: KPI cards and charts as of a chosen date, above the live feed.
+
+Every render makes one ``cockpit_snapshot`` call on the app's one Warehouse. Which department
+it shows comes from the session (members always get their own); a click on a bar opens the
+records page with the bar's record ids in the URL, and that page checks scope again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from urllib.parse import urlencode
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from auth.policy import DEPARTMENT_SLUGS, department_in_scope
+from dashboards import charts, cockpits, context, records
+from dashboards.pages import department
+from dashboards.paths import page_path, slug_of
+from warehouse.errors import WarehouseError
+from warehouse.kpi.base import REGISTRY
+
+NAMES = {"QUAL": "QMS cockpit", "PLAN": "Planning", "PROD": "Production", "REL": "Reliability",
+         "SAFE": "Safety", "STOR": "Stores", "ENG": "Engineering", "WKSP": "Workshops"}
+
+
+def layout(user, slug: str):
+    """The cockpit of ``slug``'s department, then the department page (live feed and inbox)."""
+    today = datetime.now(UTC).date().isoformat()
+    return html.Div([
+        dcc.Location(id="cockpit-nav", refresh=True),
+        dbc.Row([
+            dbc.Col(html.H2(NAMES.get(_code(slug), slug.capitalize()), className="h4"), md=8),
+            dbc.Col(dbc.InputGroup([dbc.InputGroupText("As of"),
+                                    dbc.Input(id="cockpit-as-of", type="date", value=today, max=today)]),
+                    md=4),
+        ], className="mb-2"),
+        dcc.Loading(html.Div(id="cockpit-body")),
+        html.Hr(),
+        department.layout(user, slug),
+    ])
+
+
+def _code(slug: str | None) -> str | None:
+    return {page: code for code, page in DEPARTMENT_SLUGS.items()}.get(slug or "")
+
+
+def _as_of(value) -> date | None:
+    """The as-of date from the picker: today when empty; ValueError when malformed or in the future."""
+    if not value:
+        return None
+    chosen = date.fromisoformat(str(value))
+    if chosen > datetime.now(UTC).date():
+        raise ValueError("the as-of date is in the future")
+    return None if chosen == datetime.now(UTC).date() else chosen
+
+
+def _card(name: str, frame) -> dbc.Col:
+    title = REGISTRY[name].title
+    alarm = cockpits.should_be_zero(title) and cockpits.violations(frame) > 0
+    body = dbc.CardBody([html.Div(cockpits.headline(frame, title), className="fs-3 fw-bold"),
+                         html.Small(title, className="text-muted")])
+    return dbc.Col(dbc.Card(body, color="danger" if alarm else None, outline=alarm,
+                            className="h-100 kpi-alarm" if alarm else "h-100", id=f"kpi-{name}"),
+                   md=3, className="mb-2")
+
+
+def _chart(panel: cockpits.Panel, frame, labels) -> dbc.Col:
+    graph = dcc.Graph(id={"type": "cockpit-chart", "kpi": panel.kpi},
+                      figure=charts.figure(panel, frame, labels),
+                      config={"displaylogo": False, "displayModeBar": False})
+    return dbc.Col(dbc.Card([dbc.CardHeader(panel.title), dbc.CardBody(graph, className="p-1")],
+                            className="h-100"), lg=6, className="mb-3")
+
+
+def register_callbacks(app: Dash) -> None:
+    # The department page is shown inside every cockpit, so its callbacks are registered here.
+    department.register_callbacks(app)
+
+    @app.callback(Output("cockpit-body", "children"), Input("cockpit-as-of", "value"),
+                  State("url", "pathname"))
+    def render_cockpit(as_of_value, pathname):
+        user = context.user()
+        code = department_in_scope(user.role, user.department_code, slug_of(pathname))
+        if code not in cockpits.PANELS:
+            return html.P("No department cockpit here.", className="text-muted")
+        try:
+            as_of = _as_of(as_of_value)
+        except ValueError as error:
+            return dbc.Alert(f"Pick a date up to today ({error}).", color="warning")
+        try:
+            snapshot = context.warehouse().kpi.cockpit_snapshot(code, amo_id=user.amo_id, as_of=as_of)
+        except WarehouseError as error:
+            return dbc.Alert(f"The KPIs could not be computed: {error}", color="danger")
+        with context.engine().connect() as connection:
+            departments = {i: c for c, i in records.department_ids_of(connection, user.amo_id).items()}
+        labels = {"department_id": departments}
+        cards = dbc.Row([_card(name, frame) for name, frame in snapshot.items()], className="g-2 mb-3")
+        panels = dbc.Row([_chart(panel, snapshot[panel.kpi], labels) for panel in cockpits.PANELS[code]
+                          if panel.kpi in snapshot])
+        return [cards, panels]
+
+    @app.callback(Output("cockpit-nav", "href"), Input({"type": "cockpit-chart", "kpi": ALL}, "clickData"),
+                  State("url", "pathname"), prevent_initial_call=True)
+    def drill(_clicks, pathname):
+        user = context.user()
+        code = department_in_scope(user.role, user.department_code, slug_of(pathname))
+        kpi = ctx.triggered_id.get("kpi") if isinstance(ctx.triggered_id, dict) else None
+        panel = cockpits.panel(code, kpi) if code else None
+        click = ctx.triggered[0].get("value") if ctx.triggered else None
+        if panel is None or not isinstance(click, dict) or not click.get("points"):
+            return no_update
+        point = click["points"][0]
+        ids = records.parse_ids(str(point.get("customdata") or ""))
+        query = urlencode({"kind": panel.entity, "ids": ",".join(map(str, ids)), "kpi": panel.kpi,
+                           "bar": str(point.get("x", ""))[:80]})
+        return f"{page_path(user.amo_code, 'records')}?{query}"

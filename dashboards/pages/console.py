@@ -1,0 +1,69 @@
+"""The auditors' SQL console: one SELECT over the archived tables, results in a grid.
+
+Everything that makes it safe is in the warehouse (:mod:`warehouse.console`): exactly one
+SELECT checked by DuckDB's parser, a sandbox limited to the archive, a row cap with a
+``truncated`` flag, a time limit, and an audit event for every query, refused or not.
+"""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, html, no_update
+
+from auth.web_sessions import request_context
+from dashboards import context, records
+from warehouse.archive import ArchiveError
+from warehouse.errors import ConsoleError
+
+MAX_SQL = 20_000
+EXAMPLE = "SELECT action, count(*) AS events FROM audit_events GROUP BY action ORDER BY events DESC"
+
+
+def layout(user, slug: str):
+    return html.Div([
+        html.H2("Archive console", className="h4"),
+        html.P("One SELECT over the archived tables (audit_events, activity_events, cars, findings, …). "
+               "Every query is recorded in the audit trail.", className="text-muted small"),
+        dbc.Textarea(id="console-sql", value=EXAMPLE, rows=5, maxLength=MAX_SQL, className="font-monospace"),
+        dbc.Button("Run", id="console-run", color="primary", className="mt-2 mb-3"),
+        html.Div(id="console-result"),
+    ])
+
+
+def _grid(result) -> html.Div:
+    frame = result.to_pandas()
+    rows = [{column: records.plain(value) for column, value in zip(frame.columns, row, strict=True)}
+            for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False)]
+    status = f"{result.row_count} rows in {result.duration_ms:.0f} ms"
+    notes = [html.Span(status, className="me-2", id="console-status")]
+    if result.truncated:
+        notes.append(dbc.Badge("truncated: more rows matched than the row limit", color="warning",
+                               id="console-truncated"))
+    grid = dag.AgGrid(id="console-grid", rowData=[{k: _cell(v) for k, v in r.items()} for r in rows],
+                      columnDefs=[{"field": str(column)} for column in frame.columns],
+                      defaultColDef={"filter": True, "sortable": True, "resizable": True},
+                      dashGridOptions={"pagination": True, "paginationPageSize": 100},
+                      style={"height": "520px"})
+    return html.Div([html.Div(notes, className="mb-2"), grid])
+
+
+def _cell(value):
+    """Grid cells hold plain JSON values; anything else (lists, structs, bytes) as text."""
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+def register_callbacks(app: Dash) -> None:
+    @app.callback(Output("console-result", "children"), Input("console-run", "n_clicks"),
+                  State("console-sql", "value"), prevent_initial_call=True)
+    def run_query(n_clicks, sql):
+        if not n_clicks:
+            return no_update
+        if not isinstance(sql, str) or not sql.strip() or len(sql) > MAX_SQL:
+            return dbc.Alert(f"Write one SELECT statement (at most {MAX_SQL} characters).", color="warning")
+        user = context.user()
+        try:
+            result = context.warehouse().sql(sql, context=request_context(), amo_id=user.amo_id)
+        except (ConsoleError, ArchiveError) as error:
+            return dbc.Alert(str(error), color="danger", id="console-error")
+        return _grid(result)

@@ -1,0 +1,166 @@
+"""The records a drilldown may open, read with the session's scope, and their CSV export.
+
+Scope is decided here on the server for every read, whatever the URL asks for:
+
+* every role sees only its own AMO's records;
+* superuser, admin, quality and auditor see all of the AMO's records of a drillable kind;
+* a member sees all records of the kinds their own department's cockpit drills into
+  (``cockpits.DRILL_OWNERS``), and otherwise only the records of their own department
+  (kinds with a department column), else none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from auth.policy import DATA_SCOPES
+from dashboards.cockpits import DRILL_OWNERS
+from warehouse.schema import metadata
+
+MAX_IDS = 500
+HIDDEN_COLUMNS = frozenset({"change_txid", "created_by", "updated_by", "voided_by", "reporter_user_id"})
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A drillable record table: its label column, the list's columns and how it is scoped."""
+
+    table: str
+    label: str
+    columns: tuple[str, ...]
+    amo_via: str | None = None  # a column to a table holding amo_id, when the table has none
+    department: str | None = None  # the column naming the record's department
+
+    @property
+    def sa_table(self) -> sa.Table:
+        return metadata.tables[self.table]
+
+
+KINDS: dict[str, Kind] = {kind.table: kind for kind in (
+    Kind("findings", "finding_no", ("finding_no", "level", "source", "regulation_ref", "department", "status",
+                                    "raised_at", "target_date", "closed_at"), department="department_id"),
+    Kind("cars", "car_no", ("car_no", "department", "status", "root_cause_category", "due_date",
+                            "extended_due_date", "extension_count", "closed_at"), department="department_id"),
+    Kind("audits", "audit_no", ("audit_no", "audit_type", "department", "status", "planned_date",
+                                "performed_date", "is_unannounced", "is_night"),
+         department="auditee_department_id"),
+    Kind("safety_reports", "report_no", ("report_no", "kind", "department", "occurrence_category",
+                                         "tolerability", "status", "occurred_at", "closed_at"),
+         department="department_id"),
+    Kind("defects", "defect_no", ("defect_no", "aircraft_id", "ata_chapter", "source", "is_deferred",
+                                  "mel_category", "deferral_expires_at", "status", "reported_at"),
+         amo_via="aircraft_id"),
+    Kind("component_removals", "id", ("component_id", "aircraft_id", "removed_at", "is_unscheduled",
+                                      "shop_finding", "reason_text"), amo_via="aircraft_id"),
+    Kind("directive_compliance", "id", ("directive_id", "aircraft_id", "applicability", "status",
+                                        "next_due_at", "next_due_fh", "last_done_at"), amo_via="aircraft_id"),
+    Kind("work_orders", "wo_no", ("wo_no", "wo_type", "department", "status", "planned_start", "planned_end",
+                                  "actual_end", "planned_mh", "actual_mh"), department="department_id"),
+    Kind("task_cards", "card_no", ("card_no", "work_order_id", "card_type", "ata_chapter", "status",
+                                   "planned_mh", "actual_mh", "performed_at", "inspected_at"),
+         amo_via="work_order_id"),
+    Kind("stock_items", "part_no", ("part_no", "serial_no", "batch_no", "description", "location_code",
+                                    "condition", "shelf_life_expires_at", "quarantine_reason")),
+    Kind("tools", "tool_no", ("tool_no", "description", "department", "status", "next_due_at", "lost_at"),
+         department="department_id"),
+)}
+_VIA_TABLES = {"aircraft_id": "aircraft", "work_order_id": "work_orders"}
+
+
+def parse_ids(text: str | None) -> list[int]:
+    """Ids from a URL's ``ids=1,2,3``: positive integers only, at most MAX_IDS, junk ignored."""
+    ids = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if part.isdigit() and len(part) <= 18 and int(part) > 0:
+            ids.append(int(part))
+    return sorted(set(ids))[:MAX_IDS]
+
+
+def _scope(kind: Kind, user, department_ids: dict[str, int]):
+    """The WHERE clause limiting ``kind`` to what ``user`` may read, or None when nothing."""
+    table = kind.sa_table
+    if kind.amo_via:
+        via = metadata.tables[_VIA_TABLES[kind.amo_via]]
+        clauses = [table.c[kind.amo_via].in_(sa.select(via.c.id).where(via.c.amo_id == user.amo_id))]
+    else:
+        clauses = [table.c.amo_id == user.amo_id]
+    if DATA_SCOPES.get(user.role) == "amo" or user.department_code in DRILL_OWNERS.get(kind.table, ()):
+        return sa.and_(*clauses)
+    own = department_ids.get(user.department_code)
+    if user.role != "member" or kind.department is None or own is None:
+        return None
+    return sa.and_(*clauses, table.c[kind.department] == own)
+
+
+def department_ids_of(connection: Connection, amo_id: int) -> dict[str, int]:
+    """Department code → id, for one AMO."""
+    departments = metadata.tables["departments"]
+    rows = connection.execute(sa.select(departments.c.code, departments.c.id)
+                              .where(departments.c.amo_id == amo_id)).all()
+    return {code: department_id for code, department_id in rows}
+
+
+def fetch(connection: Connection, user, kind_name: str, ids: list[int]) -> list[dict]:
+    """The records ``ids`` of ``kind_name`` that ``user`` may read, current state, by id.
+
+    Unknown kinds and records out of scope are simply absent, exactly like ids that do not exist.
+    """
+    kind = KINDS.get(kind_name)
+    if kind is None or not ids:
+        return []
+    department_ids = department_ids_of(connection, user.amo_id)
+    scope = _scope(kind, user, department_ids)
+    if scope is None:
+        return []
+    table = kind.sa_table
+    rows = connection.execute(sa.select(table).where(table.c.id.in_(ids), scope).order_by(table.c.id))
+    codes = {department_id: code for code, department_id in department_ids.items()}
+    records = []
+    for row in rows.mappings():
+        record = {key: value for key, value in row.items() if key not in HIDDEN_COLUMNS}
+        if kind.department:
+            record["department"] = codes.get(record.get(kind.department))
+        records.append(record)
+    return records
+
+
+def list_rows(kind_name: str, records: list[dict]) -> list[dict]:
+    """The list page's rows: the id, the label and the kind's curated columns, as plain values."""
+    kind = KINDS[kind_name]
+    return [{"id": record["id"], **{column: plain(record.get(column)) for column in kind.columns}}
+            for record in records]
+
+
+def plain(value):
+    """A value as JSON and CSV can hold it (dates as ISO text)."""
+    if isinstance(value, datetime | date):
+        if isinstance(value, datetime):
+            return value.isoformat(sep=" ", timespec="seconds")
+        return value.isoformat()
+    return value
+
+
+def defuse(value) -> str:
+    """A cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def to_csv(rows: list[dict]) -> str:
+    """The rows as CSV, every cell defused."""
+    if not rows:
+        return ""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([defuse(name) for name in rows[0]])
+    for row in rows:
+        writer.writerow([defuse(value) for value in row.values()])
+    return buffer.getvalue()

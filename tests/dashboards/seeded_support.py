@@ -1,0 +1,83 @@
+"""One seeded world for the cockpit, drilldown and console tests: a PostgreSQL database filled by
+the generator at demo scale, archived once by the ETL, and a few users with known passwords.
+
+Seeding and archiving take about a minute, so the world is built once per test process (on
+first use) and shared; tests only add audit events to it (views, exports, console queries).
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from auth_test_support import make_app, make_user, settings_for_tests
+
+from amoscope.settings import Settings
+from etl.generator import seed_database
+from etl.run import run_once
+from tests.conftest import create_pg_database, drop_pg_database
+from warehouse.database import create_engine
+
+AMO = "NAM"  # the first AMO of the generator
+USERS = {
+    "qa@nam.example": ("quality", "QUAL"),
+    "prod@nam.example": ("member", "PROD"),
+    "stores@nam.example": ("member", "STOR"),
+    "safety@nam.example": ("member", "SAFE"),
+    "audit@nam.example": ("auditor", "QUAL"),
+    "boss@nam.example": ("admin", "ADMIN"),
+}
+
+
+@dataclass
+class World:
+    url: str
+    archive: Path
+    engine: sa.Engine
+    settings: Settings
+    amo_id: int
+
+
+_world: World | None = None
+
+
+def seeded_world(pg_template: str) -> World:
+    """The shared seeded and archived world (built on first call)."""
+    global _world
+    if _world is None:
+        url = create_pg_database(template=pg_template)
+        archive = Path(tempfile.mkdtemp(prefix="amoscope-cockpit-archive-"))
+        engine = create_engine(url)
+        seed_database(engine, scale="demo")
+        settings = settings_for_tests(Settings.from_env({}, database_url=url, archive_url=str(archive),
+                                                        secret_key="test-secret-" + "x" * 40))
+        run_once(settings, engine)
+        for email, (role, department) in USERS.items():
+            make_user(engine, email, role, department, amo=AMO)
+        with engine.connect() as connection:
+            amo_id = connection.execute(sa.text("SELECT id FROM amos WHERE code = :code"),
+                                        {"code": AMO}).scalar_one()
+        _world = World(url, archive, engine, settings, amo_id)
+        atexit.register(_drop, _world)
+    return _world
+
+
+def _drop(world: World) -> None:
+    world.engine.dispose()
+    drop_pg_database(world.url)
+    shutil.rmtree(world.archive, ignore_errors=True)
+
+
+def world_app(world: World):
+    """A fresh app on the world (its own Warehouse, as each served app has one)."""
+    return make_app(world.settings, world.engine)
+
+
+def department_id(world: World, code: str) -> int:
+    with world.engine.connect() as connection:
+        return connection.execute(sa.text("SELECT id FROM departments WHERE amo_id = :amo AND code = :code"),
+                                  {"amo": world.amo_id, "code": code}).scalar_one()

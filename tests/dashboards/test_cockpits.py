@@ -1,0 +1,179 @@
+"""Department cockpits on seeded, archived data: every department's KPIs and charts render from
+one snapshot, members only ever get their own department, past dates reproduce past figures,
+and a chart click becomes a records URL only for the user's own cockpit."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from auth_test_support import call, csrf_of, login
+
+from auth.policy import DEPARTMENT_SLUGS
+from dashboards import cockpits
+from tests.dashboards.seeded_support import AMO, USERS, seeded_world, world_app
+from warehouse import Warehouse
+from warehouse.kpi.base import REGISTRY
+
+BODY = "cockpit-body.children"
+TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture(scope="module")
+def world(pg_template):
+    return seeded_world(pg_template)
+
+
+@pytest.fixture(scope="module")
+def app(world):
+    return world_app(world)
+
+
+@pytest.fixture(scope="module")
+def dash_app(app):
+    return app.extensions["dash_app"]
+
+
+@pytest.fixture(scope="module")
+def clients(app):
+    result = {}
+    for n, username in enumerate(USERS):
+        client = app.test_client()
+        assert login(client, username, environ_base={"REMOTE_ADDR": f"10.7.0.{n + 1}"}).status_code == 303
+        result[username] = client
+    return result
+
+
+def _render(client, dash_app, slug: str, as_of: str = TODAY.isoformat()) -> dict:
+    response = call(client, dash_app, BODY, values={"cockpit-as-of.value": as_of,
+                                                    "url.pathname": f"/maintenance/{AMO}/{slug}"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return response.get_json()["response"]["cockpit-body"]["children"]
+
+
+def _walk(node):
+    """Every component (dict with a type) in a rendered tree."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk(item)
+    elif isinstance(node, dict):
+        if "type" in node and "props" in node:
+            yield node
+            yield from _walk(node["props"].get("children"))
+            if "figure" in node["props"]:
+                return
+        else:
+            for value in node.values():
+                yield from _walk(value)
+
+
+def _cards(tree) -> dict[str, dict]:
+    return {node["props"]["id"][4:]: node for node in _walk(tree)
+            if node["type"] == "Card" and str(node["props"].get("id", "")).startswith("kpi-")}
+
+
+def _figures(tree) -> dict[str, dict]:
+    return {node["props"]["id"]["kpi"]: node["props"]["figure"]
+            for node in _walk(tree) if node["type"] == "Graph"}
+
+
+def _card_figure(card) -> str:
+    return card["props"]["children"]["props"]["children"][0]["props"]["children"]
+
+
+@pytest.mark.parametrize("code", sorted(cockpits.PANELS))
+def test_every_department_cockpit_renders_its_kpis_and_charts(clients, dash_app, code):
+    tree = _render(clients["boss@nam.example"], dash_app, DEPARTMENT_SLUGS[code])
+    expected = {name for name, definition in REGISTRY.items() if definition.department == code}
+    assert set(_cards(tree)) == expected
+    figures = _figures(tree)
+    assert set(figures) == {panel.kpi for panel in cockpits.PANELS[code]}
+    drillable = [trace for figure in figures.values() for trace in figure["data"]
+                 if any(trace.get("customdata") or [])]
+    assert drillable, f"no chart of {code} has a bar with record ids"
+    ids = drillable[0]["customdata"][0].split(",")
+    assert all(part.isdigit() for part in ids)
+
+
+def test_the_qms_cockpit_is_the_quality_analysts(clients, dash_app):
+    cards = _cards(_render(clients["qa@nam.example"], dash_app, "quality"))
+    assert "overdue_cars" in cards and "open_findings_by_level" in cards
+
+
+def test_members_get_their_own_department_whatever_the_url_says(clients, dash_app):
+    """D30 for the cockpit: a production member asking for the stores cockpit gets production's."""
+    tree = _render(clients["prod@nam.example"], dash_app, "stores")
+    cards = _cards(tree)
+    assert "task_card_burndown" in cards
+    assert not {"stock_expiring", "expired_in_serviceable"} & set(cards)
+    assert _cards(_render(clients["boss@nam.example"], dash_app, "stores")).keys() >= {"stock_expiring"}
+
+
+def test_a_member_may_not_open_another_departments_cockpit_page(clients):
+    assert clients["prod@nam.example"].get(f"/maintenance/{AMO}/stores").status_code == 403
+    assert clients["prod@nam.example"].get(f"/maintenance/{AMO}/production").status_code == 200
+    auditor = clients["audit@nam.example"]
+    body = {"output": BODY, "outputs": {"id": "cockpit-body", "property": "children"}, "inputs": [],
+            "state": [], "changedPropIds": []}
+    response = auditor.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf_of(auditor)})
+    assert response.status_code == 403
+
+
+def test_a_past_date_reproduces_that_days_figures(world, clients, dash_app):
+    past = TODAY - timedelta(days=400)
+    cards = _cards(_render(clients["qa@nam.example"], dash_app, "quality", as_of=past.isoformat()))
+    warehouse = Warehouse(world.settings, world.engine)
+    try:
+        for name in ("overdue_cars", "open_findings_by_level", "car_ageing"):
+            frame = getattr(warehouse.kpi, name)(amo_id=world.amo_id, as_of=past)
+            assert _card_figure(cards[name]) == cockpits.headline(frame, REGISTRY[name].title), name
+        now = _cards(_render(clients["qa@nam.example"], dash_app, "quality"))
+        assert [_card_figure(now[name]) for name in now] != [_card_figure(cards[name]) for name in now]
+    finally:
+        warehouse.close()
+
+
+@pytest.mark.parametrize("value", [(TODAY + timedelta(days=3)).isoformat(), "2025-13-45", "not a date"])
+def test_a_bad_as_of_date_gets_a_clear_message(clients, dash_app, value):
+    tree = _render(clients["qa@nam.example"], dash_app, "quality", as_of=value)
+    assert "Pick a date up to today" in json.dumps(tree)
+
+
+def test_should_be_zero_kpis_with_violations_are_highlighted(clients, dash_app):
+    cards = _cards(_render(clients["qa@nam.example"], dash_app, "quality"))
+    alarms = {name for name, card in cards.items() if "kpi-alarm" in card["props"].get("className", "")}
+    should_be_zero = {name for name in cards if cockpits.should_be_zero(REGISTRY[name].title)}
+    assert alarms and alarms <= should_be_zero
+    assert all(_card_figure(cards[name]) != "0" for name in alarms)
+    assert all(_card_figure(cards[name]) == "0" for name in should_be_zero - alarms)
+
+
+def _click(client, dash_app, kpi: str, customdata, slug: str):
+    chart = {"type": "cockpit-chart", "kpi": kpi}
+    key = json.dumps(chart, separators=(",", ":"), sort_keys=True)
+    value = {"points": [{"x": "bar", "customdata": customdata}]}
+    body = {"output": "cockpit-nav.href", "outputs": {"id": "cockpit-nav", "property": "href"},
+            "inputs": [[{"id": chart, "property": "clickData", "value": value}]],
+            "state": [{"id": "url", "property": "pathname", "value": f"/maintenance/{AMO}/{slug}"}],
+            "changedPropIds": [f"{key}.clickData"]}
+    return client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf_of(client)})
+
+
+def test_a_bar_click_opens_the_records_page_with_its_ids(clients, dash_app):
+    response = _click(clients["qa@nam.example"], dash_app, "overdue_cars", "5,7,x,-3,9", "quality")
+    href = response.get_json()["response"]["cockpit-nav"]["href"]
+    url = urlparse(href)
+    assert url.path == f"/maintenance/{AMO}/records"
+    query = parse_qs(url.query)
+    assert query["kind"] == ["cars"] and query["ids"] == ["5,7,9"] and query["kpi"] == ["overdue_cars"]
+
+
+def test_a_click_on_another_departments_chart_leads_nowhere(clients, dash_app):
+    """A member forging a click on a QMS chart: the panel is looked up in their own cockpit."""
+    member = clients["prod@nam.example"]
+    refused = _click(member, dash_app, "overdue_cars", "5,7", "quality")
+    assert refused.status_code in (200, 204) and "records" not in refused.get_data(as_text=True)
+    response = _click(member, dash_app, "task_card_burndown", "11", "quality")
+    assert "kind=task_cards" in response.get_json()["response"]["cockpit-nav"]["href"]
