@@ -141,11 +141,18 @@ def record_activity(
 
 
 def changed_fields(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[str] | None:
-    """Names of the fields whose value differs between the two images (sorted)."""
+    """Names of the fields the change touched (sorted).
+
+    ``before`` holds the previous values of the changed fields only (the audit contract), so
+    those are its keys whose value differs in ``after``; on a CREATE (no ``before``) every field
+    of ``after`` is new.
+    """
     if before is None and after is None:
         return None
-    before, after = before or {}, after or {}
-    return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+    if before is None:
+        return sorted(after)
+    after = after or {}
+    return sorted(key for key in before if before[key] != after.get(key))
 
 
 def _jsonable(image: Mapping[str, Any] | None) -> dict[str, Any] | None:
