@@ -68,7 +68,7 @@ class BatchWriter:
         self._spec = spec
         self._seq = seq
         self._row_group_rows = row_group_rows
-        self._max_buffered = 6 * row_group_rows
+        self._max_buffered = 3 * row_group_rows
         self._schema = arrow_schema(spec).with_metadata(
             {"amoscope.table": spec.name, "amoscope.seq": str(seq)})
         self._months: dict[str, _MonthFile] = {}

@@ -103,7 +103,7 @@ class Archiver:
         while True:
             writer = BatchWriter(self.store, spec, (last.manifest.seq if last else 0) + 1)
             try:
-                for batch in prefetch(self.source.read(spec, cursor, self.batch_rows)):
+                for batch in prefetch(self.source.read(spec, cursor, self.batch_rows), depth=2):
                     writer.write(batch)
                     self.progress.advance(batch.num_rows)
                 if writer.rows == 0:
