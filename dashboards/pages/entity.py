@@ -2,7 +2,8 @@
 
 The record is read with the session's scope (:func:`dashboards.records.fetch`): out of scope
 looks exactly like "no such record". Each view is audited as VIEW. The timeline and the trail
-come from ``Warehouse.timeline``, the archive ∪ the hot tail, so they reach back for years.
+are the record's audit events from ``Warehouse.history`` (the archive ∪ the hot tail, oldest
+first), so they reach back for years.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dashboards import context, records
 from warehouse.errors import WarehouseError
 from warehouse.events import record_audit
 
+MAX_EVENTS = 500
 TRAIL_COLUMNS = ["occurred_at", "action", "workflow_phase", "actor_user_id", "changed_fields", "before",
                  "after", "reason", "signature_meaning", "entity_version"]
 
@@ -35,6 +37,8 @@ def _target(search: str | None) -> tuple[str, int | None]:
 
 def _shown(value) -> str:
     """A field or event value as text (hidden columns stripped from record images)."""
+    if isinstance(value, str) and value.startswith("{"):
+        value = json.loads(value)
     if isinstance(value, dict):
         value = {key: item for key, item in value.items() if key not in records.HIDDEN_COLUMNS}
     if isinstance(value, dict | list):
@@ -51,20 +55,18 @@ def _fields(record: dict):
 
 
 def _status_timeline(events):
-    audit = events[events["stream"] == "audit"]
-    changes = audit[audit["action"].isin(["CREATE", "STATE_CHANGE", "VOID"])]
+    changes = events[events["action"].isin(["CREATE", "STATE_CHANGE", "VOID"])]
     if changes.empty:
         return html.P("No status changes recorded.", className="text-muted")
-    return html.Ol([html.Li([html.Strong(row.workflow_phase or row.action, className="me-2"),
+    return html.Ol([html.Li([html.Strong(_shown(row.workflow_phase) or row.action, className="me-2"),
                              html.Small(_shown(row.occurred_at), className="text-muted")])
                     for row in changes.itertuples()], className="list-group list-group-numbered",
                    id="entity-timeline")
 
 
 def _trail(events):
-    audit = events[events["stream"] == "audit"]
     rows = [{column: _shown(getattr(row, column, None)) for column in TRAIL_COLUMNS}
-            for row in audit.itertuples()]
+            for row in events.itertuples()]
     return dag.AgGrid(id="entity-trail", rowData=rows, columnDefs=[{"field": c} for c in TRAIL_COLUMNS],
                       defaultColDef={"filter": True, "resizable": True},
                       dashGridOptions={"pagination": True, "paginationPageSize": 25},
@@ -87,11 +89,16 @@ def register_callbacks(app: Dash) -> None:
                          department_id=user.department_id)
         label = record.get(records.KINDS[kind].label, entity_id)
         try:
-            events = context.warehouse().timeline(kind, entity_id)
+            page = context.warehouse().history("audit", entity_type=kind, entity_id=str(entity_id),
+                                               amo_id=user.amo_id, newest_first=False, limit=MAX_EVENTS)
+            events = page.events
             history = dbc.Tabs([
                 dbc.Tab(_status_timeline(events), label="Status timeline", className="pt-2"),
                 dbc.Tab(_trail(events), label="Audit trail", className="pt-2"),
             ])
+            if page.next_page:
+                history = html.Div([history, html.Small(f"The first {MAX_EVENTS} events are shown.",
+                                                        className="text-muted")])
         except WarehouseError as error:
             history = dbc.Alert(f"The history could not be read: {error}", color="danger")
         return html.Div([

@@ -1,0 +1,223 @@
+"""The drill target and the record page on seeded data: scope is checked again on the server for
+every list, export and record; exports are defused and audited; views are audited; and, in
+Chromium, a quality analyst goes from a QMS chart bar to a record without a CSP violation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import socket
+import threading
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+import pytest
+import sqlalchemy as sa
+from auth_test_support import PASSWORD, call, login
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from dashboards import records
+from tests.dashboards.seeded_support import AMO, USERS, department_id, seeded_world, world_app
+from warehouse.schema import stock_items
+
+LIST = "..records-grid.rowData...records-grid.columnDefs...records-title.children.."
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def world(pg_template):
+    return seeded_world(pg_template)
+
+
+@pytest.fixture(scope="module")
+def app(world):
+    return world_app(world)
+
+
+@pytest.fixture(scope="module")
+def dash_app(app):
+    return app.extensions["dash_app"]
+
+
+@pytest.fixture(scope="module")
+def clients(app):
+    result = {}
+    for n, username in enumerate(USERS):
+        client = app.test_client()
+        assert login(client, username, environ_base={"REMOTE_ADDR": f"10.8.0.{n + 1}"}).status_code == 303
+        result[username] = client
+    return result
+
+
+def _ids(world, query: str, **params) -> list[int]:
+    with world.engine.connect() as connection:
+        return list(connection.execute(sa.text(query), params).scalars())
+
+
+def _list(client, dash_app, kind: str, ids: list[int]) -> list[dict]:
+    search = "?" + urlencode({"kind": kind, "ids": ",".join(map(str, ids))})
+    response = call(client, dash_app, LIST, values={"url.search": search})
+    assert response.status_code == 200
+    return response.get_json()["response"]["records-grid"]["rowData"]
+
+
+def _audits(world, action: str, actor: str) -> list[dict]:
+    with world.engine.connect() as connection:
+        return [dict(row) for row in connection.execute(sa.text(
+            "SELECT a.entity_type, a.entity_id, a.after FROM audit_events a "
+            "JOIN users u ON u.id = a.actor_user_id WHERE a.action = :action AND u.email = :email "
+            "ORDER BY a.id"), {"action": action, "email": actor}).mappings()]
+
+
+def test_csv_cells_that_start_a_formula_are_defused():
+    rows = [{"a": "=HYPERLINK(\"http://x\")", "b": "+1", "c": "-2", "d": "@SUM(A1)", "e": "\tx", "f": "\rx",
+             "g": "plain", "h": None, "i": 42}]
+    header, cells = csv.reader(io.StringIO(records.to_csv(rows), newline=""))
+    assert header == list("abcdefghi")
+    assert cells == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "plain", "",
+                     "42"]
+
+
+def test_the_list_shows_the_records_of_a_bar(world, clients, dash_app):
+    cars = _ids(world, "SELECT id FROM cars WHERE amo_id = :amo ORDER BY id LIMIT 12", amo=world.amo_id)
+    rows = _list(clients["qa@nam.example"], dash_app, "cars", cars)
+    assert [row["id"] for row in rows] == cars
+    assert {"car_no", "status", "due_date", "department"} <= set(rows[0])
+
+
+def test_a_member_gets_only_their_own_departments_records(world, clients, dash_app):
+    """D30 for the drill target: the URL names another department's CARs; the server drops them."""
+    prod = department_id(world, "PROD")
+    own = _ids(world, "SELECT id FROM cars WHERE department_id = :d ORDER BY id LIMIT 5", d=prod)
+    other = _ids(world, "SELECT id FROM cars WHERE amo_id = :amo AND department_id <> :d ORDER BY id LIMIT 5",
+                 amo=world.amo_id, d=prod)
+    assert other
+    rows = _list(clients["prod@nam.example"], dash_app, "cars", own + other)
+    assert sorted(row["id"] for row in rows) == sorted(own)
+    assert len(_list(clients["qa@nam.example"], dash_app, "cars", own + other)) == len(own + other)
+
+
+def test_kinds_follow_the_cockpit_that_drills_into_them(world, clients, dash_app):
+    items = _ids(world, "SELECT id FROM stock_items WHERE amo_id = :amo ORDER BY id LIMIT 5",
+                 amo=world.amo_id)
+    assert len(_list(clients["stores@nam.example"], dash_app, "stock_items", items)) == len(items)
+    assert _list(clients["prod@nam.example"], dash_app, "stock_items", items) == []
+    assert _list(clients["prod@nam.example"], dash_app, "users", [1, 2, 3]) == []
+
+
+def test_another_amos_records_are_never_listed(world, clients, dash_app):
+    foreign = _ids(world, "SELECT id FROM findings WHERE amo_id <> :amo ORDER BY id LIMIT 5",
+                   amo=world.amo_id)
+    assert foreign
+    assert _list(clients["qa@nam.example"], dash_app, "findings", foreign) == []
+    assert _list(clients["boss@nam.example"], dash_app, "findings", foreign) == []
+
+
+def test_the_csv_export_is_defused_and_audited(world, clients, dash_app):
+    with world.engine.begin() as connection:
+        item = connection.execute(stock_items.insert().values(
+            amo_id=world.amo_id, part_no="=1+2", description="@SUM(A1)", qty=1, uom="EA",
+            location_code="-B-1", store_type="MAIN", condition="SERVICEABLE", certificate_type="EASA_FORM_1",
+            batch_no="+cmd", received_at=datetime.now(UTC), receiving_inspection_status="ACCEPTED",
+        ).returning(stock_items.c.id)
+        ).scalar_one()
+    search = "?" + urlencode({"kind": "stock_items", "ids": str(item)})
+    response = call(clients["stores@nam.example"], dash_app, "records-download.data",
+                    values={"records-export.n_clicks": 1, "url.search": search})
+    download = response.get_json()["response"]["records-download"]["data"]
+    assert download["filename"] == "stock_items.csv"
+    header, row = list(csv.reader(io.StringIO(download["content"])))
+    values = dict(zip(header, row, strict=True))
+    assert values["part_no"] == "'=1+2" and values["description"] == "'@SUM(A1)"
+    assert values["location_code"] == "'-B-1" and values["batch_no"] == "'+cmd"
+    exports = _audits(world, "EXPORT", "stores@nam.example")
+    assert exports[-1]["entity_type"] == "stock_items" and exports[-1]["after"]["ids"] == [item]
+    response = call(clients["prod@nam.example"], dash_app, "records-download.data",
+                    values={"records-export.n_clicks": 1, "url.search": search})
+    assert "=1+2" not in response.get_data(as_text=True)
+
+
+def test_a_row_click_opens_the_record_page(clients, dash_app):
+    response = call(clients["qa@nam.example"], dash_app, "records-nav.href",
+                    values={"records-grid.cellClicked": {"rowId": "42", "colId": "car_no"},
+                            "url.search": "?kind=cars&ids=42,43"})
+    href = response.get_json()["response"]["records-nav"]["href"]
+    assert href == f"/maintenance/{AMO}/entity?type=cars&id=42"
+
+
+def test_the_record_page_shows_the_timeline_and_audits_the_view(world, clients, dash_app):
+    with world.engine.connect() as connection:
+        car_id, car_no = connection.execute(sa.text(
+            "SELECT id, car_no FROM cars WHERE amo_id = :amo AND status = 'CLOSED' ORDER BY id LIMIT 1"),
+            {"amo": world.amo_id}).one()
+    before = len(_audits(world, "VIEW", "qa@nam.example"))
+    response = call(clients["qa@nam.example"], dash_app, "entity-body.children",
+                    values={"url.search": f"?type=cars&id={car_id}"})
+    text = response.get_data(as_text=True)
+    assert car_no in text and "entity-timeline" in text and "CLOSED" in text and "entity-trail" in text
+    views = _audits(world, "VIEW", "qa@nam.example")
+    assert len(views) == before + 1
+    assert views[-1]["entity_type"] == "cars" and views[-1]["entity_id"] == str(car_id)
+
+
+def test_a_record_out_of_scope_looks_like_no_record_and_is_not_audited(world, clients, dash_app):
+    prod = department_id(world, "PROD")
+    other = _ids(world, "SELECT id FROM cars WHERE amo_id = :amo AND department_id <> :d LIMIT 1",
+                 amo=world.amo_id, d=prod)[0]
+    searches = (f"?type=cars&id={other}", "?type=cars&id=999999999", "?type=users&id=1", "?type=cars&id=x")
+    for search in searches:
+        response = call(clients["prod@nam.example"], dash_app, "entity-body.children",
+                        values={"url.search": search})
+        assert "There is no such record" in response.get_data(as_text=True)
+    assert _audits(world, "VIEW", "prod@nam.example") == []
+
+
+@pytest.fixture
+def served(app):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.mark.browser
+def test_quality_analyst_drills_from_a_bar_to_a_record_in_chromium(served):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            problems: list[str] = []
+            page.on("console", lambda message: problems.append(message.text)
+                    if message.type == "error" or "Content Security Policy" in message.text else None)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.goto(f"{served}/login")
+            page.fill("#username", "qa@nam.example")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{served}/maintenance/{AMO}/quality")
+            page.get_by_text("Overdue CARs (days overdue)").wait_for(timeout=60_000)
+            bar = page.locator("[id*='overdue_cars'] g.point path").first
+            bar.wait_for(timeout=30_000)
+            bar.click(force=True)
+            page.wait_for_url(f"{served}/maintenance/{AMO}/records?**", timeout=20_000)
+            assert "kind=cars" in page.url
+            cell = page.locator(".ag-row .ag-cell[col-id='car_no']").first
+            cell.wait_for(timeout=20_000)
+            car_no = cell.inner_text()
+            cell.click()
+            page.wait_for_url(f"{served}/maintenance/{AMO}/entity?**", timeout=20_000)
+            page.locator("#entity-title").wait_for(timeout=20_000)
+            assert car_no in page.locator("#entity-title").inner_text()
+            page.get_by_text("Status timeline").wait_for()
+            page.wait_for_timeout(500)
+            assert problems == []
+        finally:
+            browser.close()
