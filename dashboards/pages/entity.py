@@ -59,7 +59,8 @@ def _status_timeline(events):
     if changes.empty:
         return html.P("No status changes recorded.", className="text-muted")
     return html.Ol([html.Li([html.Strong(_shown(row.workflow_phase) or row.action, className="me-2"),
-                             html.Small(_shown(row.occurred_at), className="text-muted")])
+                             html.Small(_shown(row.occurred_at), className="text-muted")],
+                            className="list-group-item")
                     for row in changes.itertuples()], className="list-group list-group-numbered",
                    id="entity-timeline")
 
@@ -93,9 +94,10 @@ def register_callbacks(app: Dash) -> None:
                                                amo_id=user.amo_id, newest_first=False, limit=MAX_EVENTS)
             events = page.events
             history = dbc.Tabs([
-                dbc.Tab(_status_timeline(events), label="Status timeline", className="pt-2"),
-                dbc.Tab(_trail(events), label="Audit trail", className="pt-2"),
-            ])
+                dbc.Tab(_status_timeline(events), label="Status timeline", tab_id="timeline",
+                        class_name="pt-2"),
+                dbc.Tab(_trail(events), label="Audit trail", tab_id="trail", class_name="pt-2"),
+            ], active_tab="timeline")
             if page.next_page:
                 history = html.Div([history, html.Small(f"The first {MAX_EVENTS} events are shown.",
                                                         className="text-muted")])
