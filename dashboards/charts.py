@@ -15,6 +15,7 @@ from dashboards.cockpits import Panel, id_list
 
 MAX_BARS = 30  # the largest categories; more bars are unreadable
 MAX_DRILL_IDS = 500  # ids carried by one bar (and so by the records page URL)
+ORDERED_AXES = frozenset({"month", "quarter", "week", "bucket"})  # shown in their own order, not by size
 
 
 def bars(panel: Panel, frame: pd.DataFrame, labels: Mapping[str, Mapping] | None = None) -> pd.DataFrame:
@@ -35,7 +36,8 @@ def bars(panel: Panel, frame: pd.DataFrame, labels: Mapping[str, Mapping] | None
         value=("_value", "sum"), ids=("_ids", lambda lists: sorted({i for ids in lists for i in ids})))
     grouped = grouped.reset_index()
     top = grouped.groupby(panel.x, sort=False)["value"].sum().abs().nlargest(MAX_BARS).index
-    return grouped[grouped[panel.x].isin(top)]
+    grouped = grouped[grouped[panel.x].isin(top)]
+    return grouped.sort_values(panel.x, kind="stable") if panel.x in ORDERED_AXES else grouped
 
 
 def figure(panel: Panel, frame: pd.DataFrame, labels: Mapping[str, Mapping] | None = None) -> go.Figure:
@@ -50,7 +52,8 @@ def figure(panel: Panel, frame: pd.DataFrame, labels: Mapping[str, Mapping] | No
             fig.add_bar(x=part[panel.x], y=part["value"], name=str(name) if name is not None else panel.title,
                         customdata=[",".join(map(str, ids[:MAX_DRILL_IDS])) for ids in part["ids"]],
                         hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>")
+    order = "category ascending" if panel.x in ORDERED_AXES else "trace"
     fig.update_layout(barmode="stack", margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=300,
                       showlegend=bool(panel.color), legend={"orientation": "h", "y": -0.25},
-                      xaxis={"type": "category"}, template="plotly_white")
+                      xaxis={"type": "category", "categoryorder": order}, template="plotly_white")
     return fig
