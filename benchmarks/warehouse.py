@@ -81,7 +81,7 @@ def _load(url: str, events: int) -> int:
             connection.execute(sa.text(f"""
                 INSERT INTO activity_events (txid, event_id, occurred_at, amo_id, department_id, kind,
                                              entity_type, entity_id, summary, actor_user_id)
-                SELECT 3 + (i - 1) * :spread / :events,
+                SELECT 3 + (i - 1)::bigint * :spread / :events,
                        substr(md5(i::text), 1, 8) || '-' || substr(md5(i::text), 9, 4) || '-7' ||
                            substr(md5(i::text), 14, 3) || '-8' || substr(md5(i::text), 18, 3) || '-' ||
                            substr(md5(i::text), 21, 12),
