@@ -96,4 +96,5 @@ def as_of(sources: Sources, entity_type: str, entity_id: Any, when: datetime) ->
 
 
 def _parse_json(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    # pandas gives NaN, not None, for a null in an object column
+    return None if text is None or (isinstance(text, float) and pd.isna(text)) else json.loads(text)
