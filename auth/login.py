@@ -50,6 +50,7 @@ def authenticate(engine: Engine, username: str, password: str, context: RequestC
     ip = context.ip or "unknown"
     context = replace(context, auth_method="PASSWORD")
     with engine.begin() as connection:
+        rate_limits.serialise_account(connection, account_key)
         account = find_account(connection, username=account_key)
         failure = _refuse_if_limited(connection, context, account_key, ip, account)
         if failure is None:

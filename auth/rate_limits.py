@@ -26,6 +26,17 @@ RESET_REQUESTS = 3
 RESET_WINDOW = timedelta(hours=1)
 
 
+def serialise_account(connection: Connection, account_key: str) -> None:
+    """Hold a per-account lock until the transaction ends, so parallel guesses queue up.
+
+    Without it, N concurrent wrong passwords would all pass the count check before any of them
+    is recorded, overshooting the account limit by N. SQLite has one writer and needs none.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(
+            sa.func.hashtextextended(sa.literal("login:") + account_key, 0))))
+
+
 def check_login_allowed(connection: Connection, account_key: str, ip: str, *,
                         unlocked_since: datetime | None = None, now: datetime | None = None) -> None:
     """Raise :class:`RateLimited` when this account or this IP has used up its attempts."""

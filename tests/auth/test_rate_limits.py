@@ -23,6 +23,34 @@ def test_online_brute_force_one_account(app, pg_engine):
     assert sql_count(pg_engine, "SELECT count(*) FROM user_sessions") == 0
 
 
+def test_online_brute_force_in_parallel_cannot_overshoot(settings, pg_engine, amo_id):
+    """A1 under concurrency: 25 wrong passwords sent at once still get exactly 10 checks."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from auth.errors import RateLimited
+    from auth.login import LoginFailed, authenticate
+    from warehouse.events import RequestContext
+
+    make_user(pg_engine, "alice@amo1.example", "member", "PROD")
+
+    def attempt(number: int) -> str:
+        context = RequestContext(ip=f"192.0.2.{number}")  # distinct IPs: only the account limit applies
+        try:
+            authenticate(pg_engine, "alice@amo1.example", "wrong password!", context,
+                         profile=settings.password_hash_profile)
+        except LoginFailed:
+            return "checked"
+        except RateLimited:
+            return "limited"
+        return "logged in"
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        outcomes = list(pool.map(attempt, range(25)))
+    assert outcomes.count("checked") == 10
+    assert outcomes.count("limited") == 15
+    assert sql_count(pg_engine, "SELECT count(*) FROM audit_events WHERE action = 'LOCKOUT'") == 1
+
+
 def test_password_spraying_per_ip_limit(app, pg_engine):
     """A2: one IP trying many accounts is stopped after 30 attempts a minute."""
     client = app.test_client()
