@@ -37,6 +37,7 @@ from warehouse.archive.rowhash import arrow_schema
 from warehouse.schema import metadata
 
 APPLICATION_NAME = "amoscope-etl"
+RETRY = "nothing of this batch was committed; the next run starts again from the archived cursor"
 HORIZON_SQL = """(
   SELECT coalesce(min(xip.xid), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
   FROM (SELECT x::text::bigint AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x) AS xip
@@ -139,8 +140,8 @@ class PostgresSource:
             self._horizon = horizon
         except Exception as error:
             self._close()
-            raise ExtractError(
-                f"cannot open a snapshot of the operational database: {_reason(error)}") from None
+            raise ExtractError(f"cannot open a snapshot of the operational database: {_reason(error)}; "
+                               f"{RETRY}") from None
         try:
             yield Snapshot(horizon, next_xid)
         finally:
@@ -164,7 +165,8 @@ class PostgresSource:
             row = cursor.fetchone()
             cursor.close()
         except Exception as error:
-            raise ExtractError(f"query on the operational database failed: {_reason(error)}") from None
+            raise ExtractError(
+                f"query on the operational database failed: {_reason(error)}; {RETRY}") from None
         return row
 
     def count_after(self, spec: TableSpec, after: Cursor) -> int:
@@ -198,8 +200,7 @@ class PostgresSource:
             cursor.close()
         except Exception as error:
             raise ExtractError(
-                f"reading {spec.name} from the operational database failed: {_reason(error)}; "
-                "nothing of this batch was committed, the next run starts again from the archived cursor"
+                f"reading {spec.name} from the operational database failed: {_reason(error)}; {RETRY}"
             ) from None
 
 
@@ -262,7 +263,7 @@ class SqliteSource:
                             record[name] = bool(record[name])
                 yield pa.RecordBatch.from_pylist(records, schema=schema)
         except sa.exc.DBAPIError as error:
-            raise ExtractError(f"reading {spec.name} from SQLite failed: {_reason(error)}") from None
+            raise ExtractError(f"reading {spec.name} from SQLite failed: {_reason(error)}; {RETRY}") from None
 
 
 def _sqlite_timestamp(value: Any) -> Any:
