@@ -108,6 +108,7 @@ def test_fifty_sigkills_lose_and_duplicate_nothing(pg_settings, pg_engine):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # each round re-verifies the whole, growing archive
 def test_two_hundred_sigkills_lose_and_duplicate_nothing(pg_settings, pg_engine):
     crashes = _crash_rounds(pg_settings.replace(etl_batch_rows=120), pg_engine, 200, seed=200)
     assert set(crashes) == {*POINTS, "random"}, crashes
