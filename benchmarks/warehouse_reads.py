@@ -10,10 +10,9 @@ of each read two ways in the same run:
 
 Targets (issue #4): replay page (50 events after a cursor in the middle) p50 ≤ 10 ms; one
 entity's timeline p50 ≤ 50 ms; department KPI aggregate p50 ≤ 100 ms and ≥ 10× faster than
-PostgreSQL; cockpit snapshot ≤ 300 ms. Prints a table; asserts nothing. Run it with ``-P``
-(this file is named like the package it measures, which must not shadow it)::
+PostgreSQL; cockpit snapshot ≤ 300 ms. Prints a table; asserts nothing. From the repository root::
 
-    .venv/bin/python -P benchmarks/warehouse.py [--events 10000000] [--rounds 30]
+    .venv/bin/python -m benchmarks.warehouse_reads [--events 10000000] [--rounds 30]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """ETL throughput and memory against PostgreSQL's own COPY, measured in the same run.
 
-    .venv/bin/python -m benchmarks.etl [--rows 5000000] [--admin-url postgresql+psycopg://…/test]
+    .venv/bin/python -m benchmarks.etl_archive [--rows 5000000] [--admin-url postgresql+psycopg://…/test]
 
 Makes a throwaway database, fills ``audit_events`` with ``--rows`` events (~200-byte JSON
 payloads, spread over 12 months) by INSERT … SELECT generate_series, then measures:
