@@ -16,20 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from warehouse.database import HORIZON_SQL
 from warehouse.schema import activity_events, departments
 
 PAGE_SIZE = 50
-
-
-# In-progress ids of the statement's snapshot, less those held by backends of other databases
-# (their transaction-id locks); the smallest left, or the snapshot's xmax when none is.
-HORIZON_SQL = """(
-  SELECT coalesce(min(xip.xid), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
-  FROM (SELECT x::text::bigint AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x) AS xip
-  WHERE xip.xid % 4294967296 NOT IN (
-    SELECT l.transactionid::text::bigint FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
-    WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
-      AND a.datname IS DISTINCT FROM current_database()))"""
 
 
 def _horizon(connection: Connection):

@@ -34,17 +34,11 @@ from etl.errors import ExtractError
 from warehouse.archive.layout import TableSpec
 from warehouse.archive.manifest import Cursor
 from warehouse.archive.rowhash import arrow_schema
+from warehouse.database import HORIZON_SQL
 from warehouse.schema import metadata
 
 APPLICATION_NAME = "amoscope-etl"
 RETRY = "nothing of this batch was committed; the next run starts again from the archived cursor"
-HORIZON_SQL = """(
-  SELECT coalesce(min(xip.xid), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
-  FROM (SELECT x::text::bigint AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x) AS xip
-  WHERE xip.xid % 4294967296 NOT IN (
-    SELECT l.transactionid::text::bigint FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
-    WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
-      AND a.datname IS DISTINCT FROM current_database()))"""
 
 
 @dataclass(frozen=True)

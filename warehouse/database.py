@@ -12,6 +12,18 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+# The commit horizon on PostgreSQL: every transaction id below it has finished, so rows with a
+# smaller ``txid`` can be read without missing a late commit (DESIGN.md "Extraction cursor").
+# It is the smallest id still in progress in this statement's snapshot, ignoring transactions
+# of other databases of the cluster (they never write here), or the snapshot's xmax.
+HORIZON_SQL = """(
+  SELECT coalesce(min(xip.xid), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+  FROM (SELECT x::text::bigint AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x) AS xip
+  WHERE xip.xid % 4294967296 NOT IN (
+    SELECT l.transactionid::text::bigint FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
+    WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+      AND a.datname IS DISTINCT FROM current_database()))"""
+
 
 class DatabaseError(RuntimeError):
     """The operational database cannot be reached or used; the message says what to do."""

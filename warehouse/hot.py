@@ -22,10 +22,10 @@ from sqlalchemy.engine import Engine
 from warehouse.archive import table_spec
 from warehouse.archive.rowhash import arrow_schema
 from warehouse.cursor import Position
-from warehouse.database import is_postgres
+from warehouse.database import HORIZON_SQL, is_postgres
 from warehouse.schema import metadata
 
-HORIZON = sa.literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+HORIZON = sa.literal_column(HORIZON_SQL)
 
 
 def table_schema(name: str) -> pa.Schema:
