@@ -18,15 +18,20 @@ from amoscope.commands.serve import serve
 from amoscope.commands.settings import settings_command
 from amoscope.commands.users import users
 from amoscope.settings import Settings, SettingsError
+from etl.errors import EtlError
+from warehouse.archive.errors import ArchiveError
+
+# Errors that explain themselves: shown as one line and exit code 1, never as a traceback.
+EXPLAINED_ERRORS = (SettingsError, EtlError, ArchiveError)
 
 
 class _Main(click.Group):
-    """Turns a bad setting into a one-line error instead of a traceback, whatever the command."""
+    """Turns an explained error of any command into a one-line message."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except SettingsError as error:
+        except EXPLAINED_ERRORS as error:
             raise click.ClickException(str(error)) from None
 
 

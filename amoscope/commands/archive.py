@@ -9,24 +9,12 @@ import click
 
 from amoscope.runtime import open_engine
 from etl.compact import compact as compact_tables
-from etl.errors import EtlError
 from etl.signing import generate_keypair
-from warehouse.archive.errors import ArchiveError
 from warehouse.archive.layout import ARCHIVED_TABLES
 from warehouse.archive.proof import build_proof, check_proof
 from warehouse.archive.signatures import load_public_key
 from warehouse.archive.storage import open_store
 from warehouse.archive.verify import verify_archive
-
-
-class _Failures(click.Group):
-    """Archive errors become a one-line message and exit code 1."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except (EtlError, ArchiveError) as error:
-            raise click.ClickException(str(error)) from None
 
 
 def _trusted_key(settings, public_key: Path | None):
@@ -39,7 +27,7 @@ def _trusted_key(settings, public_key: Path | None):
     return None
 
 
-@click.group(cls=_Failures)
+@click.group()
 def archive() -> None:
     """Verify, prove and maintain the Parquet archive (AMOSCOPE_ARCHIVE_URL)."""
 

@@ -10,13 +10,11 @@ from datetime import timedelta
 import click
 
 from amoscope.runtime import open_engine
-from etl.errors import EtlError
 from etl.follow import follow
 from etl.progress import progress_for_terminal
 from etl.prune import prune as prune_tables
 from etl.run import make_archiver
 from etl.status import archive_status
-from warehouse.archive.errors import ArchiveError
 from warehouse.schema import APPEND_ONLY_TABLES
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -30,17 +28,7 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
 
 
-class _Failures(click.Group):
-    """ETL and archive errors become a one-line message and exit code 1."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except (EtlError, ArchiveError) as error:
-            raise click.ClickException(str(error)) from None
-
-
-@click.group(cls=_Failures)
+@click.group()
 def etl() -> None:
     """Archive the operational history into Parquet files with a manifest chain."""
 
