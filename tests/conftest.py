@@ -7,8 +7,10 @@ one migrated template database, and each test that asks for ``pg_url`` gets a co
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
+import sys
 import uuid
 from pathlib import Path
 
@@ -18,6 +20,12 @@ import sqlalchemy as sa
 from amoscope import migrate
 from amoscope.settings import Settings
 from warehouse.database import create_engine
+
+# Helpers and fixtures shared by the auth and dashboards tests, importable by name.
+_support = importlib.util.spec_from_file_location("auth_test_support",
+                                                  Path(__file__).parent / "auth" / "support.py")
+sys.modules["auth_test_support"] = importlib.util.module_from_spec(_support)
+_support.loader.exec_module(sys.modules["auth_test_support"])
 
 ADMIN_URL = os.environ.get("AMOSCOPE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 RUN_PREFIX = f"amoscope_t{uuid.uuid4().hex[:8]}"

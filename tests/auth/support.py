@@ -9,6 +9,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import sqlalchemy as sa
 
 from auth.users import create_user
@@ -142,3 +143,41 @@ def finish_drops() -> None:
     for future in _pending_drops:
         future.result()
     _pending_drops.clear()
+
+
+# ── Fixtures of the auth and dashboards tests (their conftests import them from here) ──────
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _background_drops_finish():
+    yield
+    finish_drops()
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> str:
+    """A fresh migrated database per test (as in tests/conftest.py), dropped in the background."""
+    url = create_database_from(pg_template)
+    yield url
+    drop_database_later(url)
+
+
+@pytest.fixture
+def settings(pg_settings):
+    """PostgreSQL settings with the cheaper (still OWASP-compliant) argon2id profile."""
+    return settings_for_tests(pg_settings)
+
+
+@pytest.fixture
+def amo_id(pg_engine) -> int:
+    return make_amo(pg_engine)
+
+
+@pytest.fixture
+def app(settings, pg_engine, amo_id):
+    return make_app(settings, pg_engine)
+
+
+@pytest.fixture
+def dash_app(app):
+    return app.extensions["dash_app"]
