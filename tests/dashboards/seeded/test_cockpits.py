@@ -9,41 +9,17 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from auth_test_support import call, csrf_of, login
+from auth_test_support import call, csrf_of
 
 from auth.policy import DEPARTMENT_SLUGS
 from dashboards import cockpits
-from tests.dashboards.seeded_support import AMO, USERS, seeded_world, world_app
+from tests.dashboards.seeded_support import AMO
 from warehouse import Warehouse
 from warehouse.kpi.base import REGISTRY
 
 BODY = "cockpit-body.children"
 TODAY = datetime.now(UTC).date()
 
-
-@pytest.fixture(scope="module")
-def world(pg_template):
-    return seeded_world(pg_template)
-
-
-@pytest.fixture(scope="module")
-def app(world):
-    return world_app(world)
-
-
-@pytest.fixture(scope="module")
-def dash_app(app):
-    return app.extensions["dash_app"]
-
-
-@pytest.fixture(scope="module")
-def clients(app):
-    result = {}
-    for n, username in enumerate(USERS):
-        client = app.test_client()
-        assert login(client, username, environ_base={"REMOTE_ADDR": f"10.7.0.{n + 1}"}).status_code == 303
-        result[username] = client
-    return result
 
 
 def _render(client, dash_app, slug: str, as_of: str = TODAY.isoformat()) -> dict:

@@ -8,24 +8,10 @@ import pytest
 import sqlalchemy as sa
 from auth_test_support import call, login, make_app
 
-from tests.dashboards.seeded_support import AMO, USERS, seeded_world, world_app
+from tests.dashboards.seeded_support import AMO, USERS
 
 RESULT = "console-result.children"
 
-
-@pytest.fixture(scope="module")
-def world(pg_template):
-    return seeded_world(pg_template)
-
-
-@pytest.fixture(scope="module")
-def app(world):
-    return world_app(world)
-
-
-@pytest.fixture(scope="module")
-def dash_app(app):
-    return app.extensions["dash_app"]
 
 
 def _client(app, username: str, n: int):

@@ -13,42 +13,18 @@ from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
-from auth_test_support import PASSWORD, call, login
+from auth_test_support import PASSWORD, call
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from dashboards import records
-from tests.dashboards.seeded_support import AMO, USERS, department_id, seeded_world, world_app
+from tests.dashboards.seeded_support import AMO, department_id
 from warehouse.schema import stock_items
 
 LIST = "..records-grid.rowData...records-grid.columnDefs...records-title.children.."
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 
-
-@pytest.fixture(scope="module")
-def world(pg_template):
-    return seeded_world(pg_template)
-
-
-@pytest.fixture(scope="module")
-def app(world):
-    return world_app(world)
-
-
-@pytest.fixture(scope="module")
-def dash_app(app):
-    return app.extensions["dash_app"]
-
-
-@pytest.fixture(scope="module")
-def clients(app):
-    result = {}
-    for n, username in enumerate(USERS):
-        client = app.test_client()
-        assert login(client, username, environ_base={"REMOTE_ADDR": f"10.8.0.{n + 1}"}).status_code == 303
-        result[username] = client
-    return result
 
 
 def _ids(world, query: str, **params) -> list[int]:
