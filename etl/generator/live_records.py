@@ -71,17 +71,7 @@ def insert(
         workflow_phase=row._mapping.get("status"),
         after=record_image(row),
     )
-    if activity:
-        record_activity(
-            connection,
-            amo_id=amo_id,
-            department_id=department_id,
-            kind=activity[0],
-            summary=activity[1],
-            entity_type=table.name,
-            entity_id=row.id,
-            actor_user_id=context.actor_user_id,
-        )
+    _announce(connection, context, table, row.id, amo_id, department_id, activity)
     return row
 
 
@@ -125,15 +115,14 @@ def update(
         workflow_phase=new._mapping.get("status") if action in ("STATE_CHANGE", "SIGN") else None,
         signature_meaning=signature,
     )
-    if activity:
-        record_activity(
-            connection,
-            amo_id=amo_id,
-            department_id=department_id,
-            kind=activity[0],
-            summary=activity[1],
-            entity_type=table.name,
-            entity_id=row.id,
-            actor_user_id=context.actor_user_id,
-        )
+    _announce(connection, context, table, row.id, amo_id, department_id, activity)
     return new
+
+
+def _announce(connection: Connection, context: RequestContext, table: sa.Table, row_id: int,
+              amo_id: int, department_id: int | None, activity: tuple[str, str] | None) -> None:
+    """The change's activity-feed event, when it has one: (kind, summary)."""
+    if activity:
+        record_activity(connection, amo_id=amo_id, department_id=department_id, kind=activity[0],
+                        summary=activity[1], entity_type=table.name, entity_id=row_id,
+                        actor_user_id=context.actor_user_id)
