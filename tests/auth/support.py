@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.serving import make_server
 
 from auth.users import create_user
 from dashboards import create_app
 from warehouse.schema import DEPARTMENT_CODES, amos, departments
 
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
 PASSWORD = "correct horse battery staple"
 TEST_PROFILE = "owasp-minimum"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -181,3 +186,17 @@ def app(settings, pg_engine, amo_id):
 @pytest.fixture
 def dash_app(app):
     return app.extensions["dash_app"]
+
+
+@pytest.fixture
+def served(app):
+    """The app served on a free local port in a thread, for Chromium; its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=10)

@@ -10,5 +10,6 @@ from auth_test_support import (  # noqa: F401 - fixtures used by this folder's t
     app,
     dash_app,
     pg_url,
+    served,
     settings,
 )

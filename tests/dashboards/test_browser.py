@@ -3,31 +3,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-
 import pytest
-from auth_test_support import PASSWORD, make_user
+from auth_test_support import CHROMIUM_ARGS, PASSWORD, make_user
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def served(app):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 @pytest.fixture

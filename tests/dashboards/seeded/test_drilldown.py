@@ -6,24 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
-import threading
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
-from auth_test_support import PASSWORD, call
+from auth_test_support import CHROMIUM_ARGS, PASSWORD, call
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 from dashboards import records
 from tests.dashboards.seeded_support import AMO, department_id
 from warehouse.schema import stock_items
 
 LIST = "..records-grid.rowData...records-grid.columnDefs...records-title.children.."
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 
 
 
@@ -150,17 +145,6 @@ def test_a_record_out_of_scope_looks_like_no_record_and_is_not_audited(world, cl
     assert _audits(world, "VIEW", "prod@nam.example") == []
 
 
-@pytest.fixture
-def served(app):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 @pytest.mark.browser
