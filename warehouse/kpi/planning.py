@@ -1,4 +1,5 @@
-"""Planning KPIs (DOMAIN.md §3.5): turn-around, non-routine load, man-hour plan, due list.
+"""Planning KPIs (DOMAIN.md §3.5): turn-around, ground time, work-package readiness,
+non-routine load, man-hour plan against available man-hours, due list.
 
 Scope: the AMO, and optionally the department that owns the work orders.
 """
@@ -9,6 +10,8 @@ from warehouse.kpi.base import Dept, Frame, KpiContext, kpi
 
 _ORDERS = ("w.amo_id = $amo_id AND w.voided_at IS NULL "
            "AND ($department_id::BIGINT IS NULL OR w.department_id = $department_id::BIGINT)")
+_CHECKS = "w.wo_type IN ('A_CHECK', 'C_CHECK')"  # planned aircraft checks: ground time booked ahead
+STANDARD_WEEKLY_MH = 37.5  # productive man-hours one active staff member gives a week (145.A.47(a))
 
 
 @kpi("PLAN", 1, "Check turn-around time: planned vs actual days and on-time redelivery")
@@ -43,18 +46,107 @@ def non_routine_ratio(ctx: KpiContext, *, amo_id: int, department_id: Dept = Non
         {"amo_id": amo_id, "department_id": department_id}, tables=("work_orders", "task_cards"))
 
 
-@kpi("PLAN", 1, "Man-hour plan: planned man-hours per week of planned start, next 12 weeks")
+@kpi("PLAN", 2, "Man-hour plan vs available: planned and available man-hours per week, next 12 weeks")
 def man_hour_plan(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
-    """Planned MH of open work orders per ISO week of their planned start."""
+    """Per ISO week, this one and the next 11: planned MH of open work orders starting that week,
+    available MH and their ratio (load above 1 means more work planned than people to do it).
+
+    Available MH = staff × :data:`STANDARD_WEEKLY_MH`, counting the active users of the
+    department (or, for the whole AMO, of every department that owns work orders) who have not
+    left by the week's start. 145.A.47(a) asks for a man-hour plan showing enough staff for the
+    planned work; weeks with neither plan nor staff are left out.
+    """
     return ctx.query(f"""
-        SELECT date_trunc('week', w.planned_start)::DATE AS week, count(*) AS work_orders,
-               round(sum(w.planned_mh), 1) AS planned_mh, list(w.id ORDER BY w.id) AS work_order_ids
-        FROM work_orders w
-        WHERE {_ORDERS} AND w.status NOT IN ('COMPLETED', 'CRS_ISSUED', 'CLOSED')
-          AND w.planned_start >= date_trunc('week', $now::TIMESTAMPTZ)
-          AND w.planned_start < $now::TIMESTAMPTZ + INTERVAL 12 WEEK
-        GROUP BY week ORDER BY week""",
-        {"amo_id": amo_id, "department_id": department_id}, tables=("work_orders",))
+        WITH weeks AS (
+            SELECT (date_trunc('week', $today::DATE) + INTERVAL 7 DAY * i)::DATE AS week
+            FROM range(12) AS r(i)),
+        planned AS (
+            SELECT date_trunc('week', w.planned_start)::DATE AS week, count(*) AS work_orders,
+                   sum(w.planned_mh) AS planned_mh, list(w.id ORDER BY w.id) AS work_order_ids
+            FROM work_orders w
+            WHERE {_ORDERS} AND w.status NOT IN ('COMPLETED', 'CRS_ISSUED', 'CLOSED')
+            GROUP BY 1),
+        staff AS (
+            SELECT wk.week, count(u.id) AS staff
+            FROM weeks wk JOIN users u ON u.amo_id = $amo_id AND u.voided_at IS NULL AND u.is_active
+                 AND (u.left_at IS NULL OR u.left_at > wk.week::TIMESTAMPTZ)
+            WHERE CASE WHEN $department_id::BIGINT IS NULL
+                       THEN u.department_id IN (SELECT w.department_id FROM work_orders w
+                                                WHERE w.amo_id = $amo_id AND w.voided_at IS NULL)
+                       ELSE u.department_id = $department_id::BIGINT END
+            GROUP BY wk.week)
+        SELECT wk.week, coalesce(p.work_orders, 0) AS work_orders,
+               round(coalesce(p.planned_mh, 0), 1) AS planned_mh,
+               coalesce(s.staff, 0) AS staff, coalesce(s.staff, 0) * {STANDARD_WEEKLY_MH} AS available_mh,
+               round(coalesce(p.planned_mh, 0) / nullif(available_mh, 0), 4) AS load_ratio,
+               p.work_order_ids
+        FROM weeks wk LEFT JOIN planned p USING (week) LEFT JOIN staff s USING (week)
+        WHERE p.planned_mh > 0 OR s.staff > 0
+        ORDER BY wk.week""",
+        {"amo_id": amo_id, "department_id": department_id}, tables=("work_orders", "users"))
+
+
+@kpi("PLAN", 1, "Work-package readiness: task cards with parts or tools reserved before the check start")
+def work_package_readiness(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Per A or C check starting within 90 days before to 30 days after now: the task cards of
+    its package, how many were ready at the check start, the share ready, and the cards missing
+    material.
+
+    The package is the cards raised by the check start (non-routine cards raised during the check
+    are not planned work). The check start is the actual start, else the planned start. A card is
+    ready when material was booked to it by then: a part ISSUE or TRANSFER movement naming the
+    card, or a tool CHECK_OUT for the card (the records hold no separate reservation). A package
+    whose material arrives only when the mechanic starts stalls the check.
+    """
+    return ctx.query(f"""
+        WITH checks AS (
+            SELECT w.id, w.wo_no, w.aircraft_id, coalesce(w.actual_start, w.planned_start) AS check_start
+            FROM work_orders w
+            WHERE {_ORDERS} AND {_CHECKS}
+              AND coalesce(w.actual_start, w.planned_start) > $now::TIMESTAMPTZ - INTERVAL 90 DAY
+              AND coalesce(w.actual_start, w.planned_start) <= $now::TIMESTAMPTZ + INTERVAL 30 DAY),
+        package AS (
+            SELECT c.*, t.id AS card_id, least(c.check_start, $now::TIMESTAMPTZ) AS cutoff
+            FROM checks c JOIN task_cards t ON t.work_order_id = c.id AND t.voided_at IS NULL
+            WHERE t.created_at <= c.check_start),
+        ready AS (
+            SELECT p.id, p.wo_no, p.aircraft_id, p.check_start, p.card_id,
+                   EXISTS (SELECT 1 FROM part_movements m
+                           WHERE m.task_card_id = p.card_id AND m.movement_type IN ('ISSUE', 'TRANSFER')
+                             AND m.performed_at <= p.cutoff)
+                   OR EXISTS (SELECT 1 FROM tool_usage u
+                              WHERE u.task_card_id = p.card_id AND u.usage_kind = 'CHECK_OUT'
+                                AND u.occurred_at <= p.cutoff) AS is_ready
+            FROM package p)
+        SELECT id AS work_order_id, wo_no, aircraft_id, check_start, count(*) AS cards,
+               count(*) FILTER (WHERE is_ready) AS ready_cards,
+               round(ready_cards / count(*), 4) AS readiness,
+               list(card_id ORDER BY card_id) FILTER (WHERE NOT is_ready) AS missing_card_ids
+        FROM ready
+        GROUP BY id, wo_no, aircraft_id, check_start ORDER BY readiness, check_start, id""",
+        {"amo_id": amo_id, "department_id": department_id},
+        tables=("work_orders", "task_cards", "part_movements", "tool_usage"))
+
+
+@kpi("PLAN", 1, "More ground time: unplanned ÷ planned ground time of checks finished, last 12 months")
+def more_ground_time(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Per A or C check finished in the last 12 months: planned ground time (planned start to
+    end), actual ground time (actual start to end), unplanned ground time (the overrun, never
+    negative) and MGT = unplanned ÷ planned. Every extra hour on the ground is an hour the
+    operator cannot fly the aircraft.
+    """
+    return ctx.query(f"""
+        SELECT w.id AS work_order_id, w.wo_no, w.aircraft_id, a.registration,
+               round(date_diff('minute', w.planned_start, w.planned_end) / 60, 2) AS planned_hours,
+               round(date_diff('minute', coalesce(w.actual_start, w.planned_start), w.actual_end) / 60, 2)
+                   AS actual_hours,
+               greatest(actual_hours - planned_hours, 0) AS unplanned_hours,
+               round(unplanned_hours / nullif(planned_hours, 0), 4) AS mgt
+        FROM work_orders w LEFT JOIN aircraft a ON a.id = w.aircraft_id
+        WHERE {_ORDERS} AND {_CHECKS} AND w.actual_end IS NOT NULL AND w.actual_end <= $now::TIMESTAMPTZ
+          AND w.actual_end > $now::TIMESTAMPTZ - INTERVAL 12 MONTH
+        ORDER BY mgt DESC NULLS LAST, w.id""",
+        {"amo_id": amo_id, "department_id": department_id}, tables=("work_orders", "aircraft"))
 
 
 @kpi("PLAN", 1, "Maintenance forecast: directives due in 30 / 60 / 90 days by aircraft")
