@@ -13,7 +13,7 @@ Example::
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from amoscope.settings import Settings
 from warehouse import history as history_module
+from warehouse import investigation as investigation_module
 from warehouse import replay as replay_module
 from warehouse import timeline as timeline_module
 from warehouse.archive import ArchiveError, archived_tables, open_store
@@ -93,6 +94,20 @@ class Warehouse:
     def as_of(self, entity_type: str, entity_id: Any, when: datetime) -> dict[str, Any] | None:
         """The record as it was at ``when`` (its latest audit ``after`` image), or None."""
         return timeline_module.as_of(self.sources, entity_type, entity_id, when)
+
+    def investigation(self, aircraft: str | int, *, since: date | datetime | None = None,
+                      until: date | datetime | None = None,
+                      as_of: date | datetime | None = None) -> pd.DataFrame:
+        """The investigators' wide view of one aircraft: its defects in the window, their task
+        cards, the parts and tools used, the signers and their authorisations at the time.
+
+        One row per defect × card × part movement or tool check-out; see
+        :mod:`warehouse.investigation` for the columns and rules.
+
+        >>> view = wh.investigation("D-ABCD", since=date(2025, 6, 1))  # doctest: +SKIP
+        >>> view[view.calibration_at_use == "OVERDUE"]                 # doctest: +SKIP
+        """
+        return investigation_module.wide_view(self.sources, aircraft, since=since, until=until, as_of=as_of)
 
     def sql(self, query: str, *, context: RequestContext | None = None,
             amo_id: int | None = None) -> ConsoleResult:
