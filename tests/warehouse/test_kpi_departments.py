@@ -432,7 +432,8 @@ def test_kpi_definitions_are_versioned_and_unknown_names_refused(fleet):
 
 
 def test_kpis_on_empty_database(pg_settings, pg_engine):
-    """Nothing recorded: every KPI answers, with no rows, one row of zeros, or (coverage) only gaps."""
+    """Nothing recorded: every KPI answers, with no rows, one row of zeros, or (the coverage and SPI
+    grids) only gaps."""
     wh = Warehouse.open(pg_settings, pg_engine)
     yesterday = datetime.now(UTC) - timedelta(days=1)
     try:
@@ -440,6 +441,11 @@ def test_kpis_on_empty_database(pg_settings, pg_engine):
             for name, frame in wh.kpi.cockpit_snapshot(department, amo_id=1, as_of=yesterday).items():
                 if name == "regulation_coverage":
                     assert (frame["audits_12m"] == 0).all() and len(frame) == 26
+                elif name == "regulation_coverage_by_month":  # 26 points × 12 months, all gaps
+                    assert (frame["audits_12m"] == 0).all() and len(frame) == 26 * 12
+                elif name == "spi_control_chart":  # 4 kinds × 12 months, no reports and no rate
+                    assert (frame["reports"] == 0).all() and frame["rate_per_1000_mh"].isna().all()
+                    assert len(frame) == 4 * 12
                 else:
                     assert len(frame) <= 1, name
     finally:

@@ -156,3 +156,110 @@ def test_cockpit_snapshot_has_every_quality_kpi(qms):
     assert set(snapshot) == set(definitions[definitions["department"] == "QUAL"]["name"])
     assert snapshot["overdue_cars"]["car_id"].tolist() == [ids["c3"]]
     assert len(snapshot) >= 15
+
+
+def test_regulation_coverage_heatmap_rolls_twelve_months(qms):
+    wh, org, ids = qms
+    heatmap = wh.kpi.regulation_coverage_by_month(amo_id=org["amo"], as_of=JUNE_30)
+    cells = heatmap.set_index(["regulation_ref", "month"])["audits_12m"]
+    months = heatmap["month"].drop_duplicates().tolist()
+    assert months == ["2024-07", *[f"2024-{m}" for m in ("08", "09", "10", "11", "12")],
+                      *[f"2025-0{m}" for m in range(1, 7)]]
+    assert heatmap["regulation_ref"].drop_duplicates().tolist()[:2] == ["145.A.25", "145.A.30"]
+    assert len(heatmap) == 26 * 12
+    assert [cells["145.A.40", month] for month in ("2025-04", "2025-05", "2025-06")] == [0, 1, 2]
+    assert (cells["145.A.42", "2025-05"], cells["145.A.42", "2025-06"]) == (0, 1)
+    assert cells.xs("145.A.30", level="regulation_ref").sum() == 0
+    cell_ids = heatmap.set_index(["regulation_ref", "month"])["audit_ids"]
+    assert sorted(cell_ids["145.A.40", "2025-06"]) == sorted([ids["a1"], ids["a3"]])
+    # the last column is the one-column coverage KPI
+    coverage = wh.kpi.regulation_coverage(amo_id=org["amo"], as_of=JUNE_30).set_index("regulation_ref")
+    for point in ("145.A.40", "145.A.42"):
+        assert cells[point, "2025-06"] == coverage.loc[point, "audits_12m"]
+    # mid-June, A1 was not performed yet; a year on, A3 (May 2025) has left the window
+    assert wh.kpi.regulation_coverage_by_month(amo_id=org["amo"], as_of=date(2025, 6, 10)).set_index(
+        ["regulation_ref", "month"]).loc[("145.A.40", "2025-06"), "audits_12m"] == 1
+    later = wh.kpi.regulation_coverage_by_month(amo_id=org["amo"], as_of=date(2026, 5, 31)).set_index(
+        ["regulation_ref", "month"])["audits_12m"]
+    assert (later["145.A.40", "2026-04"], later["145.A.40", "2026-05"]) == (2, 1)
+    production = wh.kpi.regulation_coverage_by_month(amo_id=org["amo"], department_id=org["PROD"],
+                                                     as_of=JUNE_30).set_index(["regulation_ref", "month"])
+    assert production.loc[("145.A.40", "2025-06"), "audits_12m"] == 1
+
+
+@pytest.fixture
+def staff(pg_settings, pg_engine):
+    """Two authorised people: P (production, trained and signing) and Q (quality, never either).
+
+    P: CRS_B1 valid 2023-01-01 → 2027-01-01 (and an expired one), continuation training passed
+    2023-03-01 and 2025-04-01, a task card performed 2023-06-01, a CRS signed 2024-09-01.
+    Q: INSPECTOR valid 2024-01-01 → 2026-12-31, one FAILED continuation course, no sign-off.
+    """
+    org = seed_org(pg_engine)
+    people = seed_people(pg_engine, org)
+    e = pg_engine
+
+    def authorisation(person, kind, issued, expires, status="valid"):
+        return write_record(e, "staff_authorisations", {
+            "user_id": people[person], "auth_type": kind, "issued_at": at(issued), "expires_at": at(expires),
+            "status": status}, at(issued))
+
+    def training(person, completed, result="PASS"):
+        return write_record(e, "training_records", {
+            "user_id": people[person], "course_code": "CT-1", "course_type": "CONTINUATION",
+            "completed_at": at(completed), "result": result}, at(completed))
+
+    p_auth = authorisation("PROD", "CRS_B1", "2023-01-01", "2027-01-01")
+    authorisation("PROD", "RII", "2022-01-01", "2023-01-01", status="expired")
+    q_auth = authorisation("QUAL", "INSPECTOR", "2024-01-01", "2026-12-31")
+    training("PROD", "2023-03-01")
+    training("PROD", "2025-04-01")
+    training("QUAL", "2025-01-01", result="FAIL")
+    order = write_record(e, "work_orders", {
+        "amo_id": org["amo"], "wo_no": "WO-1", "wo_type": "LINE", "department_id": org["PROD"],
+        "planned_start": at("2023-06-01"), "planned_end": at("2023-06-02"), "planned_mh": 4.0,
+        "status": "IN_WORK"}, at("2023-06-01"))
+    write_record(e, "task_cards", {
+        "card_no": "TC-1", "work_order_id": order, "card_type": "ROUTINE", "source": "MPD",
+        "ata_chapter": "32", "description": "-", "planned_mh": 4.0, "performed_by": people["PROD"],
+        "performed_at": at("2023-06-01"), "status": "DONE"}, at("2023-06-01"))
+    certified = write_record(e, "work_orders", {
+        "amo_id": org["amo"], "wo_no": "WO-2", "wo_type": "LINE", "department_id": org["PROD"],
+        "planned_start": at("2024-09-01"), "planned_end": at("2024-09-01"), "planned_mh": 2.0,
+        "status": "CRS_ISSUED", "crs_signed_by": people["PROD"], "crs_issued_at": at("2024-09-01")},
+        at("2024-09-01"))
+    wait_visible(e)
+    warehouse = Warehouse.open(pg_settings, pg_engine)
+    yield warehouse, org, {**people, "p_auth": p_auth, "q_auth": q_auth, "certified": certified}
+    warehouse.close()
+
+
+def test_continuation_training_missing(staff):
+    wh, org, ids = staff
+    before = wh.kpi.continuation_training_missing(amo_id=org["amo"], as_of=date(2025, 3, 31))
+    assert before["user_id"].tolist() == [ids["QUAL"], ids["PROD"]]  # never trained first
+    assert before["days_since"].isna().tolist() == [True, False]
+    assert before["days_since"].iloc[1] == (date(2025, 3, 31) - date(2023, 3, 1)).days
+    assert list(before["authorisation_ids"].iloc[1]) == [ids["p_auth"]]  # the expired one is not held
+    after = wh.kpi.continuation_training_missing(amo_id=org["amo"], as_of=date(2025, 6, 30))
+    assert after["user_id"].tolist() == [ids["QUAL"]]
+    assert list(after["authorisation_ids"].iloc[0]) == [ids["q_auth"]]
+    assert wh.kpi.continuation_training_missing(amo_id=org["amo"], department_id=org["PROD"],
+                                                as_of=date(2025, 6, 30)).empty
+    # before Q's authorisation was issued, only P was checked
+    assert wh.kpi.continuation_training_missing(amo_id=org["amo"], as_of=date(2023, 12, 31))[
+        "user_id"].tolist() == []
+
+
+def test_experience_lapsed(staff):
+    wh, org, ids = staff
+    then = wh.kpi.experience_lapsed(amo_id=org["amo"], as_of=date(2025, 6, 30))
+    assert then["user_id"].tolist() == [ids["QUAL"]] and then["last_exercised_at"].isna().all()
+    later = wh.kpi.experience_lapsed(amo_id=org["amo"], as_of=date(2026, 10, 1))
+    assert later["user_id"].tolist() == [ids["QUAL"], ids["PROD"]]
+    lapsed = later.iloc[1]
+    assert lapsed["last_exercised_at"] == at("2024-09-01")
+    assert lapsed["last_work_order_id"] == ids["certified"]
+    assert lapsed["days_since"] == (date(2026, 10, 1) - date(2024, 9, 1)).days
+    assert wh.kpi.experience_lapsed(amo_id=org["amo"], department_id=org["PROD"],
+                                    as_of=date(2025, 6, 30)).empty

@@ -272,3 +272,108 @@ def authorisations_expiring(ctx: KpiContext, *, amo_id: int, department_id: Dept
           AND ($department_id::BIGINT IS NULL OR u.department_id = $department_id::BIGINT)
         ORDER BY s.expires_at, s.id""", _params(amo_id, department_id),
         tables=("staff_authorisations", "users"))
+
+
+@kpi("QUAL", 1, "Regulation coverage heatmap: audits per Part-145 point in the rolling 12 months, by month")
+def regulation_coverage_by_month(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """One row per Part-145 point and month of the last 12 (the as-of month last).
+
+    ``audits_12m`` counts the audits performed on the point in the 12 months up to the end of
+    that month (up to the as-of day for the current month, so the last column agrees with
+    :func:`regulation_coverage`); 0 is a gap, since every aspect of Part-145
+    must be verified every 12 months (AMC2 145.A.200(a)(6)). ``audit_ids`` are those audits.
+    """
+    return ctx.query(f"""
+        WITH months AS (
+            SELECT least(last_day(m::DATE), $today::DATE) AS month_end
+            FROM unnest(generate_series(date_trunc('month', $today::DATE) - INTERVAL 11 MONTH,
+                                        date_trunc('month', $today::DATE), INTERVAL 1 MONTH)) AS t(m)),
+        covered AS (
+            SELECT unnest(from_json(regulation_refs, '["VARCHAR"]')) AS regulation_ref, id, performed_date
+            FROM audits
+            WHERE {_scope()} AND performed_date IS NOT NULL AND performed_date <= $today::DATE
+              AND performed_date > date_trunc('month', $today::DATE) - INTERVAL 23 MONTH
+              AND ($department_id::BIGINT IS NULL OR auditee_department_id = $department_id::BIGINT)),
+        points AS (SELECT unnest($points::VARCHAR[]) AS regulation_ref)
+        SELECT p.regulation_ref, strftime(m.month_end, '%Y-%m') AS month, count(c.id) AS audits_12m,
+               list(c.id ORDER BY c.id) FILTER (WHERE c.id IS NOT NULL) AS audit_ids
+        FROM points p CROSS JOIN months m
+        LEFT JOIN covered c ON c.regulation_ref = p.regulation_ref AND c.performed_date <= m.month_end
+             AND c.performed_date > m.month_end - INTERVAL 12 MONTH
+        GROUP BY p.regulation_ref, m.month_end
+        ORDER BY list_position($points::VARCHAR[], p.regulation_ref), m.month_end""",
+        _params(amo_id, department_id, points=list(PART145_POINTS)), tables=("audits",))
+
+
+# Who holds a valid authorisation at the as-of moment: the staff whose currency is checked.
+_AUTHORISED = """
+    authorised AS (
+        SELECT s.user_id, u.department_id, list(s.id ORDER BY s.id) AS authorisation_ids
+        FROM staff_authorisations s JOIN users u ON u.id = s.user_id
+        WHERE u.amo_id = $amo_id AND u.voided_at IS NULL AND s.voided_at IS NULL AND s.status = 'valid'
+          AND s.issued_at <= $now::TIMESTAMPTZ AND s.expires_at > $now::TIMESTAMPTZ
+          AND ($department_id::BIGINT IS NULL OR u.department_id = $department_id::BIGINT)
+        GROUP BY s.user_id, u.department_id)"""
+
+
+@kpi("QUAL", 1,
+     "Personnel currency: authorised staff without continuation training in 24 months (should be 0)")
+def continuation_training_missing(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Staff holding a valid authorisation with no passed CONTINUATION course in the last 24 months.
+
+    145.A.35(d): certifying and support staff receive continuation training in each two-year
+    period. ``last_continuation_at`` is their latest passed one ever (null: never).
+    """
+    return ctx.query(f"""
+        WITH {_AUTHORISED},
+        trained AS (
+            SELECT user_id, max(completed_at) AS last_continuation_at
+            FROM training_records
+            WHERE voided_at IS NULL AND course_type = 'CONTINUATION' AND result = 'PASS'
+              AND completed_at <= $now::TIMESTAMPTZ
+            GROUP BY user_id)
+        SELECT a.user_id, a.department_id, t.last_continuation_at,
+               date_diff('day', t.last_continuation_at::DATE, $today::DATE) AS days_since,
+               a.authorisation_ids
+        FROM authorised a LEFT JOIN trained t USING (user_id)
+        WHERE t.last_continuation_at IS NULL
+           OR t.last_continuation_at <= $now::TIMESTAMPTZ - INTERVAL 24 MONTH
+        ORDER BY t.last_continuation_at NULLS FIRST, a.user_id""",
+        _params(amo_id, department_id), tables=("staff_authorisations", "users", "training_records"))
+
+
+@kpi("QUAL", 1,
+     "Personnel currency: authorised staff who have not exercised privileges in 24 months (should be 0)")
+def experience_lapsed(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Staff holding a valid authorisation who signed nothing in the last 24 months.
+
+    145.A.35(c) requires relevant maintenance experience in every two consecutive years; the
+    records show it as exercised privileges: a task card performed or inspected, or a CRS
+    signed (``task_cards.performed_by / inspected_by``, ``work_orders.crs_signed_by``).
+    ``last_exercised_at`` is the latest such sign-off (null: never), ``last_work_order_id``
+    the work order it belongs to.
+    """
+    return ctx.query(f"""
+        WITH {_AUTHORISED},
+        signoffs AS (
+            SELECT t.performed_by AS user_id, t.performed_at AS signed_at, w.id AS work_order_id
+            FROM task_cards t JOIN work_orders w ON w.id = t.work_order_id
+            WHERE w.amo_id = $amo_id AND t.voided_at IS NULL AND t.performed_by IS NOT NULL
+            UNION ALL
+            SELECT t.inspected_by, t.inspected_at, w.id
+            FROM task_cards t JOIN work_orders w ON w.id = t.work_order_id
+            WHERE w.amo_id = $amo_id AND t.voided_at IS NULL AND t.inspected_by IS NOT NULL
+            UNION ALL
+            SELECT crs_signed_by, crs_issued_at, id FROM work_orders
+            WHERE amo_id = $amo_id AND voided_at IS NULL AND crs_signed_by IS NOT NULL),
+        latest AS (
+            SELECT user_id, max(signed_at) AS last_exercised_at,
+                   arg_max(work_order_id, signed_at) AS last_work_order_id
+            FROM signoffs WHERE signed_at <= $now::TIMESTAMPTZ GROUP BY user_id)
+        SELECT a.user_id, a.department_id, l.last_exercised_at, l.last_work_order_id,
+               date_diff('day', l.last_exercised_at::DATE, $today::DATE) AS days_since,
+               a.authorisation_ids
+        FROM authorised a LEFT JOIN latest l USING (user_id)
+        WHERE l.last_exercised_at IS NULL OR l.last_exercised_at <= $now::TIMESTAMPTZ - INTERVAL 24 MONTH
+        ORDER BY l.last_exercised_at NULLS FIRST, a.user_id""",
+        _params(amo_id, department_id), tables=("staff_authorisations", "users", "task_cards", "work_orders"))

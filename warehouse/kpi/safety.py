@@ -92,3 +92,73 @@ def overdue_safety_actions(ctx: KpiContext, *, amo_id: int, department_id: Dept 
           AND c.status <> 'CLOSED' AND coalesce(c.extended_due_date, c.due_date) < $today::DATE
           AND ($department_id::BIGINT IS NULL OR c.department_id = $department_id::BIGINT)
         ORDER BY days_overdue DESC, c.id""", _params(amo_id, department_id), tables=("cars", "findings"))
+
+
+# The SPI series, in the order a control chart offers them (the first one is shown by default).
+SPI_KINDS = ("OCCURRENCE", "ERROR", "NEAR_MISS", "HAZARD")
+# Target = the preceding period's mean rate changed by this much. Occurrences and errors are
+# outcomes to reduce; hazard and near-miss reporting is a health signal whose target is to keep
+# reporting at least as before (DOMAIN.md §1.3: never aim for fewer reports).
+SPI_TARGET_CHANGE = {"OCCURRENCE": -0.05, "ERROR": -0.05, "NEAR_MISS": 0.0, "HAZARD": 0.0}
+
+
+@kpi("SAFE", 1, "SPI control chart: reports per 1000 production MH by kind, with alert levels")
+def spi_control_chart(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Safety performance indicators (ICAO Doc 9859 alert-level method, DOMAIN.md §1.3, §3.2).
+
+    One row per kind (OCCURRENCE, ERROR, NEAR_MISS, HAZARD) and month of the last 12 (the as-of
+    month last): ``reports`` received that month and ``rate_per_1000_mh``, reports per 1000
+    production man-hours. The denominator is the AMO's task-card man-hours performed that
+    month (``task_cards.actual_mh`` by ``performed_at``), for the whole AMO even when the
+    reports are scoped to one department: man-hours are the exposure of the maintenance
+    activity, and most departments book none themselves. A month without man-hours has no rate.
+
+    The alert lines come from the preceding 12 months (the 12 before those shown): ``mean`` and
+    ``alert_1..3`` = mean + 1, 2, 3 sample standard deviations of the monthly rate.
+    ``target`` = mean × (1 + SPI_TARGET_CHANGE[kind]). ``alert_level`` is the highest line the
+    month's rate is above (0 = none; null when there is no rate or fewer than two baseline months).
+    ``report_ids`` are the month's reports, for the drilldown.
+    """
+    window = "date_trunc('month', $today::DATE) - INTERVAL 23 MONTH"
+    return ctx.query(f"""
+        WITH months AS (
+            SELECT m::DATE AS month_start, row_number() OVER (ORDER BY m) AS n
+            FROM unnest(generate_series({window}, date_trunc('month', $today::DATE), INTERVAL 1 MONTH))
+                 AS t(m)),
+        kinds AS (SELECT unnest($kinds::VARCHAR[]) AS kind, unnest($changes::DOUBLE[]) AS target_change),
+        hours AS (
+            SELECT date_trunc('month', t.performed_at)::DATE AS month_start, sum(t.actual_mh) AS mh
+            FROM task_cards t JOIN work_orders w ON w.id = t.work_order_id
+            WHERE w.amo_id = $amo_id AND w.voided_at IS NULL AND t.voided_at IS NULL
+              AND t.actual_mh IS NOT NULL AND t.performed_at <= $now::TIMESTAMPTZ
+              AND t.performed_at >= {window}
+            GROUP BY 1),
+        counted AS (
+            SELECT date_trunc('month', reported_at)::DATE AS month_start, kind, count(*) AS reports,
+                   list(id ORDER BY id) AS report_ids
+            FROM safety_reports WHERE {_REPORTS} AND reported_at >= {window}
+            GROUP BY 1, 2),
+        series AS (
+            SELECT m.month_start, m.n, k.kind, k.target_change, coalesce(c.reports, 0) AS reports,
+                   c.report_ids, coalesce(h.mh, 0) AS production_mh,
+                   1000 * coalesce(c.reports, 0) / nullif(h.mh, 0) AS rate
+            FROM months m CROSS JOIN kinds k
+            LEFT JOIN counted c ON c.month_start = m.month_start AND c.kind = k.kind
+            LEFT JOIN hours h ON h.month_start = m.month_start),
+        baseline AS (
+            SELECT kind, avg(rate) AS mean, stddev_samp(rate) AS sd FROM series WHERE n <= 12 GROUP BY kind)
+        SELECT strftime(s.month_start, '%Y-%m') AS month, s.kind, s.reports,
+               round(s.production_mh, 1) AS production_mh, round(s.rate, 4) AS rate_per_1000_mh,
+               round(b.mean, 4) AS mean, round(b.mean + b.sd, 4) AS alert_1,
+               round(b.mean + 2 * b.sd, 4) AS alert_2, round(b.mean + 3 * b.sd, 4) AS alert_3,
+               round(b.mean * (1 + s.target_change), 4) AS target,
+               CASE WHEN s.rate IS NULL OR b.sd IS NULL THEN NULL
+                    WHEN s.rate > b.mean + 3 * b.sd THEN 3 WHEN s.rate > b.mean + 2 * b.sd THEN 2
+                    WHEN s.rate > b.mean + b.sd THEN 1 ELSE 0 END AS alert_level,
+               s.report_ids
+        FROM series s JOIN baseline b USING (kind)
+        WHERE s.n > 12
+        ORDER BY list_position($kinds::VARCHAR[], s.kind), s.month_start""",
+        {**_params(amo_id, department_id), "kinds": list(SPI_KINDS),
+         "changes": [SPI_TARGET_CHANGE[kind] for kind in SPI_KINDS]},
+        tables=("safety_reports", "task_cards", "work_orders"))
