@@ -2,6 +2,8 @@
 
 Fleet scope: the AMO's aircraft. Reliability has no per-department split (``department_id`` is
 accepted and ignored, so the cockpit call is uniform). The window is the last 12 months.
+Utilisation (departures, delays, cancellations) is customer-fed: an AMO that receives none sees
+empty dispatch figures, not zeros.
 """
 
 from __future__ import annotations
@@ -79,18 +81,43 @@ def repeat_defects(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) 
         {"amo_id": amo_id}, tables=("defects", "aircraft", "aircraft_utilisation"))
 
 
-@kpi("REL", 1, "Technical dispatch reliability per month, last 12 months")
+@kpi("REL", 2, "Technical dispatch reliability, delays and cancellations per 100 departures, "
+               "monthly with 3- and 12-month running rates")
 def dispatch_reliability(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
-    """100 − (technical delays > 15 min + cancellations) × 100 / departures, per month."""
+    """Per calendar month of the last 12 (this one up to today): departures, technical delays
+    > 15 min and cancellations, each per 100 departures, and technical dispatch reliability
+    = 100 − (delays + cancellations) × 100 ÷ departures; the same reliability over the 3 and 12
+    months ending with each month (running rates, which smooth a small fleet's monthly noise;
+    they reach back 23 months). Months without utilisation recorded are left out.
+    """
     return ctx.query("""
-        SELECT strftime(u.day, '%Y-%m') AS month, sum(u.departures) AS departures,
-               sum(u.tech_delays_15m) AS tech_delays, sum(u.tech_cancellations) AS tech_cancellations,
-               round(100 - (sum(u.tech_delays_15m) + sum(u.tech_cancellations)) * 100
-                     / nullif(sum(u.departures), 0), 3) AS dispatch_reliability,
-               list(DISTINCT u.aircraft_id) AS aircraft_ids
-        FROM aircraft_utilisation u JOIN aircraft a ON a.id = u.aircraft_id
-        WHERE a.amo_id = $amo_id AND u.day <= $today::DATE AND u.day > $today::DATE - INTERVAL 12 MONTH
-        GROUP BY month ORDER BY month""", {"amo_id": amo_id}, tables=("aircraft_utilisation", "aircraft"))
+        WITH monthly AS (
+            SELECT date_trunc('month', u.day)::DATE AS month, sum(u.departures) AS departures,
+                   sum(u.tech_delays_15m) AS tech_delays, sum(u.tech_cancellations) AS tech_cancellations,
+                   list(DISTINCT u.aircraft_id ORDER BY u.aircraft_id) AS aircraft_ids
+            FROM aircraft_utilisation u JOIN aircraft a ON a.id = u.aircraft_id
+            WHERE a.amo_id = $amo_id AND u.day <= $today::DATE
+              AND u.day >= date_trunc('month', $today::DATE) - INTERVAL 23 MONTH
+            GROUP BY 1),
+        running AS (
+            SELECT *, sum(departures) OVER w3 AS departures_3m,
+                   sum(tech_delays + tech_cancellations) OVER w3 AS events_3m,
+                   sum(departures) OVER w12 AS departures_12m,
+                   sum(tech_delays + tech_cancellations) OVER w12 AS events_12m
+            FROM monthly
+            WINDOW w3 AS (ORDER BY month RANGE BETWEEN INTERVAL 2 MONTH PRECEDING AND CURRENT ROW),
+                   w12 AS (ORDER BY month RANGE BETWEEN INTERVAL 11 MONTH PRECEDING AND CURRENT ROW))
+        SELECT strftime(month, '%Y-%m') AS month, departures, tech_delays, tech_cancellations,
+               round(tech_delays * 100 / nullif(departures, 0), 3) AS delays_per_100,
+               round(tech_cancellations * 100 / nullif(departures, 0), 3) AS cancellations_per_100,
+               round(100 - (tech_delays + tech_cancellations) * 100 / nullif(departures, 0), 3)
+                   AS dispatch_reliability,
+               round(100 - events_3m * 100 / nullif(departures_3m, 0), 3) AS dispatch_reliability_3m,
+               round(100 - events_12m * 100 / nullif(departures_12m, 0), 3) AS dispatch_reliability_12m,
+               aircraft_ids
+        FROM running
+        WHERE running.month >= date_trunc('month', $today::DATE) - INTERVAL 11 MONTH
+        ORDER BY running.month""", {"amo_id": amo_id}, tables=("aircraft_utilisation", "aircraft"))
 
 
 @kpi("REL", 1, "Open deferred defects per aircraft")
