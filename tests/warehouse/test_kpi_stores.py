@@ -95,7 +95,7 @@ def test_cycle_count_accuracy(stores):
 def test_unserviceable_awaiting_disposal(stores):
     wh, org, ids = stores
     waiting = wh.kpi.unserviceable_awaiting_disposal(amo_id=org["amo"], as_of=JUNE_30)
-    assert waiting[["condition", "age_bucket", "items", "oldest_days"]].values.tolist() == [
+    assert waiting[["condition", "bucket", "items", "oldest_days"]].values.tolist() == [
         ["UNSALVAGEABLE", "0-30", 1, 20],  # quarantined 10 June
         ["UNSERVICEABLE", "31-90", 1, 60],  # received 1 May
     ]

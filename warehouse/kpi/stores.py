@@ -99,9 +99,9 @@ def unserviceable_awaiting_disposal(ctx: KpiContext, *, amo_id: int, department_
             WHERE {_STOCK} AND s.condition IN ('UNSERVICEABLE', 'UNSALVAGEABLE'))
         SELECT condition,
                CASE WHEN days_waiting <= 30 THEN '0-30' WHEN days_waiting <= 90 THEN '31-90'
-                    WHEN days_waiting <= 180 THEN '91-180' ELSE '>180' END AS age_bucket,
+                    WHEN days_waiting <= 180 THEN '91-180' ELSE '>180' END AS bucket,
                count(*) AS items, max(days_waiting) AS oldest_days, list(id ORDER BY id) AS stock_item_ids
-        FROM waiting GROUP BY condition, age_bucket ORDER BY condition, oldest_days""",
+        FROM waiting GROUP BY condition, bucket ORDER BY condition, oldest_days""",
         {"amo_id": amo_id}, tables=("stock_items",))
 
 
