@@ -24,7 +24,7 @@ from warehouse import history as history_module
 from warehouse import investigation as investigation_module
 from warehouse import replay as replay_module
 from warehouse import timeline as timeline_module
-from warehouse.archive import ArchiveError, archived_tables, open_store
+from warehouse.archive import archived_tables, open_store
 from warehouse.catalog import ArchiveCatalog
 from warehouse.console import Console, ConsoleResult
 from warehouse.database import create_engine
@@ -122,19 +122,22 @@ class Warehouse:
                                     amo_id=amo_id)
 
     def console(self) -> Console:
-        """The sandboxed console over the current archive (rebuilt when a manifest is added)."""
-        if self.store.local_root is None:
-            raise ArchiveError(
-                "the archive console reads a local (or mounted) archive folder; "
-                f"{self.settings.archive_url} is an object store"
-            )
+        """The sandboxed console over the current archive (rebuilt when a manifest is added).
+
+        A local archive is read by DuckDB's Parquet reader, confined to the archive folder; an
+        object store through pyarrow datasets over the manifest-listed files.
+        """
         catalog = self.sources.catalog
         names = archived_tables(self.store)
         head = "|".join(f"{table}={catalog.head(table)}" for table in names)
         with self._console_lock:
             if self._console is None or self._console[0] != head:
-                tables = {table: [self.store.full_path(f.path) for f in catalog.files(table)]
-                          for table in names}
+                files = {table: catalog.files(table) for table in names}
+                if self.store.local_root is None:
+                    tables = {table: catalog.dataset(table, found) for table, found in files.items() if found}
+                else:
+                    tables = {table: [self.store.full_path(f.path) for f in found]
+                              for table, found in files.items()}
                 if self._console is not None:
                     self._console[1].close()
                 console = Console(

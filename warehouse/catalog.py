@@ -107,9 +107,14 @@ class ArchiveCatalog:
         if self.store.local_root is not None:
             listing = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
             return f"read_parquet([{listing}], union_by_name = true, hive_partitioning = false)"
-        dataset = pads.dataset(paths, schema=schema, format="parquet", filesystem=self.store.fs)
-        cursor.register(name, dataset)
+        cursor.register(name, self.dataset(table, files))
         return name
+
+    def dataset(self, table: str, files: list[DataFile]) -> pads.Dataset:
+        """A pyarrow dataset over ``files`` of ``table`` on the store's filesystem, in the archive schema."""
+        paths = [self.store.full_path(f.path) for f in files]
+        schema = arrow_schema(table_spec(table))
+        return pads.dataset(paths, schema=schema, format="parquet", filesystem=self.store.fs)
 
     def decoded(self, table: str, data_file: DataFile) -> DecodedFile:
         """One committed file decoded into memory, kept for the next request (least recently used out).

@@ -9,6 +9,9 @@ DESIGN.md "Auditor SQL". Layers, each enough on its own for most attacks:
    scanned, views over the manifest-listed Parquet files created first, then
    ``allowed_directories`` = the archive, ``enable_external_access=false`` and
    ``lock_configuration=true``; memory, threads and temp-space limits from the settings.
+   An archive on object storage is not read by DuckDB at all (its network extensions cannot be
+   downloaded, DESIGN.md "DuckDB without downloads"): each table is a pyarrow dataset over the
+   manifest-listed files, registered on the query's cursor, and no directory is allowed.
 3. Limits per query: a row cap with a ``truncated`` flag, a watchdog that interrupts the query
    at the time limit, and at most :data:`MAX_QUERIES_PER_USER` queries running per user.
    DuckDB honours an interrupt between vectors of rows, so one giant function call on a single
@@ -33,6 +36,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as pads
 from sqlalchemy.engine import Engine
 
 from warehouse.duck import connect
@@ -42,6 +46,9 @@ from warehouse.events import RequestContext, record_audit
 MAX_QUERIES_PER_USER = 2
 AUDIT_SQL_CHARS = 4000  # SQL text kept in the audit event
 _BATCH_ROWS = 2048
+
+# What a console view reads: local Parquet paths, or a pyarrow dataset (an object store's files).
+TableSource = Sequence[str] | pads.Dataset
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,10 @@ def encode_for_log(text: str, limit: int = AUDIT_SQL_CHARS) -> str:
 class Console:
     """A sandboxed DuckDB with one view per archived table.
 
-    ``tables`` maps a view name to the absolute paths of its Parquet files, as listed by the
-    archive manifests (never by a directory listing, so half-written files stay invisible).
+    ``tables`` maps a view name to the absolute paths of its Parquet files under
+    ``archive_root``, or to a pyarrow dataset over them (an object store: ``archive_root`` is
+    None), as listed by the archive manifests (never by a directory listing, so half-written
+    files stay invisible).
 
     Example::
 
@@ -114,8 +123,8 @@ class Console:
 
     def __init__(
         self,
-        archive_root: Path | str,
-        tables: Mapping[str, Sequence[str]],
+        archive_root: Path | str | None,
+        tables: Mapping[str, TableSource],
         *,
         audit_engine: Engine,
         row_limit: int = 10_000,
@@ -124,7 +133,8 @@ class Console:
         threads: int = 2,
         max_temp_directory_size: str = "1GB",
     ) -> None:
-        self.archive_root = str(Path(archive_root).resolve())
+        self.archive_root = None if archive_root is None else str(Path(archive_root).resolve())
+        self._datasets: dict[str, pads.Dataset] = {}  # registered on each query's cursor
         self.row_limit = row_limit
         self.timeout_seconds = timeout_seconds
         self._audit_engine = audit_engine
@@ -138,13 +148,18 @@ class Console:
             self.close()
             raise
 
-    def _setup(self, tables: Mapping[str, Sequence[str]], max_temp_directory_size: str) -> None:
+    def _setup(self, tables: Mapping[str, TableSource], max_temp_directory_size: str) -> None:
         con = self._connection
         for name, files in sorted(tables.items()):
             if not name.isidentifier():
                 raise ValueError(f"{name!r} cannot name a console view")
+            if isinstance(files, pads.Dataset):
+                self._datasets[name] = files
+                continue
             if not files:
                 continue
+            if self.archive_root is None:
+                raise ValueError(f"the Parquet files of {name} need the archive folder they are in")
             for path in files:
                 if not str(Path(path).resolve()).startswith(self.archive_root + "/"):
                     raise ValueError(f"{path} is outside the archive {self.archive_root}")
@@ -154,7 +169,8 @@ class Console:
             )
         con.execute(f"SET temp_directory = '{self._temp_dir}'")
         con.execute(f"SET max_temp_directory_size = '{max_temp_directory_size}'")
-        con.execute(f"SET allowed_directories = ['{self.archive_root}/']")
+        allowed = "" if self.archive_root is None else f"'{self.archive_root}/'"
+        con.execute(f"SET allowed_directories = [{allowed}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
 
@@ -162,7 +178,7 @@ class Console:
     def views(self) -> list[str]:
         """The names of the tables a console query can read."""
         rows = self._connection.cursor().sql("SELECT view_name FROM duckdb_views() WHERE NOT internal")
-        return sorted(name for (name,) in rows.fetchall())
+        return sorted({name for (name,) in rows.fetchall()} | set(self._datasets))
 
     def query(self, sql: str, *, context: RequestContext, amo_id: int | None = None) -> ConsoleResult:
         """Run one SELECT in the sandbox and audit it; refusals and failures raise ConsoleError.
@@ -204,6 +220,8 @@ class Console:
 
     def _run(self, sql: str, started: float) -> ConsoleResult:
         cursor = self._connection.cursor()
+        for name, dataset in self._datasets.items():
+            cursor.register(name, dataset)
         watchdog = threading.Timer(self.timeout_seconds, cursor.interrupt)
         watchdog.daemon = True
         watchdog.start()
