@@ -102,6 +102,9 @@ SETTINGS: tuple[Setting, ...] = (
             _parse_positive_int),
     Setting("console_memory_limit", "1GB", "DuckDB memory limit of the archive console."),
     Setting("console_threads", 2, "DuckDB threads of the archive console.", _parse_positive_int),
+    Setting("warehouse_cache_dir", "",
+            "Folder of the warehouse's rebuildable local caches (the entity-sorted copy of the archived "
+            "events that makes timelines fast); empty: no cache, timelines scan the archive."),
     Setting("log_level", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
 )
 

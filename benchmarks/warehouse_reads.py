@@ -118,6 +118,7 @@ def main() -> None:
     tag = uuid.uuid4().hex[:8]
     full_name, empty_name = f"amoscope_bench_{tag}", f"amoscope_bench_{tag}_hot"
     folder = tempfile.mkdtemp(prefix="amoscope-bench-")
+    cache = tempfile.mkdtemp(prefix="amoscope-bench-cache-")
     try:
         started = time.perf_counter()
         full_url = _create_database(full_name)
@@ -130,17 +131,21 @@ def main() -> None:
         run_once(Settings.from_env({}, database_url=full_url, archive_url=folder), full,
                  tables=["activity_events"])
         print(f"archived them in {time.perf_counter() - started:.0f} s", flush=True)
-        _measure(args, full, empty_url, folder, spread)
+        _measure(args, full, empty_url, folder, cache, spread)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
         with _admin().connect() as connection:
             for name in (full_name, empty_name):
                 connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
-def _measure(args, full: sa.Engine, empty_url: str, folder: str, spread: int) -> None:
-    settings = Settings.from_env({}, database_url=empty_url, archive_url=folder)
+def _measure(args, full: sa.Engine, empty_url: str, folder: str, cache: str, spread: int) -> None:
+    settings = Settings.from_env({}, database_url=empty_url, archive_url=folder, warehouse_cache_dir=cache)
     wh = Warehouse.open(settings)
+    started = time.perf_counter()
+    wh.sources.entities.refresh()  # a server builds it in the background; timelines scan until then
+    print(f"built the entity cache in {time.perf_counter() - started:.0f} s", flush=True)
     cluster = wh.sources.hot.cluster_id()
     rng = random.Random(7)
     middle = args.events // 2

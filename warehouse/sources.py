@@ -17,6 +17,7 @@ import pyarrow as pa
 from warehouse.archive import DataFile
 from warehouse.catalog import ArchiveCatalog
 from warehouse.duck import DuckGate
+from warehouse.entity_cache import EntityCache
 from warehouse.hot import HotTail, table_schema
 
 STREAM_TABLES = {"activity": "activity_events", "audit": "audit_events"}
@@ -24,11 +25,12 @@ STREAM_TABLES = {"activity": "activity_events", "audit": "audit_events"}
 
 @dataclass
 class Sources:
-    """The archive catalog, the hot tail and the DuckDB gate of one warehouse."""
+    """The archive catalog, the hot tail, the DuckDB gate and the entity cache (if any) of one warehouse."""
 
     catalog: ArchiveCatalog
     hot: HotTail
     gate: DuckGate
+    entities: EntityCache | None = None
 
     def archive_rows(self, table: str, files: Sequence[DataFile], conditions: Sequence[str],
                      params: Sequence[Any], order_by: str, limit: int | None) -> pa.Table:
@@ -44,6 +46,22 @@ class Sources:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return cursor.sql(sql, params=list(params)).to_arrow_table().cast(schema)
+
+    def entity_rows(self, table: str, conditions: Sequence[str], params: Sequence[Any]) -> pa.Table:
+        """Archived rows of ``table`` matching conditions on its entity columns, in no particular order.
+
+        From the entity cache up to the cursor it covers, and from the archive files above it;
+        every file when there is no cache. Callers merge with :func:`merge_events`.
+        """
+        files = self.catalog.files(table)
+        found = self.entities.lookup(table, conditions, params) if self.entities is not None else None
+        if found is None:
+            return self.archive_rows(table, files, conditions, params, "id", None)
+        cached, (txid, event_id) = found
+        above = [f for f in files if tuple(f.last) > (txid, event_id)]
+        newer = self.archive_rows(table, above, [*conditions, "(txid > ? OR (txid = ? AND id > ?))"],
+                                  [*params, txid, txid, event_id], "id", None)
+        return pa.concat_tables([cached, newer])
 
 
 def merge_events(tables: Sequence[pa.Table], sort_keys: list[tuple[str, str]], limit: int | None) -> pa.Table:

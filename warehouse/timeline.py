@@ -34,8 +34,7 @@ def _entity_events(sources: Sources, table_name: str, entity_type: str, entity_i
         conditions.append("occurred_at <= ?")
         params.append(until)
     hot = sources.hot.events(table_name, where, [table.c.occurred_at, table.c.id], None)
-    archived = sources.archive_rows(table_name, sources.catalog.files(table_name), conditions, params,
-                                    "occurred_at, id", None)
+    archived = sources.entity_rows(table_name, conditions, params)
     return merge_events([hot, archived], [("occurred_at", "ascending"), ("id", "ascending")], None)
 
 

@@ -141,9 +141,8 @@ class KpiContext:
         audit = metadata.tables["audit_events"]
         where = [audit.c.entity_type == name, audit.c.occurred_at <= self.as_of, audit.c.after.is_not(None)]
         hot = self.sources.hot.events("audit_events", where, [], None)
-        archived = self.sources.archive_rows(
-            "audit_events", self.sources.catalog.files("audit_events"),
-            ["entity_type = ?", "occurred_at <= ?", "after IS NOT NULL"], [name, self.as_of], "id", None)
+        archived = self.sources.entity_rows(
+            "audit_events", ["entity_type = ?", "occurred_at <= ?", "after IS NOT NULL"], [name, self.as_of])
         events = merge_events([hot, archived], [("id", "ascending")], None).select(
             ["entity_id", "occurred_at", "id", "after"])
         schema = table_schema(name)
