@@ -87,7 +87,7 @@ tool_item AS (
                AS tool_out_of_tolerance_after
     FROM item i LEFT JOIN tool_at_use s USING (tool_usage_id)
     WHERE i.item = 'TOOL')
-SELECT ac.registration, d.aircraft_id,
+SELECT ac.registration, d.aircraft_id, ac.amo_id,
        d.id AS defect_id, d.defect_no, d.source AS defect_source, d.reported_at, d.ata_chapter,
        d.description AS defect_description, d.status AS defect_status, d.is_deferred, d.mel_category,
        d.rectified_at,
