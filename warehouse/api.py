@@ -29,7 +29,7 @@ from warehouse.catalog import ArchiveCatalog
 from warehouse.console import Console, ConsoleResult
 from warehouse.database import create_engine
 from warehouse.duck import DuckGate
-from warehouse.entity_cache import EntityCache
+from warehouse.event_cache import EventCache
 from warehouse.events import RequestContext
 from warehouse.hot import HotTail
 from warehouse.kpi import KpiNamespace
@@ -48,11 +48,11 @@ class Warehouse:
         self.engine = engine if engine is not None else create_engine(settings.database_url)
         self.store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
         catalog, gate = ArchiveCatalog(self.store), DuckGate()
-        entities = None
+        cache = None
         if settings.warehouse_cache_dir:
             identity = str(self.store.local_root.resolve()) if self.store.local_root else settings.archive_url
-            entities = EntityCache(settings.warehouse_cache_dir, identity, catalog, gate)
-        self.sources = Sources(catalog, HotTail(self.engine), gate, entities)
+            cache = EventCache(settings.warehouse_cache_dir, identity, catalog, gate)
+        self.sources = Sources(catalog, HotTail(self.engine), gate, cache)
         self.kpi = KpiNamespace(self.sources)
         self._console: tuple[str, Console] | None = None
         self._console_lock = threading.Lock()
@@ -162,6 +162,6 @@ class Warehouse:
             if self._console is not None:
                 self._console[1].close()
                 self._console = None
-        if self.sources.entities is not None:
-            self.sources.entities.close()
+        if self.sources.cache is not None:
+            self.sources.cache.close()
         self.sources.gate.close()

@@ -17,7 +17,7 @@ import pyarrow as pa
 from warehouse.archive import DataFile
 from warehouse.catalog import ArchiveCatalog
 from warehouse.duck import DuckGate
-from warehouse.entity_cache import EntityCache
+from warehouse.event_cache import EventCache
 from warehouse.hot import HotTail, table_schema
 
 STREAM_TABLES = {"activity": "activity_events", "audit": "audit_events"}
@@ -25,12 +25,12 @@ STREAM_TABLES = {"activity": "activity_events", "audit": "audit_events"}
 
 @dataclass
 class Sources:
-    """The archive catalog, the hot tail, the DuckDB gate and the entity cache (if any) of one warehouse."""
+    """The archive catalog, the hot tail, the DuckDB gate and the event cache (if any) of one warehouse."""
 
     catalog: ArchiveCatalog
     hot: HotTail
     gate: DuckGate
-    entities: EntityCache | None = None
+    cache: EventCache | None = None
 
     def archive_rows(self, table: str, files: Sequence[DataFile], conditions: Sequence[str],
                      params: Sequence[Any], order_by: str, limit: int | None) -> pa.Table:
@@ -50,11 +50,11 @@ class Sources:
     def entity_rows(self, table: str, conditions: Sequence[str], params: Sequence[Any]) -> pa.Table:
         """Archived rows of ``table`` matching conditions on its entity columns, in no particular order.
 
-        From the entity cache up to the cursor it covers, and from the archive files above it;
-        every file when there is no cache. Callers merge with :func:`merge_events`.
+        From the event cache's entity-sorted copy up to the cursor it covers, and from the archive
+        files above it; every file when there is no cache. Callers merge with :func:`merge_events`.
         """
         files = self.catalog.files(table)
-        found = self.entities.lookup(table, conditions, params) if self.entities is not None else None
+        found = self.cache.lookup(table, conditions, params) if self.cache is not None else None
         if found is None:
             return self.archive_rows(table, files, conditions, params, "id", None)
         cached, (txid, event_id) = found

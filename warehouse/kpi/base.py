@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
+from warehouse.event_cache import CACHED_TABLES
 from warehouse.hot import table_schema
 from warehouse.schema import APPEND_ONLY_TABLES, metadata
 from warehouse.sources import Sources, merge_events
@@ -108,10 +109,12 @@ class KpiContext:
         self._loaded.add(name)
 
     def _event_view(self, name: str) -> None:
-        """Events and ledgers: a view of the archived files ∪ the hot rows above the watermark.
+        """Events and ledgers: a view of the archived rows ∪ the hot rows above the watermark.
 
         DuckDB scans the Parquet files itself (filters and aggregates pushed into the scan), so
-        a KPI over millions of archived events never copies them. The hot tail is read first
+        a KPI over millions of archived events never copies them; with the event cache, the
+        department-sorted copy up to the cursor it covers replaces the files below it, so a
+        department's KPI reads only that department's row groups. The hot tail is read first
         and the manifests second; hot rows already archived are left out by the newer watermark.
         """
         catalog = self.sources.catalog
@@ -119,21 +122,28 @@ class KpiContext:
         before = catalog.watermark(name) or (0, 0)
         newer = sa.tuple_(table.c.txid, table.c.id) > sa.tuple_(*before)
         hot = self.sources.hot.events(name, [newer], [], None)
-        files = catalog.files(name)
-        mark = catalog.watermark(name) or (0, 0)
+        mark = tuple(catalog.watermark(name) or (0, 0))
+        files = [f for f in catalog.files(name) if tuple(f.first) <= mark]  # later batches: still hot
         hot_name = f"_hot_{name}"
         self.cursor.register(hot_name, hot)
         self._loaded.add(hot_name)
         columns = ", ".join(f'"{column}"' for column in hot.schema.names)
-        archived = ""
+        archived, above = "", ""
+        copy = self.sources.cache.scope_copy(name) if self.sources.cache and name in CACHED_TABLES else None
+        if copy is not None:  # the department-sorted copy up to its cursor, the archive files above it
+            copied, covered = copy
+            low = min(tuple(covered), mark)
+            archived = f"SELECT {columns} FROM {copied} WHERE {_up_to(low)} UNION ALL "
+            files = [f for f in files if tuple(f.last) > low]
+            above = f" WHERE NOT {_up_to(low)}"
         if files:
             source = catalog.scan(self.cursor, name, files)
             if source.isidentifier():  # a registered dataset (object store), not a read_parquet call
                 self._loaded.add(source)
-            archived = f"SELECT {columns} FROM {source} UNION ALL "
+            archived += f"SELECT {columns} FROM {source}{above} UNION ALL "
         self.cursor.execute(
             f'CREATE OR REPLACE TEMP VIEW "{name}" AS {archived}SELECT {columns} FROM {hot_name} '
-            f"WHERE txid > {int(mark[0])} OR (txid = {int(mark[0])} AND id > {int(mark[1])})")
+            f"WHERE NOT {_up_to(mark)}")
         self._views.add(name)
 
     def _rebuild(self, name: str) -> pa.Table:
@@ -167,3 +177,9 @@ class KpiContext:
             return self.cursor.sql(sql).to_arrow_table().cast(relaxed)
         finally:
             self.cursor.unregister(view)
+
+
+def _up_to(cursor: tuple[int, ...]) -> str:
+    """SQL: the event's ``(txid, id)`` is at or below ``cursor``."""
+    txid, event_id = int(cursor[0]), int(cursor[1])
+    return f"(txid < {txid} OR (txid = {txid} AND id <= {event_id}))"

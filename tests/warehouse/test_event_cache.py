@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from tests.warehouse.conftest import add_activity, archive_now, prune_archived, seed_org, wait_visible
-from warehouse import Warehouse, entity_cache
+from warehouse import Warehouse, event_cache
 from warehouse.events import SYSTEM, record_audit
 
 T0 = datetime(2025, 3, 1, 9, tzinfo=UTC)
@@ -69,40 +69,72 @@ def test_refresh_follows_new_batches_and_a_cache_behind_still_answers_in_full(pl
     org = seed_org(pg_engine)
     _history(pg_engine, org, range(1, 4))
     _archived(pg_engine, pg_settings)
-    cache = cached.sources.entities
+    cache = cached.sources.cache
     cache.refresh()
-    state = cache.state("audit_events")
+    state = cache.state("audit_events_by_entity")
     assert state.rows == 9 and state.seq == cached.sources.catalog.chain("audit_events")[-1].manifest.seq
-    assert cache.state("activity_events").rows == 6
+    assert cache.state("activity_events_by_entity").rows == 6
     _same_timelines(plain, cached)
 
     _history(pg_engine, org, range(4, 6))  # a new batch, archived and pruned: the cache is behind
     _archived(pg_engine, pg_settings)
     _audit(pg_engine, org, 2, 6, T0 + timedelta(days=400))  # and one event in the hot tail
     wait_visible(pg_engine)
-    assert cache.state("audit_events").rows == 9
+    assert cache.state("audit_events_by_entity").rows == 9
     # the cache's rows, the newer archive files and the hot tail (a refresh starts meanwhile)
     assert cached.timeline("cars", 2)["entity_version"].dropna().tolist() == [1, 2, 3, 4, 5, 6]
 
     cache.refresh()
-    state = cache.state("audit_events")
+    state = cache.state("audit_events_by_entity")
     assert state.rows == 15 and state.unsorted_rows == 6
     assert state.cursor == tuple(cached.sources.catalog.watermark("audit_events"))
     _same_timelines(plain, cached)
 
 
+def _same_kpis(plain, cached, org) -> None:
+    for department in (org["QUAL"], org["PROD"], None):
+        for as_of in (None, T0 + timedelta(days=150), T0 + timedelta(days=380)):
+            expected = plain.kpi.activity_volume(amo_id=org["amo"], department_id=department, as_of=as_of)
+            found = cached.kpi.activity_volume(amo_id=org["amo"], department_id=department, as_of=as_of)
+            pd.testing.assert_frame_equal(found, expected)
+
+
+def test_kpis_read_the_department_sorted_copy_and_the_newer_files(plain, cached, pg_engine, pg_settings):
+    org = seed_org(pg_engine)
+    _history(pg_engine, org, range(1, 4))
+    add_activity(pg_engine, org, 5, department="PROD", start=T0 + timedelta(days=30), step_seconds=86400 * 9)
+    _archived(pg_engine, pg_settings)
+    cache = cached.sources.cache
+    cache.refresh()
+    assert cache.state("activity_events_by_scope").rows == 11
+    expected = plain.kpi.activity_volume(amo_id=org["amo"], as_of=T0 + timedelta(days=380))
+    assert expected["events"].sum() == 11
+    _same_kpis(plain, cached, org)
+
+    add_activity(pg_engine, org, 4, department="PROD", start=T0 + timedelta(days=200), step_seconds=86400)
+    _archived(pg_engine, pg_settings)  # a batch the copy does not hold yet
+    add_activity(pg_engine, org, 2, department="PROD", start=T0 + timedelta(days=300))  # hot tail
+    wait_visible(pg_engine)
+    assert cache.state("activity_events_by_scope").rows == 11
+    _same_kpis(plain, cached, org)
+    cache.refresh()
+    assert cache.state("activity_events_by_scope").rows == 15
+    _same_kpis(plain, cached, org)
+    assert plain.kpi.activity_volume(amo_id=org["amo"], as_of=T0 + timedelta(days=380))["events"].sum() == 17
+
+
 def test_appended_rows_are_sorted_again_past_the_threshold(plain, cached, pg_engine, pg_settings,
                                                            monkeypatch):
-    monkeypatch.setattr(entity_cache, "RESORT_MIN_ROWS", 4)
+    monkeypatch.setattr(event_cache, "RESORT_MIN_ROWS", 4)
     org = seed_org(pg_engine)
     _history(pg_engine, org, range(1, 3))
     _archived(pg_engine, pg_settings)
-    cached.sources.entities.refresh()
+    cached.sources.cache.refresh()
     _history(pg_engine, org, range(3, 5))
     _archived(pg_engine, pg_settings)
-    cached.sources.entities.refresh()
-    assert cached.sources.entities.state("audit_events").unsorted_rows == 0  # 6 appended > 4: sorted
-    assert cached.sources.entities.state("audit_events").rows == 12
+    cached.sources.cache.refresh()
+    assert cached.sources.cache.state("audit_events_by_entity").unsorted_rows == 0  # 6 appended > 4: sorted
+    assert cached.sources.cache.state("audit_events_by_entity").rows == 12
     _same_timelines(plain, cached)
 
 
@@ -112,8 +144,8 @@ def test_a_cache_held_by_another_process_falls_back_to_the_archive(plain, pg_eng
     _archived(pg_engine, pg_settings)
     settings = pg_settings.replace(warehouse_cache_dir=str(tmp_path / "cache"))
     first = Warehouse.open(settings, pg_engine)
-    first.sources.entities.refresh()
-    path = first.sources.entities.path
+    first.sources.cache.refresh()
+    path = first.sources.cache.path
     first.close()
     hold = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.read()"
     holder = subprocess.Popen([sys.executable, "-c", hold, str(path)], stdin=subprocess.PIPE,
@@ -122,7 +154,7 @@ def test_a_cache_held_by_another_process_falls_back_to_the_archive(plain, pg_eng
         assert holder.stdout.readline().strip() == "held"
         blocked = Warehouse.open(settings, pg_engine)
         try:
-            assert blocked.sources.entities.state("audit_events") is None
+            assert blocked.sources.cache.state("audit_events_by_entity") is None
             _same_timelines(plain, blocked)
         finally:
             blocked.close()
@@ -138,10 +170,10 @@ def test_an_unreadable_cache_file_is_rebuilt(plain, pg_engine, pg_settings, tmp_
     settings = pg_settings.replace(warehouse_cache_dir=str(tmp_path / "cache"))
     wh = Warehouse.open(settings, pg_engine)
     try:
-        wh.sources.entities.path.parent.mkdir(parents=True)
-        wh.sources.entities.path.write_bytes(b"not a database" * 1000)
-        wh.sources.entities.refresh()
-        assert wh.sources.entities.state("audit_events").rows == 9
+        wh.sources.cache.path.parent.mkdir(parents=True)
+        wh.sources.cache.path.write_bytes(b"not a database" * 1000)
+        wh.sources.cache.refresh()
+        assert wh.sources.cache.state("audit_events_by_entity").rows == 9
         _same_timelines(plain, wh)
     finally:
         wh.close()
@@ -151,19 +183,19 @@ def test_a_cache_of_another_archive_is_not_used_and_is_rebuilt(plain, cached, pg
     org = seed_org(pg_engine)
     _history(pg_engine, org, range(1, 4))
     _archived(pg_engine, pg_settings)
-    cache = cached.sources.entities
+    cache = cached.sources.cache
     cache.refresh()
     with duckdb.connect(":memory:") as connection:  # as if the cache had been made from another archive
         cache.close()
         connection.execute(f"ATTACH '{cache.path}' AS other")
         connection.execute("UPDATE other.state SET sha256 = 'another archive', rows = 1")
-        connection.execute("DELETE FROM other.audit_events WHERE entity_id <> '1'")
+        connection.execute("DELETE FROM other.audit_events_by_entity WHERE entity_id <> '1'")
     stale = Warehouse.open(cached.settings, pg_engine)
     try:
-        assert stale.sources.entities.lookup("audit_events", ["entity_id = ?"], ["2"]) is None
+        assert stale.sources.cache.lookup("audit_events", ["entity_id = ?"], ["2"]) is None
         _same_timelines(plain, stale)
-        stale.sources.entities.refresh()
-        assert stale.sources.entities.state("audit_events").rows == 9
+        stale.sources.cache.refresh()
+        assert stale.sources.cache.state("audit_events_by_entity").rows == 9
         _same_timelines(plain, stale)
     finally:
         stale.close()

@@ -1,19 +1,25 @@
-"""The entity cache: a local copy of the archived events sorted by record, for timelines.
+"""The event cache: local copies of the archived events, sorted for the reads that need them.
 
-A record's events are spread over every month of the archive, whose files are sorted by cursor,
-so no file or row-group statistic can skip anything and a timeline would scan the
-``entity_type``/``entity_id`` columns of the whole archive. The entity cache is a DuckDB
-database file (setting ``warehouse_cache_dir``) holding the archived rows of ``audit_events``
-and ``activity_events`` sorted by ``(entity_type, entity_id)``: a lookup reads one row group.
+The archive is sorted by cursor and partitioned by month. Two reads find nothing to skip in it:
+
+* a timeline: one record's events lie in every month, so the read scanned the
+  ``entity_type``/``entity_id`` columns of every file;
+* a department KPI: every row group holds every department, so a KPI over 12 months scanned
+  half the archive to keep a ninth of it.
+
+The cache is a DuckDB database file (setting ``warehouse_cache_dir``) attached to the
+warehouse's DuckDB. It holds two copies of ``audit_events`` and ``activity_events``: one sorted
+by ``(entity_type, entity_id)``, one by ``(amo_id, department_id, occurred_at)``; DuckDB's
+row-group statistics then skip everything but the record's or the department's rows.
 
 It is derived and rebuildable, and correctness never depends on it:
 
-* it covers each table up to the cursor of one manifest; readers take the rows above that
-  cursor from the archive files themselves, so a cache that is behind only costs speed;
+* each copy covers its table up to the cursor of one manifest; readers take the rows above that
+  cursor from the archive files themselves, so a copy that is behind only costs speed;
 * a refresh reads only the files holding rows above that cursor (manifests are append-only and
   a compaction rewrites files without changing rows); refreshes run in a background thread;
-* if the manifest it was refreshed to has changed (another archive at that place) or the cache
-  layout changed, the copy is rebuilt from the archive;
+* if the manifest a copy was refreshed to has changed (another archive at that place) or the
+  cache layout changed, the copy is rebuilt from the archive;
 * when the file cannot be opened (another process holds its lock) or is unreadable, reads fall
   back to the archive scan and opening is retried later.
 """
@@ -39,9 +45,7 @@ from warehouse.hot import table_schema
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the cache layout changes: an older cache is then rebuilt
-TABLES = ("audit_events", "activity_events")
-SORT_KEY = "entity_type, entity_id, txid, id"
-DATABASE = "entity_cache"  # the name the cache file is attached under
+DATABASE = "event_cache"  # the name the cache file is attached under
 RETRY_SECONDS = 60.0  # after a failed open or refresh, how long reads use the archive alone
 # Rows appended by refreshes sit after the sorted rows, where a lookup must scan them; past this
 # share of the table (and at least RESORT_MIN_ROWS) the table is sorted again.
@@ -49,6 +53,24 @@ RESORT_SHARE = 0.05
 RESORT_MIN_ROWS = 250_000
 
 Cursor = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class SortedCopy:
+    """One cached copy: its table in the cache, the archived table it copies, its sort key."""
+
+    name: str
+    table: str
+    order: str
+
+
+CACHED_TABLES = ("audit_events", "activity_events")
+COPIES = tuple(
+    SortedCopy(f"{table}_by_{kind}", table, order)
+    for table in CACHED_TABLES
+    for kind, order in (("entity", "entity_type, entity_id, txid, id"),
+                        ("scope", "amo_id, department_id, occurred_at, id"))
+)
 
 
 @dataclass(frozen=True)
@@ -62,13 +84,13 @@ class CacheState:
     unsorted_rows: int  # appended after the last full sort
 
 
-class EntityCache:
-    """The entity-sorted local copy of one archive's event tables, attached to the DuckDB gate."""
+class EventCache:
+    """The sorted local copies of one archive's event tables, attached to the DuckDB gate."""
 
     def __init__(self, folder: str | Path, archive_identity: str, catalog: ArchiveCatalog,
                  gate: DuckGate) -> None:
         digest = hashlib.sha256(archive_identity.encode()).hexdigest()[:16]
-        self.path = Path(folder) / f"entities-{digest}.duckdb"
+        self.path = Path(folder) / f"events-{digest}.duckdb"
         self.catalog = catalog
         self.gate = gate
         self._lock = threading.Lock()  # attaching, and starting the refresh thread
@@ -86,49 +108,69 @@ class EntityCache:
         """
         if not self._attach():
             return None
+        name = f"{table}_by_entity"
         cursor = self.gate.cursor()
         schema = table_schema(table)
-        columns = ", ".join(f'"{name}"' for name in schema.names)
+        columns = ", ".join(f'"{column}"' for column in schema.names)
         where = " AND ".join(conditions) if conditions else "true"
         _run(cursor, "BEGIN TRANSACTION")  # the state and the rows from one snapshot
         try:
-            state = _read_state(cursor, table)
+            state = _read_state(cursor, name)
             rows = None
             if state is not None:
-                rows = cursor.sql(f'SELECT {columns} FROM {DATABASE}."{table}" WHERE {where}',
+                rows = cursor.sql(f'SELECT {columns} FROM {DATABASE}."{name}" WHERE {where}',
                                   params=list(params)).to_arrow_table()
         finally:
             _run(cursor, "COMMIT")
+        if not self._current(table, state):
+            return None
+        return rows.cast(schema), state.cursor
+
+    def scope_copy(self, table: str) -> tuple[str, Cursor] | None:
+        """The department-sorted copy of ``table`` as a table name for SQL, and the cursor it covers.
+
+        Rows above that cursor must come from the archive files. Rows appended later by a
+        refresh are above it too: a query over the copy keeps to ``(txid, id) <= cursor``.
+        None when the cache is unavailable or the copy not built yet.
+        """
+        if not self._attach():
+            return None
+        name = f"{table}_by_scope"
+        state = _read_state(self.gate.cursor(), name)
+        if not self._current(table, state):
+            return None
+        return f'{DATABASE}."{name}"', state.cursor
+
+    def _current(self, table: str, state: CacheState | None) -> bool:
+        """Whether a copy in ``state`` was made from this archive; starts a refresh if it is behind."""
         chain = self.catalog.chain(table)
         current = _matches(state, chain)
         if chain and not (current and state.seq == chain[-1].manifest.seq):
             self.refresh_soon()
-        if not current:
-            return None
-        return rows.cast(schema), state.cursor
+        return current
 
     def refresh(self) -> None:
         """Bring every cached table up to the archive's newest manifest (waits for a running refresh)."""
         if not self._attach():
             return
         with self._refresh_lock:
-            for table in TABLES:
-                self._refresh_table(table)
+            for copy in COPIES:
+                self._refresh_copy(copy)
 
     def refresh_soon(self) -> None:
         """Start a background refresh unless one is running or the last one failed a moment ago."""
         with self._lock:
             if (self._thread is not None and self._thread.is_alive()) or time.monotonic() < self._retry_at:
                 return
-            self._thread = threading.Thread(target=self._refresh_logged, name="entity-cache-refresh",
+            self._thread = threading.Thread(target=self._refresh_logged, name="event-cache-refresh",
                                             daemon=True)
             self._thread.start()
 
-    def state(self, table: str) -> CacheState | None:
-        """How far the cached copy of ``table`` reaches (None: not cached, or the cache is unavailable)."""
+    def state(self, name: str) -> CacheState | None:
+        """How far the copy ``name`` (``audit_events_by_entity``, ...) reaches; None: not built yet."""
         if not self._attach():
             return None
-        return _read_state(self.gate.cursor(), table)
+        return _read_state(self.gate.cursor(), name)
 
     def close(self) -> None:
         """Stop a running refresh and detach the cache file."""
@@ -150,7 +192,7 @@ class EntityCache:
         try:
             self.refresh()
         except Exception:  # a background thread: report it, read the archive meanwhile
-            log.exception("entity cache refresh failed; timelines read the archive files until it succeeds")
+            log.exception("event cache refresh failed; reads use the archive files until it succeeds")
             with self._lock:
                 self._retry_at = time.monotonic() + RETRY_SECONDS
 
@@ -163,7 +205,7 @@ class EntityCache:
             try:
                 self._attach_file()
             except duckdb.Error as error:
-                log.warning("entity cache %s unavailable (%s); timelines read the archive files",
+                log.warning("event cache %s unavailable (%s); reads use the archive files",
                             self.path, error)
                 self._retry_at = time.monotonic() + RETRY_SECONDS
                 return False
@@ -179,7 +221,7 @@ class EntityCache:
         except duckdb.IOException as error:
             if "lock" in str(error).lower() or not self.path.exists():
                 raise  # another process holds it: never delete a file in use
-            log.warning("entity cache %s unreadable (%s); rebuilding it", self.path, error)
+            log.warning("event cache %s unreadable (%s); rebuilding it", self.path, error)
             self.path.unlink()
             Path(f"{self.path}.wal").unlink(missing_ok=True)
             _run(cursor, f"ATTACH {literal} AS {DATABASE}")
@@ -190,17 +232,17 @@ class EntityCache:
             raise
         self._writer = cursor.cursor()
 
-    def _refresh_table(self, table: str) -> None:
-        writer = self._writer
+    def _refresh_copy(self, copy: SortedCopy) -> None:
+        writer, table, name = self._writer, copy.table, copy.name
         chain = self.catalog.chain(table)
-        state = _read_state(writer, table)
+        state = _read_state(writer, name)
         valid = _matches(state, chain)
         if valid and state.seq == chain[-1].manifest.seq:
             return
         if not chain:
             if state is not None:  # another, empty archive at this place
-                _run(writer, f'DELETE FROM {DATABASE}."{table}"')
-                _run(writer, f"DELETE FROM {DATABASE}.state WHERE table_name = ?", [table])
+                _run(writer, f'DELETE FROM {DATABASE}."{name}"')
+                _run(writer, f"DELETE FROM {DATABASE}.state WHERE table_name = ?", [name])
             return
         head = chain[-1]
         start = state.cursor if valid else None
@@ -212,34 +254,34 @@ class EntityCache:
         _run(writer, "BEGIN TRANSACTION")
         try:
             if not valid:
-                _run(writer, f'DELETE FROM {DATABASE}."{table}"')
-            added = self._append(writer, table, files, start, target) if files else 0
+                _run(writer, f'DELETE FROM {DATABASE}."{name}"')
+            added = self._append(writer, copy, files, start, target) if files else 0
             unsorted += added if rows else 0  # a first load is sorted as a whole
             rows += added
             if unsorted > max(RESORT_MIN_ROWS, RESORT_SHARE * rows):
-                _sort(writer, table)
+                _sort(writer, copy)
                 unsorted = 0
             _run(writer, f"INSERT OR REPLACE INTO {DATABASE}.state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 [table, FORMAT, _columns(table), head.manifest.seq, head.sha256, target[0], target[1],
+                 [name, FORMAT, _layout(copy), head.manifest.seq, head.sha256, target[0], target[1],
                   rows, unsorted])
             _run(writer, "COMMIT")
         except BaseException:
             _run(writer, "ROLLBACK")
             raise
-        log.info("entity cache: %s +%d rows up to manifest %d in %.1f s", table, added, head.manifest.seq,
+        log.info("event cache: %s +%d rows up to manifest %d in %.1f s", name, added, head.manifest.seq,
                  time.monotonic() - started)
 
-    def _append(self, writer: duckdb.DuckDBPyConnection, table: str, files: list, start: Cursor | None,
+    def _append(self, writer: duckdb.DuckDBPyConnection, copy: SortedCopy, files: list, start: Cursor | None,
                 target: tuple[int, ...]) -> int:
-        source = self.catalog.scan(writer, table, files)
-        columns = ", ".join(f'"{name}"' for name in table_schema(table).names)
+        source = self.catalog.scan(writer, copy.table, files)
+        columns = ", ".join(f'"{name}"' for name in table_schema(copy.table).names)
         high_txid, high_id = int(target[0]), int(target[1])
         conditions = [f"(txid < {high_txid} OR (txid = {high_txid} AND id <= {high_id}))"]
         if start is not None:
             low_txid, low_id = int(start[0]), int(start[1])
             conditions.append(f"(txid > {low_txid} OR (txid = {low_txid} AND id > {low_id}))")
-        inserted = _run(writer, f'INSERT INTO {DATABASE}."{table}" SELECT {columns} FROM {source} '
-                        f"WHERE {' AND '.join(conditions)} ORDER BY {SORT_KEY}")
+        inserted = _run(writer, f'INSERT INTO {DATABASE}."{copy.name}" SELECT {columns} FROM {source} '
+                        f"WHERE {' AND '.join(conditions)} ORDER BY {copy.order}")
         return int(inserted[0][0])
 
 
@@ -253,43 +295,44 @@ def _matches(state: CacheState | None, chain: list) -> bool:
     return state is not None and state.seq <= len(chain) and chain[state.seq - 1].sha256 == state.sha256
 
 
-def _columns(table: str) -> str:
-    return ",".join(f"{field.name}:{field.type}" for field in table_schema(table))
+def _layout(copy: SortedCopy) -> str:
+    """The copy's columns, types and order: a cache made with another layout is rebuilt."""
+    columns = ",".join(f"{field.name}:{field.type}" for field in table_schema(copy.table))
+    return f"{columns} ORDER BY {copy.order}"
 
 
 def _prepare(cursor: duckdb.DuckDBPyConnection) -> None:
-    """Create the state table and each cached table; drop a table cached in another layout."""
+    """Create the state table and each copy's table; drop a copy made in another layout."""
     _run(cursor, f"""CREATE TABLE IF NOT EXISTS {DATABASE}.state (
-        table_name VARCHAR PRIMARY KEY, format INTEGER, columns VARCHAR, seq BIGINT, sha256 VARCHAR,
+        table_name VARCHAR PRIMARY KEY, format INTEGER, layout VARCHAR, seq BIGINT, sha256 VARCHAR,
         txid BIGINT, id BIGINT, rows BIGINT, unsorted_rows BIGINT)""")
-    for table in TABLES:
-        found = _run(cursor, f"SELECT format, columns FROM {DATABASE}.state WHERE table_name = ?", [table])
+    for copy in COPIES:
+        found = _run(cursor, f"SELECT format, layout FROM {DATABASE}.state WHERE table_name = ?", [copy.name])
         exists = _run(cursor, "SELECT count(*) FROM duckdb_tables() "
-                      "WHERE database_name = ? AND table_name = ?", [DATABASE, table])[0][0]
-        if exists and found == [(FORMAT, _columns(table))]:
+                      "WHERE database_name = ? AND table_name = ?", [DATABASE, copy.name])[0][0]
+        if exists and found == [(FORMAT, _layout(copy))]:
             continue
-        _run(cursor, f"DELETE FROM {DATABASE}.state WHERE table_name = ?", [table])
-        _run(cursor, f'DROP TABLE IF EXISTS {DATABASE}."{table}"')
-        empty = table_schema(table).empty_table()
-        cursor.register("_entity_cache_empty", empty)
+        _run(cursor, f"DELETE FROM {DATABASE}.state WHERE table_name = ?", [copy.name])
+        _run(cursor, f'DROP TABLE IF EXISTS {DATABASE}."{copy.name}"')
+        cursor.register("_event_cache_empty", table_schema(copy.table).empty_table())
         try:
-            _run(cursor, f'CREATE TABLE {DATABASE}."{table}" AS SELECT * FROM _entity_cache_empty')
+            _run(cursor, f'CREATE TABLE {DATABASE}."{copy.name}" AS SELECT * FROM _event_cache_empty')
         finally:
-            cursor.unregister("_entity_cache_empty")
+            cursor.unregister("_event_cache_empty")
 
 
-def _read_state(cursor: duckdb.DuckDBPyConnection, table: str) -> CacheState | None:
+def _read_state(cursor: duckdb.DuckDBPyConnection, name: str) -> CacheState | None:
     found = _run(cursor, f"SELECT seq, sha256, txid, id, rows, unsorted_rows FROM {DATABASE}.state "
-                 "WHERE table_name = ?", [table])
+                 "WHERE table_name = ?", [name])
     if not found:
         return None
     seq, sha256, txid, event_id, rows, unsorted_rows = found[0]
     return CacheState(seq, sha256, (txid, event_id), rows, unsorted_rows)
 
 
-def _sort(writer: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Rewrite the cached table in entity order, so appended rows are found in one row group again."""
-    _run(writer, f'CREATE TABLE {DATABASE}."{table}__sorted" AS '
-                   f'SELECT * FROM {DATABASE}."{table}" ORDER BY {SORT_KEY}')
-    _run(writer, f'DROP TABLE {DATABASE}."{table}"')
-    _run(writer, f'ALTER TABLE {DATABASE}."{table}__sorted" RENAME TO "{table}"')
+def _sort(writer: duckdb.DuckDBPyConnection, copy: SortedCopy) -> None:
+    """Rewrite a copy in its order, so appended rows are skipped by row-group statistics again."""
+    table, sorted_table = f'{DATABASE}."{copy.name}"', f'{DATABASE}."{copy.name}__sorted"'
+    _run(writer, f"CREATE TABLE {sorted_table} AS SELECT * FROM {table} ORDER BY {copy.order}")
+    _run(writer, f"DROP TABLE {table}")
+    _run(writer, f'ALTER TABLE {sorted_table} RENAME TO "{copy.name}"')
