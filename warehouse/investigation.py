@@ -15,6 +15,16 @@ which puts the use under the recall review.
 
 The record tables come from :class:`~warehouse.kpi.base.KpiContext`, so ``as_of`` shows the
 view as it stood at a past moment, rebuilt from the audit trail like an as-of KPI.
+
+Columns, left to right: the aircraft (``registration``, ``aircraft_id``, ``amo_id``); the defect
+(``defect_id``, ``defect_no``, ``reported_at``, ``ata_chapter``, ``defect_status``, deferral,
+``rectified_at``); the card (``task_card_id``, ``card_no``, ``card_status``, ``wo_no``); its
+signers (``performer``, ``performed_at``, ``performer_authorisations``, ``performer_authorised``
+and the same for the inspector); the item (``item``, ``item_at``, ``item_user``); a part
+(``movement_type``, ``part_no``, ``serial_no``, ``batch_no``, ``qty``, ``certificate_type``,
+``certificate_ref``, ``part_condition``); a tool (``tool_no``, ``returned_at``,
+``calibration_due_at``, ``calibration_at_use``: VALID, OVERDUE, NOT_REQUIRED or UNKNOWN,
+``tool_out_of_tolerance_after``).
 """
 
 from __future__ import annotations
