@@ -60,6 +60,7 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "..admin-result.children...admin-form-key.data...admin-refresh.data..": ADMINS,
     "cockpit-body.children": DEPARTMENT_VIEWERS,
     "cockpit-nav.href": DEPARTMENT_VIEWERS,
+    "cockpit-report-download.data": ADMINS | {"quality"},  # the AM half-yearly summary (QMS cockpit)
     "..records-grid.rowData...records-grid.columnDefs...records-title.children..": SIGNED_IN,
     "records-nav.href": SIGNED_IN,
     "records-download.data": SIGNED_IN,
@@ -78,6 +79,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "user.schedule": ADMINS | {"system"},
     "user.cancel_schedule": ADMINS | {"system"},
     "user.set_role": frozenset({"superuser", "system"}),
+    "report.half_yearly": ADMINS | {"quality"},  # download the AM half-yearly summary (XLSX)
 }
 
 # Which records a role's queries may return.

@@ -45,6 +45,8 @@ PANELS: dict[str, tuple[Panel, ...]] = {
               y="findings", color="source"),
         Panel("audit_programme_completion", "Audits planned per month", "month", "audit_ids", "audits",
               y="planned"),
+        Panel("regulation_coverage_by_month", "Regulation coverage: audits in rolling 12 months (red = gap)",
+              "month", "audit_ids", "audits", y="audits_12m", color="regulation_ref"),
     ),
     "SAFE": (
         Panel("safety_reports_per_month", "Safety reports per month", "month", "report_ids",
@@ -55,6 +57,8 @@ PANELS: dict[str, tuple[Panel, ...]] = {
               "safety_reports", y="reports"),
         Panel("overdue_safety_actions", "Overdue safety actions (days overdue)", "car_no", "car_id", "cars",
               y="days_overdue"),
+        Panel("spi_control_chart", "SPI: reports per 1000 production MH, alert levels and target", "month",
+              "report_ids", "safety_reports", y="rate_per_1000_mh", color="kind"),
     ),
     "REL": (
         Panel("pirep_rate_by_ata", "PIREPs per 1000 FH by ATA chapter", "ata_chapter", "defect_ids",

@@ -2,7 +2,8 @@
 
 Every render makes one ``cockpit_snapshot`` call on the app's one Warehouse. Which department
 it shows comes from the session (members always get their own); a click on a bar opens the
-records page with the bar's record ids in the URL, and that page checks scope again.
+records page with the bar's record ids in the URL, and that page checks scope again. The QMS
+cockpit offers quality roles the AM half-yearly summary as an XLSX download (audited).
 """
 
 from __future__ import annotations
@@ -13,15 +14,18 @@ from urllib.parse import urlencode
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from auth.policy import DEPARTMENT_SLUGS, department_in_scope
+from auth.policy import DEPARTMENT_SLUGS, department_in_scope, may_perform
+from auth.web_sessions import request_context
 from dashboards import charts, cockpits, context, records
 from dashboards.pages import department
 from dashboards.paths import page_path, slug_of
 from warehouse.errors import WarehouseError
 from warehouse.kpi.base import REGISTRY
+from warehouse.reports import export_half_yearly
 
 NAMES = {"QUAL": "QMS cockpit", "PLAN": "Planning", "PROD": "Production", "REL": "Reliability",
          "SAFE": "Safety", "STOR": "Stores", "ENG": "Engineering", "WKSP": "Workshops"}
+REPORT_ACTION = "report.half_yearly"
 
 
 def layout(user, slug: str):
@@ -35,10 +39,30 @@ def layout(user, slug: str):
                                     dbc.Input(id="cockpit-as-of", type="date", value=today, max=today)]),
                     md=4),
         ], className="mb-2"),
+        *_report_control(user, slug),
         dcc.Loading(html.Div(id="cockpit-body")),
         html.Hr(),
         department.layout(user, slug),
     ])
+
+
+def _recent_halves(today: date) -> list[str]:
+    """The half-year running today and the three before it, newest first (e.g. 2026H2, 2026H1, …)."""
+    index = today.year * 2 + (today.month > 6)
+    return [f"{i // 2}H{i % 2 + 1}" for i in range(index, index - 4, -1)]
+
+
+def _report_control(user, slug: str) -> list:
+    """The AM half-yearly summary download: on the QMS cockpit, for roles the policy allows."""
+    if _code(slug) != "QUAL" or not may_perform(user.role, REPORT_ACTION):
+        return []
+    halves = _recent_halves(datetime.now(UTC).date())
+    return [dbc.Row(dbc.Col(dbc.InputGroup([
+        dbc.InputGroupText("AM half-yearly summary"),
+        dbc.Select(id="cockpit-report-half", options=[{"label": half, "value": half} for half in halves],
+                   value=halves[1]),  # the last complete half-year
+        dbc.Button("Download XLSX", id="cockpit-report-button", color="secondary"),
+    ], size="sm"), md=6), className="mb-2"), dcc.Download(id="cockpit-report-download")]
 
 
 def _code(slug: str | None) -> str | None:
@@ -115,3 +139,18 @@ def register_callbacks(app: Dash) -> None:
         query = urlencode({"kind": panel.entity, "ids": ",".join(map(str, ids)), "kpi": panel.kpi,
                            "bar": str(point.get("x", ""))[:80]})
         return f"{page_path(user.amo_code, 'records')}?{query}"
+
+    @app.callback(Output("cockpit-report-download", "data"), Input("cockpit-report-button", "n_clicks"),
+                  State("cockpit-report-half", "value"), prevent_initial_call=True)
+    def download_report(n_clicks, half):
+        """The AM half-yearly summary of the user's AMO as XLSX; the export is audited."""
+        user = context.user()
+        if not n_clicks or not may_perform(user.role, REPORT_ACTION):
+            return no_update
+        try:
+            content, summary = export_half_yearly(context.warehouse(), amo_code=user.amo_code,
+                                                  half=str(half or ""),
+                                                  context=request_context(), department_id=user.department_id)
+        except WarehouseError:
+            return no_update  # only a forged half-year gets here: the picker offers valid ones
+        return dcc.send_bytes(content, f"am-half-yearly-{user.amo_code}-{summary.half.label}.xlsx")

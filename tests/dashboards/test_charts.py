@@ -56,3 +56,44 @@ def test_card_figures():
     title = "Calibration overdue (should be 0) and due within 30 days"
     assert cockpits.headline(flagged, title) == "2" and cockpits.violations(flagged) == 2
     assert cockpits.headline(pd.DataFrame({"audit_id": [4]}), "Violations (should be 0)") == "1"
+
+
+SPI = Panel("spi_control_chart", "SPI", "month", "report_ids", "safety_reports", y="rate_per_1000_mh",
+            color="kind")
+COVERAGE = Panel("regulation_coverage_by_month", "Coverage", "month", "audit_ids", "audits", y="audits_12m",
+                 color="regulation_ref")
+
+
+def test_control_chart_draws_alert_lines_and_colours_breaches():
+    frame = pd.DataFrame({
+        "month": ["2025-01", "2025-02"] * 2, "kind": ["OCCURRENCE"] * 2 + ["HAZARD"] * 2,
+        "rate_per_1000_mh": [6.0, 1.0, 0.5, np.nan], "mean": [2.0] * 2 + [0.5] * 2,
+        "alert_1": [3.0] * 2 + [1.0] * 2, "alert_2": [4.0] * 2 + [1.5] * 2, "alert_3": [5.0] * 2 + [2.0] * 2,
+        "target": [1.9] * 2 + [0.5] * 2, "alert_level": [3, 0, 0, np.nan],
+        "report_ids": [np.array([4, 5]), None, [9], None]})
+    figure = charts.figure(SPI, frame)
+    rates = [trace for trace in figure.data if trace.showlegend is not False]
+    assert [trace.name for trace in rates] == ["OCCURRENCE", "HAZARD"]
+    assert rates[0].visible is True and rates[1].visible == "legendonly"
+    assert rates[0].customdata == ("4,5", "")
+    assert list(rates[0].marker.color) == ["#c92a2a", charts.IN_CONTROL]
+    lines = {trace.name: trace for trace in figure.data if trace.showlegend is False}
+    assert set(lines) == {f"{kind} {label}" for kind in ("OCCURRENCE", "HAZARD")
+                          for label in ("target", "mean", "+1 SD", "+2 SD", "+3 SD")}
+    assert list(lines["OCCURRENCE +3 SD"].y) == [5.0, 5.0]
+    assert list(lines["OCCURRENCE target"].y) == [1.9, 1.9]
+    assert lines["HAZARD mean"].customdata == ("9", "")  # a click on a line drills to that month's reports
+
+
+def test_heatmap_rows_columns_gaps_and_cell_ids():
+    frame = pd.DataFrame({
+        "regulation_ref": ["145.A.30", "145.A.30", "145.A.25", "145.A.25"],
+        "month": ["2025-02", "2025-01"] * 2, "audits_12m": [0, 0, 2, 1],
+        "audit_ids": [None, None, [3, 4], [3]]})
+    figure = charts.figure(COVERAGE, frame)
+    cells = figure.data[0]
+    assert list(cells.y) == ["145.A.30", "145.A.25"] and list(cells.x) == ["2025-01", "2025-02"]
+    assert [list(row) for row in cells.z] == [[0, 0], [1, 2]]
+    assert [list(row) for row in cells.customdata] == [["", ""], ["3", "3,4"]]
+    assert cells.colorscale[0][1] == cells.colorscale[1][1] == "#e03131"  # a 0 cell is red
+    assert cells.colorscale[1][0] == 0.25  # below the colour of 1 audit (of at most 2)

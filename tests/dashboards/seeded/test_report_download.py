@@ -1,0 +1,99 @@
+"""The AM half-yearly summary on the QMS cockpit: offered to quality roles only, refused to the
+others by the guard, an XLSX of the user's own AMO, audited as EXPORT; and downloaded in Chromium."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import sqlalchemy as sa
+from auth_test_support import CHROMIUM_ARGS, PASSWORD, call
+from openpyxl import load_workbook
+from playwright.sync_api import sync_playwright
+
+from tests.dashboards.seeded_support import AMO
+
+DOWNLOAD = "cockpit-report-download.data"
+SHEETS = ["Cover", "Open findings", "Overdue CARs", "Repeat findings", "Coverage gaps"]
+
+
+def _page(client, dash_app, slug: str) -> str:
+    return call(client, dash_app, "page-content.children",
+                values={"url.pathname": f"/maintenance/{AMO}/{slug}"}).get_data(as_text=True)
+
+
+def _download(client, dash_app, half: str):
+    return call(client, dash_app, DOWNLOAD,
+                values={"cockpit-report-button.n_clicks": 1, "cockpit-report-half.value": half})
+
+
+def _exports(world, email: str) -> list[dict]:
+    """The user's report exports (other tests of the shared world export record lists)."""
+    with world.engine.connect() as connection:
+        return [dict(row) for row in connection.execute(sa.text(
+            "SELECT a.amo_id, a.entity_type, a.after FROM audit_events a "
+            "JOIN users u ON u.id = a.actor_user_id "
+            "WHERE a.action = 'EXPORT' AND a.entity_type = 'amos' AND u.email = :email ORDER BY a.id"),
+            {"email": email}).mappings()]
+
+
+def test_only_the_qms_cockpit_of_quality_roles_offers_the_summary(clients, dash_app):
+    assert "cockpit-report-button" in _page(clients["qa@nam.example"], dash_app, "quality")
+    assert "cockpit-report-button" in _page(clients["boss@nam.example"], dash_app, "quality")
+    assert "cockpit-report-button" not in _page(clients["boss@nam.example"], dash_app, "safety")
+    assert "cockpit-report-button" not in _page(clients["safety@nam.example"], dash_app, "safety")
+
+
+def test_the_download_is_the_users_amo_workbook_and_is_audited(world, clients, dash_app):
+    before = len(_exports(world, "qa@nam.example"))
+    response = _download(clients["qa@nam.example"], dash_app, "2025H1")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    data = response.get_json()["response"]["cockpit-report-download"]["data"]
+    assert data["filename"] == f"am-half-yearly-{AMO}-2025H1.xlsx" and data["base64"]
+    book = load_workbook(io.BytesIO(base64.b64decode(data["content"])))
+    assert book.sheetnames == SHEETS
+    assert book["Cover"]["B2"].value.startswith(f"{AMO} - ")
+    exports = _exports(world, "qa@nam.example")
+    assert len(exports) == before + 1
+    assert exports[-1]["amo_id"] == world.amo_id and exports[-1]["entity_type"] == "amos"
+    assert exports[-1]["after"]["period"] == "2025H1" and exports[-1]["after"]["report"] == "am-half-yearly"
+
+
+def test_other_roles_are_refused_and_nothing_is_exported(world, clients, dash_app):
+    for email in ("safety@nam.example", "prod@nam.example", "audit@nam.example"):
+        assert _download(clients[email], dash_app, "2025H1").status_code == 403
+        assert _exports(world, email) == []
+
+
+def test_a_forged_half_year_downloads_nothing(world, clients, dash_app):
+    before = len(_exports(world, "qa@nam.example"))
+    response = _download(clients["qa@nam.example"], dash_app, "2025H9")
+    assert response.status_code == 204 or "base64" not in response.get_data(as_text=True)
+    assert len(_exports(world, "qa@nam.example")) == before
+
+
+def test_quality_analyst_downloads_the_summary_in_chromium(served, tmp_path):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(accept_downloads=True)
+            problems: list[str] = []
+            page.on("console", lambda message: problems.append(message.text)
+                    if message.type == "error" or "Content Security Policy" in message.text else None)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.goto(f"{served}/login")
+            page.fill("#username", "qa@nam.example")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{served}/maintenance/{AMO}/quality")
+            page.locator("#cockpit-report-button").wait_for(timeout=60_000)
+            with page.expect_download(timeout=60_000) as download:
+                page.click("#cockpit-report-button")
+            saved = tmp_path / download.value.suggested_filename
+            download.value.save_as(saved)
+            assert saved.name.startswith(f"am-half-yearly-{AMO}-") and saved.suffix == ".xlsx"
+            assert load_workbook(saved).sheetnames == SHEETS
+            assert problems == []
+        finally:
+            browser.close()
