@@ -156,6 +156,9 @@ class KpiContext:
         events = merge_events([hot, archived], [("id", "ascending")], None).select(
             ["entity_id", "occurred_at", "id", "after"])
         schema = table_schema(name)
+        relaxed = pa.schema([field.with_nullable(True) for field in schema])  # images may lack a field
+        if events.num_rows == 0:  # no record existed by then
+            return relaxed.empty_table()
         columns = []
         json_columns = {c.name for c in metadata.tables[name].columns if isinstance(c.type, sa.JSON)}
         for field in schema:
@@ -173,7 +176,6 @@ class KpiContext:
             sql = (f"SELECT {', '.join(columns)} FROM (SELECT after, row_number() OVER ("
                    f"PARTITION BY entity_id ORDER BY occurred_at DESC, id DESC) AS newest FROM {view}) "
                    "WHERE newest = 1")
-            relaxed = pa.schema([field.with_nullable(True) for field in schema])  # images may lack a field
             return self.cursor.sql(sql).to_arrow_table().cast(relaxed)
         finally:
             self.cursor.unregister(view)
