@@ -264,6 +264,30 @@ safety_reports = _record_table(
     sa.Column("closed_at", Timestamp),
 )
 
+# The SMS hazard register (DOMAIN.md §2.2 "Optional"): hazards identified, risk-assessed and
+# mitigated as standing risks, each reviewed on its own interval; separate from the reports.
+hazards = _record_table(
+    "hazards",
+    _fk("amo_id", "amos.id", nullable=False),
+    sa.Column("hazard_no", sa.String(32), nullable=False, unique=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    _fk("department_id", "departments.id", nullable=False),  # the department that owns the risk
+    _fk("owner_user_id", "users.id"),
+    _fk("source_report_id", "safety_reports.id"),  # the report it was identified from, if any
+    sa.Column("identified_at", Timestamp, nullable=False),
+    sa.Column("severity", sa.SmallInteger, nullable=False),  # 1-5
+    sa.Column("likelihood", sa.SmallInteger, nullable=False),  # 1-5
+    sa.Column("risk_index", sa.SmallInteger, nullable=False),  # severity × likelihood
+    sa.Column("tolerability", sa.String(16), nullable=False),  # ACCEPTABLE, TOLERABLE, INTOLERABLE
+    sa.Column("mitigation", sa.Text),
+    sa.Column("review_interval_days", sa.Integer, nullable=False),
+    sa.Column("last_reviewed_at", Timestamp),
+    sa.Column("next_review_due_at", Timestamp, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # OPEN, MITIGATED, CLOSED
+    sa.Column("closed_at", Timestamp),
+)
+
 findings = _record_table(
     "findings",
     _fk("amo_id", "amos.id", nullable=False),

@@ -8,6 +8,7 @@ from datetime import date
 from etl.generator.audits import build_audit_programme
 from etl.generator.engineering import build_directives
 from etl.generator.fleet import build_fleet
+from etl.generator.hazards import build_hazards
 from etl.generator.maintenance import maintain_fleet
 from etl.generator.notices import build_notices
 from etl.generator.organisation import build_organisation
@@ -61,4 +62,5 @@ def build_history(scale: Scale, seed: int, as_of: date) -> tuple[World, People]:
     build_stores(world, people, production.signed)
     build_workshops(world, people, quality, production.signed)
     build_notices(world, people)
+    build_hazards(world, people)
     return world, people

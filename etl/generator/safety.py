@@ -34,7 +34,7 @@ SAFETY_REFS = (
 )
 
 
-def _tolerability(risk_index: int) -> str:
+def tolerability(risk_index: int) -> str:
     return "INTOLERABLE" if risk_index >= 15 else "TOLERABLE" if risk_index >= 6 else "ACCEPTABLE"
 
 
@@ -146,7 +146,7 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
             "severity": severity,
             "likelihood": likelihood,
             "risk_index": severity * likelihood,
-            "tolerability": _tolerability(severity * likelihood),
+            "tolerability": tolerability(severity * likelihood),
             "investigation_method": "MEDA",
             "investigation_due_at": reported + timedelta(days=30),
         },

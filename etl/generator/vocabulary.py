@@ -167,4 +167,15 @@ SAFETY_TEXTS = {
     "NEAR_MISS": ("Tug almost struck wingtip", "Incorrect part nearly fitted: similar P/N"),
     "ERROR": ("Task card stamped for the wrong aircraft", "Duplicate inspection stamp missed"),
 }
+# Standing hazards of the register: (title, mitigation).
+HAZARD_REGISTER = (
+    ("Slippery hangar floor near the wash bay", "Drainage mats and a cleaning round every shift"),
+    ("Poor lighting on the night-shift apron", "Mobile light towers at every stand used at night"),
+    ("Fatigue on extended night shifts", "Fatigue risk rules: at most four nights in a row"),
+    ("Look-alike part numbers in the same bin", "Separate bins and a second check at issue"),
+    ("Tools left in engine nacelles", "Shadow boards and a tool count before panels close"),
+    ("Work at height on wing and stabiliser docks", "Harness points and dock guard rails inspected weekly"),
+    ("Incomplete shift handover of open tasks", "Written handover sheet signed by both leads"),
+    ("Towing in a congested hangar", "Wing walkers for every tow inside the hangar"),
+)
 # fmt: on

@@ -162,3 +162,36 @@ def spi_control_chart(ctx: KpiContext, *, amo_id: int, department_id: Dept = Non
         {**_params(amo_id, department_id), "kinds": list(SPI_KINDS),
          "changes": [SPI_TARGET_CHANGE[kind] for kind in SPI_KINDS]},
         tables=("safety_reports", "task_cards", "work_orders"))
+
+
+_HAZARDS = ("h.amo_id = $amo_id AND h.voided_at IS NULL AND h.status <> 'CLOSED' "
+            "AND h.identified_at <= $now::TIMESTAMPTZ "
+            "AND ($department_id::BIGINT IS NULL OR h.department_id = $department_id::BIGINT)")
+TOP_HAZARDS = 10
+
+
+@kpi("SAFE", 1, "Top open hazards of the register by risk index")
+def top_hazards(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """The ten open hazards (not closed) with the highest current risk index = severity ×
+    likelihood, after any mitigation; ties by the earliest review due. Where the safety office
+    puts its attention and its mitigation budget."""
+    return ctx.query(f"""
+        SELECT h.id AS hazard_id, h.hazard_no, h.title, h.department_id, h.severity, h.likelihood,
+               h.risk_index, h.tolerability, h.status, h.last_reviewed_at, h.next_review_due_at
+        FROM hazards h
+        WHERE {_HAZARDS}
+        ORDER BY h.risk_index DESC, h.next_review_due_at, h.id
+        LIMIT {TOP_HAZARDS}""", _params(amo_id, department_id), tables=("hazards",))
+
+
+@kpi("SAFE", 1, "Stale risk reviews: open hazards past their review date (should be 0)")
+def stale_risk_reviews(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Open hazards whose next risk review is past due, with days overdue, most overdue first.
+    A risk assessment nobody revisits no longer says whether the mitigation works."""
+    return ctx.query(f"""
+        SELECT h.id AS hazard_id, h.hazard_no, h.title, h.department_id, h.risk_index, h.tolerability,
+               h.last_reviewed_at, h.next_review_due_at,
+               date_diff('day', h.next_review_due_at::DATE, $today::DATE) AS days_overdue
+        FROM hazards h
+        WHERE {_HAZARDS} AND h.next_review_due_at < $now::TIMESTAMPTZ
+        ORDER BY days_overdue DESC, h.id""", _params(amo_id, department_id), tables=("hazards",))

@@ -84,6 +84,18 @@ RULES = {
     "voided defect that was still worked on": """
         SELECT count(*) FROM defects
         WHERE voided_at IS NOT NULL AND (rectified_at IS NOT NULL OR is_deferred)""",
+    "hazard risk index not severity × likelihood, or tolerability not from it": """
+        SELECT count(*) FROM hazards WHERE risk_index <> severity * likelihood
+        OR tolerability <> CASE WHEN risk_index >= 15 THEN 'INTOLERABLE'
+                                WHEN risk_index >= 6 THEN 'TOLERABLE' ELSE 'ACCEPTABLE' END""",
+    "hazard reviewed before identified, or identified before its report": """
+        SELECT count(*) FROM hazards h LEFT JOIN safety_reports r ON r.id = h.source_report_id
+        WHERE h.last_reviewed_at < h.identified_at OR h.identified_at < r.reported_at""",
+    "open hazard's next review not its interval after the last review (or identification)": """
+        SELECT count(*) FROM hazards WHERE status <> 'CLOSED' AND next_review_due_at
+            <> coalesce(last_reviewed_at, identified_at) + review_interval_days * INTERVAL '1 day'""",
+    "closed hazard without closure time, or never mitigated": """
+        SELECT count(*) FROM hazards WHERE status = 'CLOSED' AND (closed_at IS NULL OR mitigation IS NULL)""",
     "user login name not the lower-case e-mail": "SELECT count(*) FROM users WHERE username <> lower(email)",
     "leaver disabled before joining": "SELECT count(*) FROM users WHERE left_at < created_at",
     "record changed before it was created": " UNION ALL ".join(

@@ -99,6 +99,9 @@ KPIS = {
         SELECT count(*) FROM tool_usage o WHERE usage_kind = 'CHECK_OUT'
         AND NOT EXISTS (SELECT 1 FROM tool_usage r WHERE r.check_out_id = o.id)""",
         "SELECT count(*) FROM tool_usage WHERE usage_kind = 'CHECK_OUT'", 0.02),
+    "stale hazard risk reviews": (
+        "SELECT count(*) FROM hazards WHERE status <> 'CLOSED' AND next_review_due_at < :today",
+        "SELECT count(*) FROM hazards WHERE status <> 'CLOSED'", 0.5),
     "leavers still active": (
         "SELECT count(*) FROM users WHERE left_at IS NOT NULL AND is_active",
         "SELECT count(*) FROM users WHERE left_at IS NOT NULL", 0.5),
