@@ -57,6 +57,8 @@ PANELS: dict[str, tuple[Panel, ...]] = {
               "safety_reports", y="reports"),
         Panel("overdue_safety_actions", "Overdue safety actions (days overdue)", "car_no", "car_id", "cars",
               y="days_overdue"),
+        Panel("top_hazards", "Top open hazards by risk index", "hazard_no", "hazard_id", "hazards",
+              y="risk_index", color="tolerability"),
         Panel("spi_control_chart", "SPI: reports per 1000 production MH, alert levels and target", "month",
               "report_ids", "safety_reports", y="rate_per_1000_mh", color="kind"),
     ),

@@ -54,6 +54,8 @@ KINDS: dict[str, Kind] = {kind.table: kind for kind in (
     Kind("safety_reports", "report_no", ("report_no", "kind", "department", "occurrence_category",
                                          "tolerability", "status", "occurred_at", "closed_at"),
          department="department_id"),
+    Kind("hazards", "hazard_no", ("hazard_no", "title", "department", "risk_index", "tolerability", "status",
+                                  "last_reviewed_at", "next_review_due_at"), department="department_id"),
     Kind("defects", "defect_no", ("defect_no", "aircraft_id", "ata_chapter", "source", "is_deferred",
                                   "mel_category", "deferral_expires_at", "status", "reported_at"),
          amo_via="aircraft_id"),

@@ -28,7 +28,7 @@ from warehouse.schema import metadata
 NUMBER_COLUMNS = {
     "cars": "car_no", "findings": "finding_no", "audits": "audit_no", "safety_reports": "report_no",
     "work_orders": "wo_no", "task_cards": "card_no", "defects": "defect_no", "tools": "tool_no",
-    "aircraft": "registration",
+    "aircraft": "registration", "hazards": "hazard_no",
 }
 _TABLE_AND_ID = re.compile(r"^([a-z_]+):([0-9]+)$")
 
