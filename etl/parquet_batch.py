@@ -5,6 +5,11 @@ order. A month keeps up to two row groups' worth buffered and writes one when it
 every row group, the last included, has at least the target rows whenever the file has that
 many; one bound on everything buffered keeps memory flat whatever months the batch spans.
 Files are staged and only published by :meth:`BatchWriter.finish`.
+
+Work is spread over threads that each release the GIL: rows are encoded and hashed in DuckDB
+(the caller's thread), Parquet is encoded and compressed in the writer's own thread, and the
+caller reads ahead in a third (etl.prefetch). Row hashes stream into a Merkle builder, so the
+batch keeps one run of leaves, not a digest per row.
 """
 
 from __future__ import annotations
@@ -21,10 +26,18 @@ import pyarrow.parquet as pq
 from etl.files import file_digest, publish, staging_path
 from warehouse.archive.layout import MONTH_COLUMN, TableSpec, data_path
 from warehouse.archive.manifest import Cursor, FileEntry
-from warehouse.archive.rowhash import arrow_schema, cursor_arrays, cursor_at, row_hashes
+from warehouse.archive.merkle import MerkleBuilder
+from warehouse.archive.rowhash import arrow_schema, cursor_arrays, cursor_at, row_hash_array
 from warehouse.archive.storage import ArchiveStore
 
 ROW_GROUP_ROWS = 128 * 1024
+# Bloom filters answer "is this entity in this row group?" for the warehouse's entity timelines.
+BLOOM_FILTER_COLUMNS = ("entity_id",)
+BLOOM_FILTER_FPP = 0.01
+# A column is dictionary-encoded when its first rows repeat values this much (few distinct);
+# trying a dictionary on unique columns (ids, JSON images) only burns CPU before falling back.
+_DICTIONARY_SAMPLE_ROWS = 10_000
+_DICTIONARY_MAX_DISTINCT_SHARE = 0.1
 
 
 def month_labels(times: pa.Array) -> pa.Array:
@@ -54,7 +67,7 @@ class WrittenBatch:
     """What a finished batch committed to storage, for its manifest."""
 
     files: tuple[FileEntry, ...]
-    leaves: list[bytes]
+    merkle_root: bytes
     rows: int
     last: Cursor | None
 
@@ -75,7 +88,7 @@ class BatchWriter:
         # Parquet encoding and compression release the GIL: a thread overlaps them with hashing.
         self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-encoder")
         self._pending: deque[Future] = deque()
-        self._leaves: list[bytes] = []
+        self._merkle = MerkleBuilder()
         self._rows = 0
         self._last: Cursor | None = None
 
@@ -87,7 +100,7 @@ class BatchWriter:
         """Add rows read from the source (source schema, cursor order)."""
         if batch.num_rows == 0:
             return
-        self._leaves.extend(row_hashes(batch, self._spec.columns))
+        self._merkle.add(row_hash_array(batch, self._spec.columns))
         months = month_labels(batch.column(self._spec.time_column))
         table = pa.Table.from_batches([batch]).append_column(MONTH_COLUMN, months)
         table = table.cast(self._schema)
@@ -135,11 +148,23 @@ class BatchWriter:
     def _write(self, month_file: _MonthFile, rows: pa.Table) -> None:
         """Hand a row group to the encoder thread (one thread: row groups keep their order)."""
         if month_file.writer is None:
-            month_file.writer = pq.ParquetWriter(month_file.staged, self._schema, compression="zstd")
+            options = self._writer_options(rows)
+            month_file.writer = pq.ParquetWriter(month_file.staged, self._schema, **options)
         self._pending.append(self._encoder.submit(month_file.writer.write_table, rows,
                                                   row_group_size=rows.num_rows))
         while len(self._pending) > 2:  # bounded: at most two row groups wait for encoding
             self._pending.popleft().result()
+
+    def _writer_options(self, rows: pa.Table) -> dict:
+        """ParquetWriter options for a file whose first row group is ``rows``."""
+        sample = rows.slice(0, _DICTIONARY_SAMPLE_ROWS)
+        dictionary = [name for name in sample.column_names
+                      if pc.count_distinct(sample[name], mode="all").as_py()
+                      <= max(1.0, _DICTIONARY_MAX_DISTINCT_SHARE * sample.num_rows)]
+        bloom = {name: {"ndv": self._row_group_rows, "fpp": BLOOM_FILTER_FPP}
+                 for name in BLOOM_FILTER_COLUMNS if name in self._schema.names}
+        return {"compression": "zstd", "compression_level": 1, "use_dictionary": dictionary,
+                "bloom_filter_options": bloom or None}
 
     def _drain(self) -> None:
         while self._pending:
@@ -158,7 +183,7 @@ class BatchWriter:
             publish(self._store, month_file.staged, month_file.relative)
             entries.append(FileEntry(month_file.relative, month, month_file.rows, digest, size,
                                      month_file.first, month_file.last))
-        return WrittenBatch(tuple(entries), self._leaves, self._rows, self._last)
+        return WrittenBatch(tuple(entries), self._merkle.root(), self._rows, self._last)
 
     def abort(self) -> None:
         """Close and remove the staged files of a batch that will not be committed."""

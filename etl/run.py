@@ -114,7 +114,7 @@ class Archiver:
                 writer.abort()
                 raise
             last = self._commit(spec, last, identity, snapshot, "batch", cursor, written.last,
-                                written.rows, merkle_root(written.leaves).hex(), written.files)
+                                written.rows, written.merkle_root.hex(), written.files)
             cursor = written.last
             result.batches += 1
             result.rows += written.rows

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime, timedelta
 
+import pyarrow.parquet as pq
+
 from etl.compact import compact
 from etl.run import run_once
 from tests.etl.support import archived_table, assert_events_archived_exactly_once, insert_audit
@@ -38,6 +40,11 @@ def test_compaction_keeps_every_row_and_every_merkle_root(pg_settings, pg_engine
     assert check_proof(build_proof(store, event_id)) == []
     assert not [p for p in (store.local_root / "data").rglob("*.parquet")
                 if str(p.relative_to(store.local_root)) not in {f.path for f in after_files}]
+    for data_file in after_files:  # merged files keep the entity_id Bloom filters of the ETL's
+        metadata = pq.ParquetFile(store.local_root / data_file.path).metadata
+        entity = metadata.schema.names.index("entity_id")
+        assert all(metadata.row_group(group).column(entity).bloom_filter_offset is not None
+                   for group in range(metadata.num_row_groups))
 
     # The ETL carries on after a compaction; a second compaction has nothing to merge twice over.
     insert_audit(pg_engine, 30)

@@ -15,12 +15,11 @@ The row hash is ``SHA-256(0x00 || encoding)``.
 
 from __future__ import annotations
 
-import hashlib
-
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import sqlalchemy as sa
 
+from warehouse.archive.hashing import DIGEST_SIZE, query_column, query_digests
 from warehouse.archive.layout import MONTH_COLUMN, TableSpec
 from warehouse.schema import metadata
 
@@ -53,41 +52,78 @@ def arrow_schema(spec: TableSpec) -> pa.Schema:
     return pa.schema([*fields, pa.field(MONTH_COLUMN, pa.string(), nullable=False)])
 
 
-def _as_text(array: pa.Array) -> pa.Array:
+def _canonical_numbers(array: pa.Array) -> pa.Array:
+    """The column as integers (or text as it is) whose decimal text is the canonical value."""
     kind = array.type
     if pa.types.is_floating(kind):
-        array = array.cast(pa.float64()).view(pa.int64())
-    elif pa.types.is_boolean(kind):
-        array = array.cast(pa.int8())
-    elif pa.types.is_timestamp(kind):
-        array = array.cast(TIMESTAMP).cast(pa.int64())
-    elif pa.types.is_date32(kind):
-        array = array.cast(pa.int32())
-    elif not (pa.types.is_integer(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-        raise TypeError(f"no canonical text for Arrow type {kind}")
-    return array.cast(pa.string())
+        return array.cast(pa.float64()).view(pa.int64())
+    if pa.types.is_boolean(kind):
+        return array.cast(pa.int8())
+    if pa.types.is_timestamp(kind):
+        return array.cast(TIMESTAMP).cast(pa.int64())
+    if pa.types.is_date32(kind):
+        return array.cast(pa.int32())
+    if pa.types.is_integer(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return array
+    raise TypeError(f"no canonical text for Arrow type {kind}")
+
+
+def _canonical_inputs(batch: pa.RecordBatch | pa.Table, columns: tuple[str, ...]) -> pa.Table:
+    """The encoded columns, in order, named ``c0, c1, …``: integers and text only."""
+    arrays = []
+    for name in columns:
+        column = batch.column(name)
+        if isinstance(column, pa.ChunkedArray):
+            column = pa.chunked_array([_canonical_numbers(chunk) for chunk in column.chunks],
+                                      _canonical_numbers(pa.array([], column.type)).type)
+        else:
+            column = _canonical_numbers(column)
+        arrays.append(column)
+    return pa.table(arrays, names=[f"c{index}" for index in range(len(arrays))])
+
+
+def _encoding_sql(inputs: pa.Table, prefix: str = "") -> str:
+    """DuckDB SQL (VARCHAR) for ``prefix`` then each row's canonical encoding, over
+    :func:`_canonical_inputs`.
+
+    One ``concat`` of every field's ``<n>:`` (or ``~``) and value: ``concat`` skips a NULL value,
+    and ``strlen`` counts bytes, as the format requires. A column with no NULL in this batch
+    skips the NULL test and one that is all NULL is the constant ``~``: cheaper, same bytes.
+    """
+    pieces = [prefix] if prefix else []
+    for name, column in zip(inputs.column_names, inputs.columns, strict=True):
+        if column.null_count == len(column) and len(column):
+            pieces.append("'~'")
+            continue
+        text = name if pa.types.is_string(column.type) or pa.types.is_large_string(column.type) \
+            else f"CAST({name} AS VARCHAR)"
+        length = f"CAST(strlen({text}) AS VARCHAR) || ':'"
+        pieces += [f"CASE WHEN {name} IS NULL THEN '~' ELSE {length} END" if column.null_count else length,
+                   text]
+    return f"concat({', '.join(pieces)})" if pieces else "''"
 
 
 def row_encodings(batch: pa.RecordBatch | pa.Table, columns: tuple[str, ...]) -> pa.Array:
     """The canonical encoding of each row (binary), over ``columns`` in that order."""
-    fields = []
-    for name in columns:
-        column = batch.column(name)
-        if isinstance(column, pa.ChunkedArray):
-            column = column.combine_chunks()
-        text = _as_text(column)
-        length = pc.binary_length(text).cast(pa.string())
-        fields.append(pc.fill_null(pc.binary_join_element_wise(length, text, ":"), "~"))
-    if not fields:
-        return pa.array([b""] * batch.num_rows, pa.binary())
-    return pc.binary_join_element_wise(*fields, "").cast(pa.binary())
+    inputs = _canonical_inputs(batch, columns)
+    return query_column(f"SELECT encode({_encoding_sql(inputs)}) FROM canonical_rows", canonical_rows=inputs)
+
+
+def row_hash_array(batch: pa.RecordBatch | pa.Table, columns: tuple[str, ...]) -> np.ndarray:
+    """SHA-256 row hashes of every row, in row order, as an ``(n, 32)`` uint8 array.
+
+    Encoded and hashed in one DuckDB query, without the GIL and without a Python object per row.
+    """
+    if batch.num_rows == 0:
+        return np.empty((0, DIGEST_SIZE), np.uint8)
+    inputs = _canonical_inputs(batch, columns)
+    return query_digests(f"SELECT unhex(sha256({_encoding_sql(inputs, 'chr(0)')})) FROM canonical_rows",
+                         canonical_rows=inputs)
 
 
 def row_hashes(batch: pa.RecordBatch | pa.Table, columns: tuple[str, ...]) -> list[bytes]:
     """SHA-256 row hashes (32 bytes each) of every row, in row order."""
-    sha256 = hashlib.sha256
-    return [sha256(LEAF_PREFIX + encoded).digest()
-            for encoded in row_encodings(batch, columns).to_pylist()]
+    return [digest.tobytes() for digest in row_hash_array(batch, columns)]
 
 
 def cursor_arrays(batch: pa.RecordBatch | pa.Table, spec: TableSpec) -> list[pa.Array]:

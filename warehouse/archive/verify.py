@@ -32,7 +32,7 @@ from warehouse.archive.reader import (
     load_manifest,
     manifest_paths,
 )
-from warehouse.archive.rowhash import cursor_arrays, row_hashes
+from warehouse.archive.rowhash import cursor_arrays, row_hash_array
 from warehouse.archive.signatures import signature_problem
 from warehouse.archive.storage import ArchiveStore
 
@@ -67,7 +67,7 @@ class _Rows:
     """The rows found for one batch manifest: cursor arrays and row hashes, in file order."""
 
     cursors: list[list[np.ndarray]] = field(default_factory=list)
-    hashes: list[list[bytes]] = field(default_factory=list)
+    hashes: list[np.ndarray] = field(default_factory=list)  # (rows, 32) uint8 each
 
 
 def verify_archive(store: ArchiveStore, *, tables: list[str] | None = None, since: date | None = None,
@@ -206,13 +206,13 @@ def _assign_rows(where: str, table: pa.Table, cursors: list[np.ndarray], batches
         if found is not None:
             part = table.slice(start, stop - start)
             found.cursors.append([array[start:stop] for array in cursors])
-            found.hashes.append(row_hashes(part, manifest.columns))
+            found.hashes.append(row_hash_array(part, manifest.columns))
         start = stop
 
 
 def _verify_batch_rows(stored: StoredManifest, found: _Rows, report: VerifyReport) -> None:
     manifest = stored.manifest
-    hashes = [digest for part in found.hashes for digest in part]
+    hashes = np.concatenate(found.hashes) if found.hashes else np.empty((0, 32), np.uint8)
     if len(hashes) != manifest.row_count:
         report.add(stored.path,
                    f"{len(hashes)} rows found in its cursor range, {manifest.row_count} recorded")
@@ -220,7 +220,7 @@ def _verify_batch_rows(stored: StoredManifest, found: _Rows, report: VerifyRepor
     if found.cursors:
         columns = [np.concatenate([part[i] for part in found.cursors]) for i in range(len(found.cursors[0]))]
         order = np.lexsort(columns[::-1])
-        hashes = [hashes[i] for i in order]
+        hashes = hashes[order]
     if merkle_root(hashes).hex() != manifest.merkle_root:
         report.add(stored.path, "Merkle root of its rows differs from the recorded one: a row was changed")
 
