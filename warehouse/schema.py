@@ -376,6 +376,18 @@ aircraft_utilisation = sa.Table(
     sa.Column("change_txid", sa.BigInteger, nullable=False, server_default="0", index=True),
 )
 
+# Technical delays and cancellations as the operator reports them, one row each, with the ATA
+# chapter it was attributed to; customer-fed like the utilisation whose daily counts they detail.
+operational_interruptions = _record_table(
+    "operational_interruptions",
+    _fk("aircraft_id", "aircraft.id", nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # DELAY, CANCELLATION
+    sa.Column("ata_chapter", sa.String(2), nullable=False),
+    sa.Column("delay_minutes", sa.Integer),  # DELAY only
+    sa.Column("description", sa.Text),
+)
+
 components = _record_table(
     "components",
     sa.Column("part_no", sa.String(32), nullable=False),

@@ -9,6 +9,7 @@ from etl.generator.audits import build_audit_programme
 from etl.generator.engineering import build_directives
 from etl.generator.fleet import build_fleet
 from etl.generator.hazards import build_hazards
+from etl.generator.interruptions import build_interruptions
 from etl.generator.maintenance import maintain_fleet
 from etl.generator.notices import build_notices
 from etl.generator.organisation import build_organisation
@@ -63,4 +64,5 @@ def build_history(scale: Scale, seed: int, as_of: date) -> tuple[World, People]:
     build_workshops(world, people, quality, production.signed)
     build_notices(world, people)
     build_hazards(world, people)
+    build_interruptions(world)
     return world, people

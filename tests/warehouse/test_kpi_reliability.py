@@ -1,9 +1,10 @@
-"""Technical dispatch reliability with its 3- and 12-month running rates, on one aircraft's
-utilisation over two years, against hand-computed answers, as of past dates."""
+"""Technical dispatch reliability with its 3- and 12-month running rates, and delays and
+cancellations by ATA chapter, on one aircraft's utilisation and interruption reports over two
+years, against hand-computed answers, as of past dates."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 import sqlalchemy as sa
@@ -32,9 +33,20 @@ def utilisation(pg_settings, pg_engine):
             {"aircraft_id": aircraft, "day": day, "fh": 2.0 * departures, "fc": departures,
              "departures": departures, "tech_delays_15m": delays, "tech_cancellations": cancellations}
             for day, departures, delays, cancellations in days])
+    interruptions = [  # day, kind, ATA chapter, minutes
+        (date(2024, 6, 15), "DELAY", "21", 60),
+        (date(2025, 4, 10), "DELAY", "21", 30),
+        (date(2025, 5, 10), "CANCELLATION", "32", None),
+        (date(2025, 6, 10), "DELAY", "21", 45),
+        (date(2025, 6, 10), "DELAY", "32", 20),
+        (date(2025, 6, 10), "DELAY", "21", 10),  # reported, but not a delay over 15 minutes
+    ]
+    ids = [write_record(pg_engine, "operational_interruptions", {
+        "aircraft_id": aircraft, "day": day, "kind": kind, "ata_chapter": ata, "delay_minutes": minutes},
+        datetime.combine(day, time(23, 30), UTC)) for day, kind, ata, minutes in interruptions]
     wait_visible(pg_engine)
     warehouse = Warehouse.open(pg_settings, pg_engine)
-    yield warehouse, org, aircraft
+    yield warehouse, org, aircraft, ids
     warehouse.close()
 
 
@@ -43,7 +55,7 @@ COLUMNS = ["month", "departures", "delays_per_100", "cancellations_per_100", "di
 
 
 def test_dispatch_reliability_with_running_rates(utilisation):
-    wh, org, aircraft = utilisation
+    wh, org, aircraft, _ = utilisation
     dispatch = wh.kpi.dispatch_reliability(amo_id=org["amo"], as_of=date(2025, 6, 30))
     # April: 12 months back to May 2024 hold June 2024's 5 delays: 100 − 6 × 100 / 30 = 80.
     # June: 3 months 50 departures, 4 events → 92; June 2024 has left the 12 months → also 92.
@@ -61,3 +73,18 @@ def test_dispatch_reliability_with_running_rates(utilisation):
         ["2025-05", 20, 0.0, 5.0, 95.0, 95.0, 86.0],
     ]
     assert wh.kpi.dispatch_reliability(amo_id=org["amo"] + 1, as_of=date(2025, 6, 30)).empty
+
+
+def test_interruptions_by_ata_chapter(utilisation):
+    wh, org, _, ids = utilisation
+    # 12 months to 31 July 2025: 50 departures; the last 3 months (from 1 May): 30.
+    by_ata = wh.kpi.interruptions_by_ata(amo_id=org["amo"], as_of=date(2025, 7, 31))
+    assert by_ata[["ata_chapter", "delays_12m", "cancellations_12m", "rate_per_100_12m", "interruptions_3m",
+                   "rate_per_100_3m"]].values.tolist() == [
+        ["21", 2, 0, 4.0, 1, 3.333],
+        ["32", 1, 1, 4.0, 2, 6.667],
+    ]
+    assert [list(i) for i in by_ata["interruption_ids"]] == [[ids[1], ids[3]], [ids[2], ids[4]]]
+    earlier = wh.kpi.interruptions_by_ata(amo_id=org["amo"], as_of=date(2024, 6, 30))
+    assert earlier[["ata_chapter", "delays_12m", "rate_per_100_12m", "rate_per_100_3m"]].values.tolist() == [
+        ["21", 1, 10.0, 10.0]]

@@ -120,6 +120,38 @@ def dispatch_reliability(ctx: KpiContext, *, amo_id: int, department_id: Dept = 
         ORDER BY running.month""", {"amo_id": amo_id}, tables=("aircraft_utilisation", "aircraft"))
 
 
+@kpi("REL", 1, "Technical delays and cancellations per 100 departures by ATA chapter, 3 and 12 months")
+def interruptions_by_ata(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
+    """Per ATA chapter, from the operator's interruption reports: technical delays over 15 min
+    and cancellations in the last 12 months, their rate per 100 fleet departures over 12 months
+    and over the last 3 (the running rates a reliability board compares), and the interruptions
+    behind them. Shows which system costs the operator its schedule.
+    """
+    return ctx.query("""
+        WITH fleet AS (
+            SELECT coalesce(sum(u.departures), 0) AS departures_12m,
+                   coalesce(sum(u.departures) FILTER (WHERE u.day > $today::DATE - INTERVAL 3 MONTH), 0)
+                       AS departures_3m
+            FROM aircraft_utilisation u JOIN aircraft a ON a.id = u.aircraft_id
+            WHERE a.amo_id = $amo_id AND u.day <= $today::DATE AND u.day > $today::DATE - INTERVAL 12 MONTH),
+        events AS (
+            SELECT i.id, i.ata_chapter, i.kind, i.day > $today::DATE - INTERVAL 3 MONTH AS recent
+            FROM operational_interruptions i JOIN aircraft a ON a.id = i.aircraft_id
+            WHERE a.amo_id = $amo_id AND i.voided_at IS NULL AND i.day <= $today::DATE
+              AND i.day > $today::DATE - INTERVAL 12 MONTH
+              AND (i.kind = 'CANCELLATION' OR i.delay_minutes > 15))
+        SELECT e.ata_chapter, count(*) FILTER (WHERE e.kind = 'DELAY') AS delays_12m,
+               count(*) FILTER (WHERE e.kind = 'CANCELLATION') AS cancellations_12m,
+               round(count(*) * 100 / nullif(f.departures_12m, 0), 3) AS rate_per_100_12m,
+               count(*) FILTER (WHERE e.recent) AS interruptions_3m,
+               round(interruptions_3m * 100 / nullif(f.departures_3m, 0), 3) AS rate_per_100_3m,
+               list(e.id ORDER BY e.id) AS interruption_ids
+        FROM events e CROSS JOIN fleet f
+        GROUP BY e.ata_chapter, f.departures_12m, f.departures_3m
+        ORDER BY rate_per_100_12m DESC, e.ata_chapter""",
+        {"amo_id": amo_id}, tables=("operational_interruptions", "aircraft_utilisation", "aircraft"))
+
+
 @kpi("REL", 1, "Open deferred defects per aircraft")
 def deferred_items_per_aircraft(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Aircraft with open deferrals (deferred and not rectified), most first."""

@@ -96,6 +96,14 @@ RULES = {
             <> coalesce(last_reviewed_at, identified_at) + review_interval_days * INTERVAL '1 day'""",
     "closed hazard without closure time, or never mitigated": """
         SELECT count(*) FROM hazards WHERE status = 'CLOSED' AND (closed_at IS NULL OR mitigation IS NULL)""",
+    "utilisation day's delays or cancellations not those its interruptions name": """
+        SELECT count(*) FROM aircraft_utilisation u
+        WHERE u.tech_delays_15m <> (SELECT count(*) FROM operational_interruptions i
+                                    WHERE i.aircraft_id = u.aircraft_id AND i.day = u.day
+                                      AND i.kind = 'DELAY' AND i.delay_minutes > 15)
+           OR u.tech_cancellations <> (SELECT count(*) FROM operational_interruptions i
+                                       WHERE i.aircraft_id = u.aircraft_id AND i.day = u.day
+                                         AND i.kind = 'CANCELLATION')""",
     "user login name not the lower-case e-mail": "SELECT count(*) FROM users WHERE username <> lower(email)",
     "leaver disabled before joining": "SELECT count(*) FROM users WHERE left_at < created_at",
     "record changed before it was created": " UNION ALL ".join(
