@@ -69,6 +69,8 @@ PANELS: dict[str, tuple[Panel, ...]] = {
               "component_removals", y="unscheduled_removals"),
         Panel("deferred_items_per_aircraft", "Open deferred defects per aircraft", "registration",
               "defect_ids", "defects", y="open_deferrals"),
+        Panel("interruptions_by_ata", "Delays and cancellations per 100 departures by ATA, 12 months",
+              "ata_chapter", "interruption_ids", "operational_interruptions", y="rate_per_100_12m"),
     ),
     "ENG": (
         Panel("directive_status_by_aircraft", "AD/SB compliance by aircraft", "registration",

@@ -59,6 +59,8 @@ KINDS: dict[str, Kind] = {kind.table: kind for kind in (
     Kind("defects", "defect_no", ("defect_no", "aircraft_id", "ata_chapter", "source", "is_deferred",
                                   "mel_category", "deferral_expires_at", "status", "reported_at"),
          amo_via="aircraft_id"),
+    Kind("operational_interruptions", "id", ("aircraft_id", "day", "kind", "ata_chapter", "delay_minutes",
+                                             "description"), amo_via="aircraft_id"),
     Kind("component_removals", "id", ("component_id", "aircraft_id", "removed_at", "is_unscheduled",
                                       "shop_finding", "reason_text"), amo_via="aircraft_id"),
     Kind("directive_compliance", "id", ("directive_id", "aircraft_id", "applicability", "status",
