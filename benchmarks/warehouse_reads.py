@@ -4,8 +4,9 @@ Builds a PostgreSQL database with N activity events (24 months, 9 departments, 2
 entities; PostgreSQL keeps its indexes), archives them with the ETL, then measures warm p50/p95
 of each read two ways in the same run:
 
-* the warehouse (DuckDB over the manifest-listed Parquet files; an empty operational database
-  stands for the hot tail after the retention prune), and
+* the warehouse (DuckDB over the manifest-listed Parquet files and the event cache built from
+  them before measuring; an empty operational database stands for the hot tail after the
+  retention prune), and
 * the same query on the full PostgreSQL table.
 
 Targets (issue #4): replay page (50 events after a cursor in the middle) p50 ≤ 10 ms; one
@@ -145,7 +146,8 @@ def _measure(args, full: sa.Engine, empty_url: str, folder: str, cache: str, spr
     wh = Warehouse.open(settings)
     started = time.perf_counter()
     wh.sources.cache.refresh()  # a server builds it in the background, reading the archive meanwhile
-    print(f"built the event cache in {time.perf_counter() - started:.0f} s", flush=True)
+    size = wh.sources.cache.path.stat().st_size / 2**20
+    print(f"built the event cache in {time.perf_counter() - started:.0f} s ({size:.0f} MiB)", flush=True)
     cluster = wh.sources.hot.cluster_id()
     rng = random.Random(7)
     middle = args.events // 2
