@@ -28,7 +28,7 @@ from openpyxl.styles import Font
 from warehouse.errors import WarehouseError
 from warehouse.events import RequestContext, record_audit
 from warehouse.kpi.base import REGISTRY
-from warehouse.schema import amos, departments
+from warehouse.schema import amos, departments, findings
 
 _HALF = re.compile(r"^([0-9]{4})H([12])$")
 # Text a spreadsheet would run as a formula (OWASP CSV/formula injection) gets a leading "'".
@@ -54,10 +54,18 @@ class HalfYear:
 
 
 @dataclass(frozen=True)
+class Names:
+    """What the Accountable Manager knows records by: department codes and finding numbers."""
+
+    departments: dict[int, str]
+    findings: dict[int, str]
+
+
+@dataclass(frozen=True)
 class Section:
     title: str  # the sheet's name
     kpi: str
-    shape: Callable[[pd.DataFrame, HalfYear, dict[int, str]], pd.DataFrame]
+    shape: Callable[[pd.DataFrame, HalfYear, Names], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -78,21 +86,26 @@ def _with_department(frame: pd.DataFrame, codes: dict[int, str]) -> pd.DataFrame
     return frame.drop(columns="department_id")
 
 
-def _open_findings(frame, half, codes):
-    return _with_department(frame, codes)
+def _open_findings(frame, half, names):
+    frame = _with_department(frame, names.departments)
+    frame["finding_nos"] = [[names.findings.get(int(i), str(i)) for i in ids] for ids in frame["finding_ids"]]
+    return frame
 
 
-def _overdue_cars(frame, half, codes):
+def _overdue_cars(frame, half, names):
     columns = ["car_no", "department_id", "level", "due", "days_overdue", "car_id"]
-    return _with_department(frame[columns], codes)
+    return _with_department(frame[columns], names.departments)
 
 
-def _repeat_findings(frame, half, codes):
+def _repeat_findings(frame, half, names):
     raised = pd.to_datetime(frame["raised_at"], utc=True).dt.date
-    return _with_department(frame[(raised >= half.start) & (raised <= half.end)], codes)
+    frame = _with_department(frame[(raised >= half.start) & (raised <= half.end)], names.departments)
+    frame.insert(0, "finding_no", frame["finding_id"].map(names.findings))
+    frame.insert(1, "prior_finding_no", frame["prior_finding_id"].map(names.findings))
+    return frame
 
 
-def _coverage_gaps(frame, half, codes):
+def _coverage_gaps(frame, half, names):
     return frame.loc[frame["audits_12m"] == 0, ["regulation_ref", "audits_12m"]]
 
 
@@ -120,12 +133,15 @@ def half_yearly_summary(warehouse, *, amo_code: str, half: str) -> HalfYearlySum
                                  .where(amos.c.code == amo_code)).first()
         if amo is None:
             raise WarehouseError(f"no AMO with the code {amo_code!r}")
-        codes = dict(connection.execute(sa.select(departments.c.id, departments.c.code)
-                                        .where(departments.c.amo_id == amo.id)).all())
+        names = Names(
+            dict(connection.execute(sa.select(departments.c.id, departments.c.code)
+                                    .where(departments.c.amo_id == amo.id)).all()),
+            dict(connection.execute(sa.select(findings.c.id, findings.c.finding_no)
+                                    .where(findings.c.amo_id == amo.id)).all()))
     sections = {}
     for section in SECTIONS:
         frame = getattr(warehouse.kpi, section.kpi)(amo_id=amo.id, as_of=as_of)
-        sections[section.title] = section.shape(frame, period, codes).reset_index(drop=True)
+        sections[section.title] = section.shape(frame, period, names).reset_index(drop=True)
     return HalfYearlySummary(amo.id, amo.code, amo.name, period, as_of, now, sections)
 
 

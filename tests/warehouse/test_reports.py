@@ -78,13 +78,14 @@ def test_sections_are_the_kpis_as_of_the_half_years_end(pack):
     assert summary.as_of == datetime(2025, 6, 30, 23, 59, 59, 999999, tzinfo=UTC)
     sections = summary.sections
     assert list(sections) == ["Open findings", "Overdue CARs", "Repeat findings", "Coverage gaps"]
-    assert sections["Open findings"][["department", "level", "open_findings"]].values.tolist() == [
-        ["QUAL", "L1", 1], ["PROD", "OBS", 1]]
+    open_findings = sections["Open findings"][["department", "level", "open_findings", "finding_nos"]]
+    assert open_findings.values.tolist() == [["QUAL", "L1", 1, ["F2"]], ["PROD", "OBS", 1, ["F3"]]]
     overdue = sections["Overdue CARs"]
     assert overdue[["car_no", "department", "level", "days_overdue", "car_id"]].values.tolist() == [
         [FORMULA_CAR, "QUAL", "L1", 29, ids["c2"]]]
-    assert sections["Repeat findings"][["finding_id", "prior_finding_id", "department"]].values.tolist() == [
-        [ids["f2"], ids["f1"], "QUAL"]]
+    repeats = sections["Repeat findings"][["finding_no", "prior_finding_no", "finding_id", "prior_finding_id",
+                                           "department"]]
+    assert repeats.values.tolist() == [["F2", "F1", ids["f2"], ids["f1"], "QUAL"]]
     gaps = sections["Coverage gaps"]["regulation_ref"].tolist()
     assert len(gaps) == 24 and "145.A.40" not in gaps and "145.A.42" not in gaps and "145.A.30" in gaps
     # the second half: F2's repeat was raised in the first, and the July CAR is overdue now
@@ -117,6 +118,8 @@ def test_the_workbook_has_a_cover_and_a_defused_sheet_per_section(pack):
         "car_no", "department", "level", "due", "days_overdue", "car_id"]
     assert cars["A2"].value == "'" + FORMULA_CAR and cars["A2"].data_type == "s"
     assert cars["D2"].value == datetime(2025, 6, 1) and cars["F2"].value == ids["c2"]
+    open_findings = book["Open findings"]
+    assert [cell.value for cell in open_findings[2]][-1] == "F2"  # numbers as text
     assert all(cell.data_type != "f" for sheet in book for row in sheet.iter_rows() for cell in row)
 
 
