@@ -204,7 +204,7 @@ class EventCache:
                 return False
             try:
                 self._attach_file()
-            except duckdb.Error as error:
+            except (duckdb.Error, OSError) as error:  # locked, unreadable, or the folder unusable
                 log.warning("event cache %s unavailable (%s); reads use the archive files",
                             self.path, error)
                 self._retry_at = time.monotonic() + RETRY_SECONDS

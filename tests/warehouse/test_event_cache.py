@@ -163,6 +163,21 @@ def test_a_cache_held_by_another_process_falls_back_to_the_archive(plain, pg_eng
     assert path.exists()  # a file in use by another process is never removed
 
 
+def test_an_unusable_cache_folder_falls_back_to_the_archive(plain, pg_engine, pg_settings, tmp_path):
+    org = seed_org(pg_engine)
+    _history(pg_engine, org, range(1, 3))
+    _archived(pg_engine, pg_settings)
+    (tmp_path / "not-a-folder").write_text("a file where the cache folder should be")
+    wh = Warehouse.open(pg_settings.replace(warehouse_cache_dir=str(tmp_path / "not-a-folder")), pg_engine)
+    try:
+        wh.sources.cache.refresh()
+        assert wh.sources.cache.state("audit_events_by_entity") is None
+        _same_timelines(plain, wh)
+        _same_kpis(plain, wh, org)
+    finally:
+        wh.close()
+
+
 def test_an_unreadable_cache_file_is_rebuilt(plain, pg_engine, pg_settings, tmp_path):
     org = seed_org(pg_engine)
     _history(pg_engine, org, range(1, 4))
