@@ -10,7 +10,10 @@ payloads, spread over 12 months) by INSERT … SELECT generate_series, then meas
   (extract, hash, Parquet written and committed), with the child's peak RSS;
 * incremental: 10,000 new events, then one more run (in process, timed around the run alone).
 
-Prints a table with each figure's ratio to the COPY baseline of this run.
+Prints a table with each figure's ratio to the COPY baseline of this run, and the CPU seconds
+behind the two big figures: the PostgreSQL backend's for the first COPY (read from /proc, so only
+when the server runs on this machine) and the ETL run's own (all threads of the child, imports
+excluded). Their sum over the cores bounds the ETL's wall time from below, whatever the scheduling.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import psycopg
 import sqlalchemy as sa
@@ -57,9 +61,10 @@ from amoscope.runtime import open_engine
 from etl.run import run_once
 settings = Settings.from_env()
 engine = open_engine(settings)
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 report = run_once(settings, engine, tables=["audit_events"])
-print(json.dumps({"rows": report.rows, "seconds": time.perf_counter() - start}))
+print(json.dumps({"rows": report.rows, "seconds": time.perf_counter() - start,
+                  "cpu": time.process_time() - cpu}))
 """
 
 
@@ -71,15 +76,30 @@ def fill(engine: sa.Engine, first: int, last: int, total: int) -> None:
                                                    "total": total})
 
 
-def copy_binary(url: str) -> tuple[int, float]:
+def backend_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) of a local server process so far; None if it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def copy_binary(url: str) -> tuple[int, float, float | None]:
+    """Bytes read, seconds, and the backend's CPU seconds of one COPY binary of the table."""
     plain = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     size = 0
-    start = time.perf_counter()
-    with psycopg.connect(plain) as connection, connection.cursor() as cursor, \
-            cursor.copy("COPY audit_events TO STDOUT (FORMAT binary)") as copy:
-        for chunk in copy:
-            size += len(chunk)
-    return size, time.perf_counter() - start
+    with psycopg.connect(plain) as connection, connection.cursor() as cursor:
+        pid = connection.info.backend_pid
+        cpu_before = backend_cpu_seconds(pid)
+        start = time.perf_counter()
+        with cursor.copy("COPY audit_events TO STDOUT (FORMAT binary)") as copy:
+            for chunk in copy:
+                size += len(chunk)
+        seconds = time.perf_counter() - start
+        cpu_after = backend_cpu_seconds(pid)
+    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    return size, seconds, cpu
 
 
 def main() -> None:
@@ -104,7 +124,7 @@ def main() -> None:
             connection.execute(sa.text("VACUUM ANALYZE audit_events"))
         print(f"filled {args.rows:,} rows in {time.perf_counter() - start:.0f} s", file=sys.stderr)
 
-        copy_bytes, copy_first = copy_binary(url)
+        copy_bytes, copy_first, copy_cpu = copy_binary(url)
         environment = {**os.environ, "AMOSCOPE_DATABASE_URL": url, "AMOSCOPE_ARCHIVE_URL": archive,
                        "AMOSCOPE_LOG_LEVEL": "WARNING"}
         wall = time.perf_counter()
@@ -113,7 +133,7 @@ def main() -> None:
         wall = time.perf_counter() - wall
         peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         full = json.loads(child.stdout.strip().splitlines()[-1])
-        _, copy_second = copy_binary(url)
+        _, copy_second, _ = copy_binary(url)
         copy_seconds = (copy_first + copy_second) / 2
 
         fill(engine, args.rows + 1, args.rows + 10_000, args.rows)
@@ -130,12 +150,13 @@ def main() -> None:
         shutil.rmtree(archive, ignore_errors=True)
 
     copy_rate = args.rows / copy_seconds
+    server_cpu = "server CPU not readable" if copy_cpu is None else f"server CPU {copy_cpu:.1f} s"
     rows = [
         ("COPY … TO STDOUT (FORMAT binary)", args.rows, copy_seconds, "",
-         f"{copy_bytes / 2**20:,.0f} MiB read"),
+         f"{copy_bytes / 2**20:,.0f} MiB read; {server_cpu}"),
         ("etl run, full (in-run time)", full["rows"], full["seconds"], "", ""),
         ("etl run, full (process, end to end)", full["rows"], wall, f"{peak_mib:,.0f} MiB",
-         f"{archive_bytes / 2**20:,.0f} MiB of Parquet"),
+         f"{archive_bytes / 2**20:,.0f} MiB of Parquet; client CPU {full['cpu']:.1f} s"),
         ("etl run, incremental", incremental.rows, incremental_seconds, "", ""),
     ]
     print(f"{'measurement':38} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'vs COPY':>8} "
