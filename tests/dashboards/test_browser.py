@@ -10,8 +10,6 @@ from playwright.sync_api import sync_playwright
 pytestmark = pytest.mark.browser
 
 
-
-
 @pytest.fixture
 def browser():
     with sync_playwright() as playwright:
@@ -55,13 +53,45 @@ def test_login_lands_on_the_right_page_without_csp_violations(pg_engine, served,
     assert page.url.startswith(f"{served}/login")
 
 
+def _settle(page, in_flight: list[int], *, timeout_ms: int = 20_000) -> None:
+    """Wait until no feed poll is in flight (a loaded machine answers late)."""
+    for _ in range(timeout_ms // 50):
+        if in_flight[0] == 0:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("a feed poll did not finish")
+
+
+def _wait_for_polls(page, polls: list[str], count: int, *, timeout_ms: int = 20_000) -> None:
+    for _ in range(timeout_ms // 50):
+        if len(polls) >= count:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"expected {count} feed polls, saw {len(polls)}")
+
+
 def test_feed_pauses_while_the_tab_is_hidden(pg_engine, served, browser):
     make_user(pg_engine, "prod@amo1.example", "member", "PROD")
     page = browser.new_page()
     problems = _watch(page)
     polls: list[str] = []
-    page.on("request", lambda request: polls.append(request.url)
-            if "feed-interval.n_intervals" in (request.post_data or "") else None)
+    in_flight = [0]
+
+    def is_poll(request) -> bool:
+        return "feed-interval.n_intervals" in (request.post_data or "")
+
+    def started(request) -> None:
+        if is_poll(request):
+            polls.append(request.url)
+            in_flight[0] += 1
+
+    def ended(request) -> None:
+        if is_poll(request):
+            in_flight[0] -= 1
+
+    page.on("request", started)
+    page.on("requestfinished", ended)
+    page.on("requestfailed", ended)
     page.clock.install()
     page.goto(f"{served}/login")
     page.fill("#username", "prod@amo1.example")
@@ -69,22 +99,20 @@ def test_feed_pauses_while_the_tab_is_hidden(pg_engine, served, browser):
     page.click("button[type=submit]")
     page.get_by_text("Production: live activity").wait_for(timeout=20_000)
     page.clock.run_for(11_000)
-    page.wait_for_timeout(500)
-    assert len(polls) >= 2  # the interval polls while visible
+    _wait_for_polls(page, polls, 2)  # the interval polls while visible
     page.evaluate("""() => {
         Object.defineProperty(document, "hidden", {value: true, configurable: true});
         document.dispatchEvent(new Event("visibilitychange"));
     }""")
-    page.wait_for_timeout(300)
+    _settle(page, in_flight)
     hidden_from = len(polls)
     page.clock.run_for(30_000)
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(1_000)
     assert len(polls) == hidden_from
     page.evaluate("""() => {
         Object.defineProperty(document, "hidden", {value: false, configurable: true});
         document.dispatchEvent(new Event("visibilitychange"));
     }""")
     page.clock.run_for(11_000)
-    page.wait_for_timeout(500)
-    assert len(polls) > hidden_from
+    _wait_for_polls(page, polls, hidden_from + 1)
     assert problems == []
