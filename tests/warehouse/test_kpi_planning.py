@@ -54,7 +54,8 @@ def planning(pg_settings, pg_engine):
 
     for no in ("TC1", "TC2", "TC3"):
         ids[no] = card(no, "2025-06-01")
-    ids["NRC"] = card("NRC", "2025-06-12", "NON_ROUTINE")  # raised during the check: not in the package
+    ids["TC4"] = card("TC4", "2025-06-11T01:00")  # loaded at induction: still planned work
+    ids["NRC"] = card("NRC", "2025-06-12", "NON_ROUTINE")  # found during the check: not in the package
     ids["stock"] = write_record(e, "stock_items", {
         "amo_id": amo, "part_no": "P1", "description": "P1", "qty": 9.0, "uom": "EA", "location_code": "B1",
         "store_type": "BONDED", "condition": "SERVICEABLE", "certificate_type": "EASA_FORM1",
@@ -98,9 +99,10 @@ def test_work_package_readiness(planning):
     wh, org, ids = planning
     ready = wh.kpi.work_package_readiness(amo_id=org["amo"], as_of=JUNE_30)
     check = ready[ready["work_order_id"] == ids["check"]]
-    assert check[["cards", "ready_cards", "readiness"]].values.tolist() == [[3, 2, 0.6667]]
-    assert list(check["missing_card_ids"].iloc[0]) == [ids["TC3"]]
-    # On 10 June the check had not started: its start was the planned one, before the tool went out.
+    assert check[["cards", "ready_cards", "readiness"]].values.tolist() == [[4, 2, 0.5]]
+    assert list(check["missing_card_ids"].iloc[0]) == [ids["TC3"], ids["TC4"]]
+    # On 10 June the check had not started (its start was the planned one, before the tool went
+    # out) and TC4 did not exist yet.
     early = wh.kpi.work_package_readiness(amo_id=org["amo"], as_of=date(2025, 6, 10))
     check = early[early["work_order_id"] == ids["check"]]
     assert check[["cards", "ready_cards"]].values.tolist() == [[3, 1]]

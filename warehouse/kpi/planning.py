@@ -86,14 +86,14 @@ def man_hour_plan(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -
         {"amo_id": amo_id, "department_id": department_id}, tables=("work_orders", "users"))
 
 
-@kpi("PLAN", 1, "Work-package readiness: task cards with parts or tools reserved before the check start")
+@kpi("PLAN", 2, "Work-package readiness: routine task cards with parts or tools booked by the check start")
 def work_package_readiness(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Per A or C check starting within 90 days before to 30 days after now: the task cards of
     its package, how many were ready at the check start, the share ready, and the cards missing
     material.
 
-    The package is the cards raised by the check start (non-routine cards raised during the check
-    are not planned work). The check start is the actual start, else the planned start. A card is
+    The package is the check's routine cards (the planned work; non-routine cards arise from what
+    the check finds). The check start is the actual start, else the planned start. A card is
     ready when material was booked to it by then: a part ISSUE or TRANSFER movement naming the
     card, or a tool CHECK_OUT for the card (the records hold no separate reservation). A package
     whose material arrives only when the mechanic starts stalls the check.
@@ -108,7 +108,7 @@ def work_package_readiness(ctx: KpiContext, *, amo_id: int, department_id: Dept 
         package AS (
             SELECT c.*, t.id AS card_id, least(c.check_start, $now::TIMESTAMPTZ) AS cutoff
             FROM checks c JOIN task_cards t ON t.work_order_id = c.id AND t.voided_at IS NULL
-            WHERE t.created_at <= c.check_start),
+            WHERE t.card_type = 'ROUTINE'),
         ready AS (
             SELECT p.id, p.wo_no, p.aircraft_id, p.check_start, p.card_id,
                    EXISTS (SELECT 1 FROM part_movements m
