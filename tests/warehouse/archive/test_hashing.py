@@ -13,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from warehouse.archive.merkle import MerkleBuilder, inclusion_proof, merkle_root, root_from_proof
-from warehouse.archive.rowhash import encode_fields, row_encodings, row_hash_array, row_hashes
+from warehouse.archive.rowhash import (
+    SMALL_BATCH_ROWS,
+    encode_fields,
+    row_encodings,
+    row_hash_array,
+    row_hashes,
+)
 
 COLUMNS = ("number", "ratio", "flag", "at", "day", "text")
 SCHEMA = pa.schema([("number", pa.int64()), ("ratio", pa.float64()), ("flag", pa.bool_()),
@@ -71,8 +77,12 @@ rows = st.lists(st.fixed_dictionaries({
 def test_row_hashes_follow_the_documented_encoding(records):
     batch = pa.RecordBatch.from_pylist(records, schema=SCHEMA)
     expected = [encode_fields(_canonical_texts(record)) for record in records]
+    digests = [hashlib.sha256(b"\x00" + encoded).digest() for encoded in expected]
     assert row_encodings(batch, COLUMNS).to_pylist() == expected
-    assert row_hashes(batch, COLUMNS) == [hashlib.sha256(b"\x00" + encoded).digest() for encoded in expected]
+    assert row_hashes(batch, COLUMNS) == digests  # small: hashed in Python
+    copies = -(-SMALL_BATCH_ROWS // len(records))
+    large = pa.Table.from_batches([batch] * copies)  # hashed by the DuckDB query
+    assert row_hashes(large, COLUMNS) == digests * copies
 
 
 def test_row_hashes_keep_row_order_over_many_rows():
@@ -88,6 +98,9 @@ def test_row_hashes_keep_row_order_over_many_rows():
 def test_a_column_that_is_all_null_or_never_null_encodes_the_same():
     batch = pa.table({"a": pa.array([None, None], pa.string()), "b": pa.array([1, 2], pa.int64())})
     assert row_encodings(batch, ("a", "b")).to_pylist() == [b"~1:1", b"~1:2"]
+    large = pa.concat_tables([batch] * SMALL_BATCH_ROWS)
+    expected = [hashlib.sha256(b"\x00~1:" + digit).digest() for digit in (b"1", b"2")]
+    assert row_hashes(large, ("a", "b"))[:2] == expected
     assert row_encodings(batch.slice(0, 0), ("a", "b")).to_pylist() == []
 
 
