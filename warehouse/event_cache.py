@@ -51,6 +51,8 @@ RETRY_SECONDS = 60.0  # after a failed open or refresh, how long reads use the a
 # share of the table (and at least RESORT_MIN_ROWS) the table is sorted again.
 RESORT_SHARE = 0.05
 RESORT_MIN_ROWS = 250_000
+# Small row groups: a lookup reads one (3.2 ms at DuckDB's default of 122,880 rows, 1.5 ms at this size).
+ROW_GROUP_ROWS = 16_384
 
 Cursor = tuple[int, int]
 
@@ -96,6 +98,7 @@ class EventCache:
         self._lock = threading.Lock()  # attaching, and starting the refresh thread
         self._refresh_lock = threading.Lock()
         self._attached = False
+        self._closed = False
         self._retry_at = 0.0
         self._thread: threading.Thread | None = None
         self._writer: duckdb.DuckDBPyConnection | None = None
@@ -155,12 +158,15 @@ class EventCache:
             return
         with self._refresh_lock:
             for copy in COPIES:
+                if self._closed:
+                    return
                 self._refresh_copy(copy)
 
     def refresh_soon(self) -> None:
         """Start a background refresh unless one is running or the last one failed a moment ago."""
         with self._lock:
-            if (self._thread is not None and self._thread.is_alive()) or time.monotonic() < self._retry_at:
+            running = self._thread is not None and self._thread.is_alive()
+            if running or self._closed or time.monotonic() < self._retry_at:
                 return
             self._thread = threading.Thread(target=self._refresh_logged, name="event-cache-refresh",
                                             daemon=True)
@@ -176,7 +182,7 @@ class EventCache:
         """Stop a running refresh and detach the cache file."""
         with self._lock:
             thread, self._thread = self._thread, None
-            self._retry_at = float("inf")  # no new refresh starts
+            self._closed = True  # no new refresh starts, a running one stops after its current copy
         if thread is not None and thread.is_alive():
             if self._writer is not None:
                 self._writer.interrupt()
@@ -200,7 +206,7 @@ class EventCache:
         with self._lock:
             if self._attached:
                 return True
-            if time.monotonic() < self._retry_at:
+            if self._closed or time.monotonic() < self._retry_at:
                 return False
             try:
                 self._attach_file()
@@ -216,15 +222,16 @@ class EventCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         cursor = self.gate.cursor()
         literal = "'" + str(self.path).replace("'", "''") + "'"
+        attach = f"ATTACH {literal} AS {DATABASE} (ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
         try:
-            _run(cursor, f"ATTACH {literal} AS {DATABASE}")
+            _run(cursor, attach)
         except duckdb.IOException as error:
             if "lock" in str(error).lower() or not self.path.exists():
                 raise  # another process holds it: never delete a file in use
             log.warning("event cache %s unreadable (%s); rebuilding it", self.path, error)
             self.path.unlink()
             Path(f"{self.path}.wal").unlink(missing_ok=True)
-            _run(cursor, f"ATTACH {literal} AS {DATABASE}")
+            _run(cursor, attach)
         try:
             _prepare(cursor)
         except duckdb.Error:
