@@ -152,7 +152,7 @@ class BatchWriter:
             month_file.writer = pq.ParquetWriter(month_file.staged, self._schema, **options)
         self._pending.append(self._encoder.submit(month_file.writer.write_table, rows,
                                                   row_group_size=rows.num_rows))
-        while len(self._pending) > 2:  # bounded: at most two row groups wait for encoding
+        while len(self._pending) > 1:  # bounded: at most one row group waits for encoding
             self._pending.popleft().result()
 
     def _writer_options(self, rows: pa.Table) -> dict:
