@@ -12,6 +12,8 @@ from amoscope.demo import login_table, prepare, start_background
 from amoscope.runtime import check_archive_writable, open_engine
 from dashboards import create_app
 
+DEMO_CACHE_DIR = "var/cache"
+
 
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve the dashboards on.")
@@ -22,9 +24,11 @@ from dashboards import create_app
 def demo(settings, host: str, port: int, simulate_rate: float) -> None:
     """Migrate, seed (when empty), archive, then serve the dashboards with live activity.
 
-    Uses AMOSCOPE_DATABASE_URL and AMOSCOPE_ARCHIVE_URL (default: ./var). Ctrl-C stops it.
+    Uses AMOSCOPE_DATABASE_URL and AMOSCOPE_ARCHIVE_URL (default: ./var) and keeps the
+    warehouse's event cache in ./var/cache unless AMOSCOPE_WAREHOUSE_CACHE_DIR says otherwise,
+    so record timelines are fast as in a deployment. Ctrl-C stops it.
     """
-    settings = settings.replace(demo=True)
+    settings = settings.replace(demo=True, warehouse_cache_dir=settings.warehouse_cache_dir or DEMO_CACHE_DIR)
     check_archive_writable(settings)
     engine = open_engine(settings, pool_size=10)
     logins = prepare(settings, engine, click.echo)
