@@ -1,7 +1,8 @@
 """The live simulator: keeps the seeded AMO busy at about ``rate`` changes per second.
 
 Each change (a defect reported, a task card signed, a part issued, a finding raised, a CAR
-moving on, a tool checked out or returned) is one transaction with its audit and activity
+moving on, a tool checked out or returned, an aircraft's finished day delivered with its
+delays and cancellations) is one transaction with its audit and activity
 events, so live feeds and the ETL always see consistent data. Stopping (the ``stop`` event,
 set by SIGINT/SIGTERM in the CLI) takes effect after the current transaction.
 """
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from etl.generator.live_production import issue_part, new_defect, open_work_order, sign_task_card, use_tool
 from etl.generator.live_quality import advance_car, raise_finding
+from etl.generator.simulate_utilisation import deliver_utilisation_day
 from etl.generator.world import GeneratorError
 from warehouse import schema as s
 
@@ -29,6 +31,7 @@ CHANGES = (
     (raise_finding, 1),
     (advance_car, 2),
     (use_tool, 3),
+    (deliver_utilisation_day, 2),
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ CHANGED_TABLES = (
     "stock_items",
     "part_movements",
     "tool_usage",
+    "operational_interruptions",
 )
 
 
@@ -103,3 +105,55 @@ def test_cli_simulate_runs_for_the_given_seconds(seeded_copy):
     )
     assert result.exit_code == 0, result.output
     assert "stopped after" in result.output and "stopped after 0 changes" not in result.output
+
+
+def test_delivered_days_name_each_delay_and_cancellation(seeded_copy):
+    """The operator's feed: every new utilisation day counts exactly the interruptions delivered with it,
+    each day and interruption has its CREATE audit and activity event, and days follow on without gaps."""
+    marks = _high_water(seeded_copy)
+    delivered, interruptions = 0, 0
+    for seed in range(20, 40):  # a delay is a 1-in-80 departure: run until some are delivered
+        done = simulate(seeded_copy, 100, threading.Event(), seconds=2, seed=seed)
+        delivered += done["utilisation day delivered"]
+        with seeded_copy.connect() as connection:
+            interruptions = connection.exec_driver_sql(
+                "SELECT count(*) FROM operational_interruptions WHERE id > %(mark)s",
+                {"mark": marks["operational_interruptions"]}).scalar_one()
+        if interruptions >= 3:
+            break
+    assert delivered > 0 and interruptions >= 3
+    new_days = """
+        SELECT u.* FROM aircraft_utilisation u JOIN audit_events e ON e.entity_type = 'aircraft_utilisation'
+         AND e.action = 'CREATE' AND e.entity_id = u.aircraft_id || ':' || u.day AND e.id > %(events)s
+         AND CAST(e.after ->> 'fh' AS double precision) = u.fh
+         AND CAST(e.after ->> 'tech_delays_15m' AS int) = u.tech_delays_15m"""
+    params = {"events": marks["audit_events"], "activity": marks["activity_events"],
+              "mark": marks["operational_interruptions"]}
+    with seeded_copy.connect() as connection:
+        days, delays, cancellations, latest = connection.exec_driver_sql(
+            f"SELECT count(*), sum(tech_delays_15m), sum(tech_cancellations), max(day) FROM ({new_days}) d",
+            params).one()
+        miscounted = connection.exec_driver_sql(f"""
+            SELECT count(*) FROM ({new_days}) u
+            WHERE u.tech_delays_15m <> (SELECT count(*) FROM operational_interruptions i
+                                        WHERE i.aircraft_id = u.aircraft_id AND i.day = u.day
+                                          AND i.kind = 'DELAY' AND i.delay_minutes > 15)
+               OR u.tech_cancellations <> (SELECT count(*) FROM operational_interruptions i
+                                           WHERE i.aircraft_id = u.aircraft_id AND i.day = u.day
+                                             AND i.kind = 'CANCELLATION')""", params).scalar_one()
+        unannounced = connection.exec_driver_sql("""
+            SELECT count(*) FROM operational_interruptions i WHERE i.id > %(mark)s AND (
+                i.ata_chapter IS NULL
+                OR NOT EXISTS (SELECT 1 FROM audit_events e
+                               WHERE e.entity_type = 'operational_interruptions' AND e.action = 'CREATE'
+                                 AND e.entity_id = CAST(i.id AS text) AND e.id > %(events)s)
+                OR NOT EXISTS (SELECT 1 FROM activity_events a
+                               WHERE a.entity_type = 'operational_interruptions'
+                                 AND a.entity_id = CAST(i.id AS text) AND a.id > %(activity)s))""",
+            params).scalar_one()
+        gaps = connection.exec_driver_sql("""
+            SELECT count(*) FROM (SELECT aircraft_id FROM aircraft_utilisation GROUP BY aircraft_id
+                                  HAVING count(*) <> max(day) - min(day) + 1) g""").scalar_one()
+    assert days == delivered and delays + cancellations == interruptions
+    assert miscounted == 0 and unannounced == 0 and gaps == 0
+    assert latest < datetime.now(UTC).date()
