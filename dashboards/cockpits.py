@@ -47,6 +47,12 @@ PANELS: dict[str, tuple[Panel, ...]] = {
               y="planned"),
         Panel("regulation_coverage_by_month", "Regulation coverage: audits in rolling 12 months (red = gap)",
               "month", "audit_ids", "audits", y="audits_12m", color="regulation_ref"),
+        Panel("continuation_training_missing", "Authorised staff without continuation training in 24 months",
+              "department_id", "authorisation_ids", "staff_authorisations"),
+        Panel("experience_lapsed", "Authorised staff who exercised no privileges in 24 months",
+              "department_id", "authorisation_ids", "staff_authorisations"),
+        Panel("authorisations_expiring", "Authorisations expiring within 30 / 60 / 90 days", "bucket",
+              "authorisation_id", "staff_authorisations", color="auth_type"),
     ),
     "SAFE": (
         Panel("safety_reports_per_month", "Safety reports per month", "month", "report_ids",
@@ -71,6 +77,8 @@ PANELS: dict[str, tuple[Panel, ...]] = {
               "defect_ids", "defects", y="open_deferrals"),
         Panel("interruptions_by_ata", "Delays and cancellations per 100 departures by ATA, 12 months",
               "ata_chapter", "interruption_ids", "operational_interruptions", y="rate_per_100_12m"),
+        Panel("dispatch_reliability", "Technical dispatch reliability per month (%), by the aircraft flown",
+              "month", "aircraft_ids", "aircraft", y="dispatch_reliability"),
     ),
     "ENG": (
         Panel("directive_status_by_aircraft", "AD/SB compliance by aircraft", "registration",

@@ -56,6 +56,11 @@ KINDS: dict[str, Kind] = {kind.table: kind for kind in (
          department="department_id"),
     Kind("hazards", "hazard_no", ("hazard_no", "title", "department", "risk_index", "tolerability", "status",
                                   "last_reviewed_at", "next_review_due_at"), department="department_id"),
+    Kind("aircraft", "registration", ("registration", "msn", "type_model", "customer_operator", "base",
+                                       "status", "tsn_fh", "csn_fc", "as_of")),
+    Kind("staff_authorisations", "id", ("user_id", "auth_type", "scope", "licence_no", "issued_at",
+                                        "expires_at", "status", "last_experience_check_at"),
+         amo_via="user_id"),
     Kind("defects", "defect_no", ("defect_no", "aircraft_id", "ata_chapter", "source", "is_deferred",
                                   "mel_category", "deferral_expires_at", "status", "reported_at"),
          amo_via="aircraft_id"),
@@ -75,7 +80,7 @@ KINDS: dict[str, Kind] = {kind.table: kind for kind in (
     Kind("tools", "tool_no", ("tool_no", "description", "department", "status", "next_due_at", "lost_at"),
          department="department_id"),
 )}
-_VIA_TABLES = {"aircraft_id": "aircraft", "work_order_id": "work_orders"}
+_VIA_TABLES = {"aircraft_id": "aircraft", "work_order_id": "work_orders", "user_id": "users"}
 
 
 def parse_ids(text: str | None) -> list[int]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import sqlalchemy as sa
 from auth_test_support import call, csrf_of
 
 from auth.policy import DEPARTMENT_SLUGS
@@ -153,3 +154,31 @@ def test_a_click_on_another_departments_chart_leads_nowhere(clients, dash_app):
     assert refused.status_code in (200, 204) and "records" not in refused.get_data(as_text=True)
     response = _click(member, dash_app, "task_card_burndown", "11", "quality")
     assert "kind=task_cards" in response.get_json()["response"]["cockpit-nav"]["href"]
+
+
+AIRCRAFT_OF_AMO = "SELECT id FROM aircraft WHERE amo_id = :amo"
+AUTHORISATIONS_OF_AMO = ("SELECT s.id FROM staff_authorisations s JOIN users u ON u.id = s.user_id "
+                         "WHERE u.amo_id = :amo")
+
+
+@pytest.mark.parametrize(("code", "kpi", "kind", "of_amo"), [
+    ("REL", "dispatch_reliability", "aircraft", AIRCRAFT_OF_AMO),
+    ("QUAL", "authorisations_expiring", "staff_authorisations", AUTHORISATIONS_OF_AMO),
+    ("QUAL", "continuation_training_missing", "staff_authorisations", AUTHORISATIONS_OF_AMO),
+    ("QUAL", "experience_lapsed", "staff_authorisations", AUTHORISATIONS_OF_AMO),
+])
+def test_aircraft_and_authorisation_panels_drill_into_their_records(world, clients, dash_app, code, kpi,
+                                                                   kind, of_amo):
+    """Each bar carries ids of the panel's record kind, of the user's AMO, and a click lists them."""
+    figure = _figures(_render(clients["boss@nam.example"], dash_app, DEPARTMENT_SLUGS[code]))[kpi]
+    bar_ids = [[int(i) for i in text.split(",") if i] for trace in figure["data"]
+               for text in trace.get("customdata") or []]
+    ids = {i for bar in bar_ids for i in bar}
+    if kpi in ("dispatch_reliability", "authorisations_expiring"):
+        assert ids and all(bar_ids), f"{kpi} has no bars with ids on the demo data"
+    with world.engine.connect() as connection:
+        assert ids <= set(connection.execute(sa.text(of_amo), {"amo": world.amo_id}).scalars())
+    if ids:
+        href = _click(clients["boss@nam.example"], dash_app, kpi, ",".join(map(str, bar_ids[0])),
+                      DEPARTMENT_SLUGS[code]).get_json()["response"]["cockpit-nav"]["href"]
+        assert f"kind={kind}" in href

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
@@ -181,3 +182,42 @@ def test_quality_analyst_drills_from_a_bar_to_a_record_in_chromium(served):
             assert problems == []
         finally:
             browser.close()
+
+
+def _member_reads(world, department: str, kind: str, ids: list[int]) -> list[int]:
+    """The ids of ``kind`` a member of ``department`` may read (scope decided by ``records.fetch``)."""
+    member = SimpleNamespace(amo_id=world.amo_id, role="member", department_code=department)
+    with world.engine.connect() as connection:
+        return [record["id"] for record in records.fetch(connection, member, kind, ids)]
+
+
+def test_aircraft_are_read_by_reliability_members_and_the_amo_roles(world, clients, dash_app):
+    aircraft = _ids(world, "SELECT id FROM aircraft WHERE amo_id = :amo ORDER BY id", amo=world.amo_id)
+    foreign = _ids(world, "SELECT id FROM aircraft WHERE amo_id <> :amo ORDER BY id", amo=world.amo_id)
+    assert aircraft and foreign
+    assert _member_reads(world, "REL", "aircraft", aircraft + foreign) == aircraft
+    assert _member_reads(world, "PROD", "aircraft", aircraft) == []
+    rows = _list(clients["qa@nam.example"], dash_app, "aircraft", aircraft + foreign)
+    assert [row["id"] for row in rows] == aircraft
+    assert {"registration", "type_model", "status", "tsn_fh"} <= set(rows[0])
+    assert _list(clients["prod@nam.example"], dash_app, "aircraft", aircraft) == []
+
+
+def test_staff_authorisations_are_read_by_quality_without_secrets(world, clients, dash_app):
+    held = _ids(world, "SELECT s.id FROM staff_authorisations s JOIN users u ON u.id = s.user_id "
+                "WHERE u.amo_id = :amo ORDER BY s.id LIMIT 20", amo=world.amo_id)
+    foreign = _ids(world, "SELECT s.id FROM staff_authorisations s JOIN users u ON u.id = s.user_id "
+                   "WHERE u.amo_id <> :amo ORDER BY s.id LIMIT 5", amo=world.amo_id)
+    assert held and foreign
+    assert _member_reads(world, "QUAL", "staff_authorisations", held + foreign) == held
+    for department in ("PROD", "REL", "SAFE"):
+        assert _member_reads(world, department, "staff_authorisations", held) == []
+    rows = _list(clients["qa@nam.example"], dash_app, "staff_authorisations", held + foreign)
+    assert [row["id"] for row in rows] == held
+    analyst = SimpleNamespace(amo_id=world.amo_id, role="quality", department_code="QUAL")
+    with world.engine.connect() as connection:
+        full = records.fetch(connection, analyst, "staff_authorisations", held)
+    secrets = {"password_hash", "session_version", "session_key", "mfa_enabled", "last_login_at"}
+    assert full and not secrets & set(full[0]) and not secrets & set(rows[0])
+    assert {"auth_type", "expires_at", "status", "user_id"} <= set(rows[0])
+    assert _list(clients["prod@nam.example"], dash_app, "staff_authorisations", held) == []
