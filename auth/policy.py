@@ -60,7 +60,7 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "..admin-result.children...admin-form-key.data...admin-refresh.data..": ADMINS,
     "cockpit-body.children": DEPARTMENT_VIEWERS,
     "cockpit-nav.href": DEPARTMENT_VIEWERS,
-    "cockpit-report-download.data": ADMINS | {"quality"},  # the AM half-yearly summary (QMS cockpit)
+    "..cockpit-report-download.data...cockpit-report-error.children..": ADMINS | {"quality"},  # AM summary
     "..records-grid.rowData...records-grid.columnDefs...records-title.children..": SIGNED_IN,
     "records-nav.href": SIGNED_IN,
     "records-download.data": SIGNED_IN,

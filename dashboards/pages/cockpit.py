@@ -62,7 +62,8 @@ def _report_control(user, slug: str) -> list:
         dbc.Select(id="cockpit-report-half", options=[{"label": half, "value": half} for half in halves],
                    value=halves[1]),  # the last complete half-year
         dbc.Button("Download XLSX", id="cockpit-report-button", color="secondary"),
-    ], size="sm"), md=6), className="mb-2"), dcc.Download(id="cockpit-report-download")]
+    ], size="sm"), md=6), className="mb-2"), html.Div(id="cockpit-report-error"),
+        dcc.Download(id="cockpit-report-download")]
 
 
 def _code(slug: str | None) -> str | None:
@@ -140,17 +141,19 @@ def register_callbacks(app: Dash) -> None:
                            "bar": str(point.get("x", ""))[:80]})
         return f"{page_path(user.amo_code, 'records')}?{query}"
 
-    @app.callback(Output("cockpit-report-download", "data"), Input("cockpit-report-button", "n_clicks"),
-                  State("cockpit-report-half", "value"), prevent_initial_call=True)
+    @app.callback(Output("cockpit-report-download", "data"), Output("cockpit-report-error", "children"),
+                  Input("cockpit-report-button", "n_clicks"), State("cockpit-report-half", "value"),
+                  prevent_initial_call=True)
     def download_report(n_clicks, half):
-        """The AM half-yearly summary of the user's AMO as XLSX; the export is audited."""
+        """The AM half-yearly summary of the user's AMO as XLSX (the export is audited), or why not."""
         user = context.user()
         if not n_clicks or not may_perform(user.role, REPORT_ACTION):
-            return no_update
+            return no_update, no_update
         try:
             content, summary = export_half_yearly(context.warehouse(), amo_code=user.amo_code,
                                                   half=str(half or ""),
                                                   context=request_context(), department_id=user.department_id)
-        except WarehouseError:
-            return no_update  # only a forged half-year gets here: the picker offers valid ones
-        return dcc.send_bytes(content, f"am-half-yearly-{user.amo_code}-{summary.half.label}.xlsx")
+        except WarehouseError as error:
+            # The picker offers valid half-years only, so this is a forged request or a failed read.
+            return no_update, dbc.Alert(f"No summary was produced: {error}", color="warning")
+        return dcc.send_bytes(content, f"am-half-yearly-{user.amo_code}-{summary.half.label}.xlsx"), None

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 
+import pytest
 import sqlalchemy as sa
 from auth_test_support import CHROMIUM_ARGS, PASSWORD, call
 from openpyxl import load_workbook
@@ -13,7 +15,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.dashboards.seeded_support import AMO
 
-DOWNLOAD = "cockpit-report-download.data"
+DOWNLOAD = "..cockpit-report-download.data...cockpit-report-error.children.."
 SHEETS = ["Cover", "Open findings", "Overdue CARs", "Repeat findings", "Coverage gaps"]
 
 
@@ -65,11 +67,21 @@ def test_other_roles_are_refused_and_nothing_is_exported(world, clients, dash_ap
         assert _exports(world, email) == []
 
 
-def test_a_forged_half_year_downloads_nothing(world, clients, dash_app):
+@pytest.mark.parametrize(("half", "reason"), [("2025H9", "is not a half-year"), ("", "is not a half-year"),
+                                             ("2999H1", "has not started yet")])
+def test_a_forged_half_year_downloads_nothing_and_says_why(world, clients, dash_app, half, reason):
     before = len(_exports(world, "qa@nam.example"))
-    response = _download(clients["qa@nam.example"], dash_app, "2025H9")
-    assert response.status_code == 204 or "base64" not in response.get_data(as_text=True)
+    response = _download(clients["qa@nam.example"], dash_app, half)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    answer = response.get_json()["response"]
+    assert "cockpit-report-download" not in answer
+    assert reason in json.dumps(answer["cockpit-report-error"]["children"])
     assert len(_exports(world, "qa@nam.example")) == before
+
+
+def test_a_good_download_clears_the_message(clients, dash_app):
+    answer = _download(clients["qa@nam.example"], dash_app, "2025H1").get_json()["response"]
+    assert answer["cockpit-report-error"]["children"] is None and answer["cockpit-report-download"]["data"]
 
 
 def test_quality_analyst_downloads_the_summary_in_chromium(served, tmp_path):
