@@ -55,7 +55,7 @@ COLUMNS = ["month", "departures", "delays_per_100", "cancellations_per_100", "di
 
 
 def test_dispatch_reliability_with_running_rates(utilisation):
-    wh, org, aircraft, _ = utilisation
+    wh, org, aircraft, ids = utilisation
     dispatch = wh.kpi.dispatch_reliability(amo_id=org["amo"], as_of=date(2025, 6, 30))
     # April: 12 months back to May 2024 hold June 2024's 5 delays: 100 − 6 × 100 / 30 = 80.
     # June: 3 months 50 departures, 4 events → 92; June 2024 has left the 12 months → also 92.
@@ -65,6 +65,8 @@ def test_dispatch_reliability_with_running_rates(utilisation):
         ["2025-06", 10, 20.0, 0.0, 80.0, 92.0, 92.0],
     ]
     assert list(dispatch["aircraft_ids"].iloc[0]) == [aircraft]
+    # Each month opens its delays over 15 minutes and cancellations (not June's 10-minute delay).
+    assert [list(month) for month in dispatch["interruption_ids"]] == [[ids[1]], [ids[2]], [ids[3], ids[4]]]
     # As of 31 May 2025 the twelve months start in June 2024.
     earlier = wh.kpi.dispatch_reliability(amo_id=org["amo"], as_of=date(2025, 5, 31))
     assert earlier[COLUMNS].values.tolist() == [
@@ -72,6 +74,7 @@ def test_dispatch_reliability_with_running_rates(utilisation):
         ["2025-04", 20, 5.0, 0.0, 95.0, 95.0, 80.0],
         ["2025-05", 20, 0.0, 5.0, 95.0, 95.0, 86.0],
     ]
+    assert list(earlier["interruption_ids"].iloc[0]) == [ids[0]]
     assert wh.kpi.dispatch_reliability(amo_id=org["amo"] + 1, as_of=date(2025, 6, 30)).empty
 
 
