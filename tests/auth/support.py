@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from auth.users import create_user
@@ -200,3 +201,32 @@ def served(app):
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def chromium():
+    """Debian's Chromium, headless, driven by Playwright (closed after the test)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def watch_problems(page) -> list[str]:
+    """Console errors, Content-Security-Policy reports and uncaught errors of ``page``, as they come."""
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" or "Content Security Policy" in message.text else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
+def log_in_page(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form, as a user would."""
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")

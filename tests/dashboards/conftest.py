@@ -8,6 +8,7 @@ from auth_test_support import (  # noqa: F401 - fixtures used by this folder's t
     _background_drops_finish,
     amo_id,
     app,
+    chromium,
     dash_app,
     pg_url,
     served,

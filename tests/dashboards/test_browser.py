@@ -4,42 +4,21 @@
 from __future__ import annotations
 
 import pytest
-from auth_test_support import CHROMIUM_ARGS, PASSWORD, make_user
-from playwright.sync_api import sync_playwright
+from auth_test_support import log_in_page, make_user, watch_problems
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _watch(page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" or "Content Security Policy" in message.text else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
 
 
 @pytest.mark.parametrize(("username", "role", "department", "landing", "visible"), [
     ("prod@amo1.example", "member", "PROD", "/maintenance/AMO1/production", "Production: live activity"),
     ("boss@amo1.example", "admin", None, "/maintenance/AMO1/admin", "User command center"),
 ])
-def test_login_lands_on_the_right_page_without_csp_violations(pg_engine, served, browser, username, role,
+def test_login_lands_on_the_right_page_without_csp_violations(pg_engine, served, chromium, username, role,
                                                               department, landing, visible):
     make_user(pg_engine, username, role, department)
-    page = browser.new_page()
-    problems = _watch(page)
-    page.goto(f"{served}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page = chromium.new_page()
+    problems = watch_problems(page)
+    log_in_page(page, served, username)
     page.wait_for_url(f"{served}{landing}")
     page.get_by_text(visible).wait_for(timeout=20_000)
     if role == "admin":
@@ -53,13 +32,19 @@ def test_login_lands_on_the_right_page_without_csp_violations(pg_engine, served,
     assert page.url.startswith(f"{served}/login")
 
 
-def _settle(page, in_flight: list[int], *, timeout_ms: int = 20_000) -> None:
-    """Wait until no feed poll is in flight (a loaded machine answers late)."""
+def _settle(page, polls: list[str], in_flight: list[int], *, timeout_ms: int = 20_000) -> None:
+    """Wait until no poll is in flight and none has started for a second: Dash sends a tick's
+    callbacks after the previous tick's have answered, so a loaded machine sends them late."""
+    seen, quiet = len(polls), 0
     for _ in range(timeout_ms // 50):
-        if in_flight[0] == 0:
-            return
         page.wait_for_timeout(50)
-    raise AssertionError("a feed poll did not finish")
+        if in_flight[0] == 0 and len(polls) == seen:
+            quiet += 50
+            if quiet >= 1_000:
+                return
+        else:
+            seen, quiet = len(polls), 0
+    raise AssertionError("the feed kept polling")
 
 
 def _wait_for_polls(page, polls: list[str], count: int, *, timeout_ms: int = 20_000) -> None:
@@ -70,10 +55,10 @@ def _wait_for_polls(page, polls: list[str], count: int, *, timeout_ms: int = 20_
     raise AssertionError(f"expected {count} feed polls, saw {len(polls)}")
 
 
-def test_feed_pauses_while_the_tab_is_hidden(pg_engine, served, browser):
+def test_feed_pauses_while_the_tab_is_hidden(pg_engine, served, chromium):
     make_user(pg_engine, "prod@amo1.example", "member", "PROD")
-    page = browser.new_page()
-    problems = _watch(page)
+    page = chromium.new_page()
+    problems = watch_problems(page)
     polls: list[str] = []
     in_flight = [0]
 
@@ -93,18 +78,16 @@ def test_feed_pauses_while_the_tab_is_hidden(pg_engine, served, browser):
     page.on("requestfinished", ended)
     page.on("requestfailed", ended)
     page.clock.install()
-    page.goto(f"{served}/login")
-    page.fill("#username", "prod@amo1.example")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in_page(page, served, "prod@amo1.example")
     page.get_by_text("Production: live activity").wait_for(timeout=20_000)
     page.clock.run_for(11_000)
     _wait_for_polls(page, polls, 2)  # the interval polls while visible
+    _settle(page, polls, in_flight)
     page.evaluate("""() => {
         Object.defineProperty(document, "hidden", {value: true, configurable: true});
         document.dispatchEvent(new Event("visibilitychange"));
     }""")
-    _settle(page, in_flight)
+    _settle(page, polls, in_flight)
     hidden_from = len(polls)
     page.clock.run_for(30_000)
     page.wait_for_timeout(1_000)

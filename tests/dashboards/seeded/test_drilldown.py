@@ -12,8 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
-from auth_test_support import CHROMIUM_ARGS, PASSWORD, call
-from playwright.sync_api import sync_playwright
+from auth_test_support import call, log_in_page, watch_problems
 
 from dashboards import records
 from tests.dashboards.seeded_support import AMO, department_id
@@ -149,39 +148,27 @@ def test_a_record_out_of_scope_looks_like_no_record_and_is_not_audited(world, cl
 
 
 @pytest.mark.browser
-def test_quality_analyst_drills_from_a_bar_to_a_record_in_chromium(served):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            problems: list[str] = []
-            page.on("console", lambda message: problems.append(message.text)
-                    if message.type == "error" or "Content Security Policy" in message.text else None)
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.goto(f"{served}/login")
-            page.fill("#username", "qa@nam.example")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{served}/maintenance/{AMO}/quality")
-            page.get_by_text("Overdue CARs (days overdue)").wait_for(timeout=60_000)
-            bar = page.locator("[id*='overdue_cars'] g.point path").first
-            bar.wait_for(timeout=30_000)
-            bar.click(force=True)
-            page.wait_for_url(f"{served}/maintenance/{AMO}/records?**", timeout=20_000)
-            assert "kind=cars" in page.url
-            cell = page.locator(".ag-row .ag-cell[col-id='car_no']").first
-            cell.wait_for(timeout=20_000)
-            car_no = cell.inner_text()
-            cell.click()
-            page.wait_for_url(f"{served}/maintenance/{AMO}/entity?**", timeout=20_000)
-            page.locator("#entity-title").wait_for(timeout=20_000)
-            assert car_no in page.locator("#entity-title").inner_text()
-            page.locator("#entity-timeline li").first.wait_for(timeout=20_000)  # the active tab shows it
-            page.wait_for_timeout(500)
-            assert problems == []
-        finally:
-            browser.close()
+def test_quality_analyst_drills_from_a_bar_to_a_record_in_chromium(served, chromium):
+    page = chromium.new_page()
+    problems = watch_problems(page)
+    log_in_page(page, served, "qa@nam.example")
+    page.wait_for_url(f"{served}/maintenance/{AMO}/quality")
+    page.get_by_text("Overdue CARs (days overdue)").wait_for(timeout=60_000)
+    bar = page.locator("[id*='overdue_cars'] g.point path").first
+    bar.wait_for(timeout=30_000)
+    bar.click(force=True)
+    page.wait_for_url(f"{served}/maintenance/{AMO}/records?**", timeout=20_000)
+    assert "kind=cars" in page.url
+    cell = page.locator(".ag-row .ag-cell[col-id='car_no']").first
+    cell.wait_for(timeout=20_000)
+    car_no = cell.inner_text()
+    cell.click()
+    page.wait_for_url(f"{served}/maintenance/{AMO}/entity?**", timeout=20_000)
+    page.locator("#entity-title").wait_for(timeout=20_000)
+    assert car_no in page.locator("#entity-title").inner_text()
+    page.locator("#entity-timeline li").first.wait_for(timeout=20_000)  # the active tab shows it
+    page.wait_for_timeout(500)
+    assert problems == []
 
 
 def _member_reads(world, department: str, kind: str, ids: list[int]) -> list[int]:

@@ -9,9 +9,8 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from auth_test_support import CHROMIUM_ARGS, PASSWORD, call
+from auth_test_support import call, log_in_page, watch_problems
 from openpyxl import load_workbook
-from playwright.sync_api import sync_playwright
 
 from tests.dashboards.seeded_support import AMO
 
@@ -84,28 +83,16 @@ def test_a_good_download_clears_the_message(clients, dash_app):
     assert answer["cockpit-report-error"]["children"] is None and answer["cockpit-report-download"]["data"]
 
 
-def test_quality_analyst_downloads_the_summary_in_chromium(served, tmp_path):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(accept_downloads=True)
-            problems: list[str] = []
-            page.on("console", lambda message: problems.append(message.text)
-                    if message.type == "error" or "Content Security Policy" in message.text else None)
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.goto(f"{served}/login")
-            page.fill("#username", "qa@nam.example")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{served}/maintenance/{AMO}/quality")
-            page.locator("#cockpit-report-button").wait_for(timeout=60_000)
-            with page.expect_download(timeout=60_000) as download:
-                page.click("#cockpit-report-button")
-            saved = tmp_path / download.value.suggested_filename
-            download.value.save_as(saved)
-            assert saved.name.startswith(f"am-half-yearly-{AMO}-") and saved.suffix == ".xlsx"
-            assert load_workbook(saved).sheetnames == SHEETS
-            assert problems == []
-        finally:
-            browser.close()
+def test_quality_analyst_downloads_the_summary_in_chromium(served, chromium, tmp_path):
+    page = chromium.new_page(accept_downloads=True)
+    problems = watch_problems(page)
+    log_in_page(page, served, "qa@nam.example")
+    page.wait_for_url(f"{served}/maintenance/{AMO}/quality")
+    page.locator("#cockpit-report-button").wait_for(timeout=60_000)
+    with page.expect_download(timeout=60_000) as download:
+        page.click("#cockpit-report-button")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.startswith(f"am-half-yearly-{AMO}-") and saved.suffix == ".xlsx"
+    assert load_workbook(saved).sheetnames == SHEETS
+    assert problems == []
