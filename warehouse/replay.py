@@ -66,9 +66,6 @@ def replay(sources: Sources, stream: str, after: str | None = None, limit: int =
         if cursor.cluster != cluster:
             return _reset(sources, stream, table_name, cluster)
         position = cursor.position
-        newest = newest_position(sources, table_name)
-        if newest is None or position > newest:
-            return _reset(sources, stream, table_name, cluster, newest)
     table = metadata.tables[table_name]
     hot = sources.hot.events(
         table_name,
@@ -79,6 +76,12 @@ def replay(sources: Sources, stream: str, after: str | None = None, limit: int =
     events = merge_events([hot, archived], [("txid", "ascending"), ("id", "ascending")], limit)
     if events.num_rows:
         position = Position(events.column("txid")[-1].as_py(), events.column("id")[-1].as_py())
+    elif after is not None:
+        # Only an empty page can come from a cursor beyond the newest event (an event after the
+        # cursor means it is not), so a full page costs no query for the newest event.
+        newest = newest_position(sources, table_name)
+        if newest is None or position > newest:
+            return _reset(sources, stream, table_name, cluster, newest)
     return ReplayPage(events.to_pandas(), encode_replay(ReplayCursor(stream, cluster, position)), False)
 
 
