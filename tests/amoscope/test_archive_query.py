@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pyarrow.parquet as pq
 import pytest
@@ -12,13 +12,9 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from amoscope.cli import main
-from tests.warehouse.conftest import archive_now, seed_org, wait_visible, write_record
+from tests.warehouse.conftest import archive_now, at, seed_org, wait_visible, write_record
 from warehouse.archive.proof import check_proof
 from warehouse.schema import audit_events
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ and after the ETL archived and pruned the events it reads."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tests.warehouse.conftest import (
     archive_now,
+    at,
     prune_archived,
     seed_org,
     seed_people,
@@ -20,11 +21,6 @@ from tests.warehouse.conftest import (
 from warehouse import Warehouse
 from warehouse.errors import WarehouseError
 from warehouse.schema import part_movements, tool_usage
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
 
 JUNE = {"since": date(2025, 6, 1), "until": date(2025, 6, 30)}
 

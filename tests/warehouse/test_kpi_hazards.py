@@ -3,17 +3,12 @@ with their reviews, against hand-computed answers, as of past dates and per depa
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from tests.warehouse.conftest import seed_org, wait_visible, write_record
+from tests.warehouse.conftest import at, seed_org, wait_visible, write_record
 from warehouse import Warehouse
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
 
 JUNE_30 = date(2025, 6, 30)
 

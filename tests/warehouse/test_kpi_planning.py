@@ -4,20 +4,15 @@ dates."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from tests.warehouse.conftest import seed_org, seed_people, wait_visible, write_record
+from tests.warehouse.conftest import at, seed_org, seed_people, wait_visible, write_record
 from warehouse import Warehouse
 from warehouse.kpi.planning import STANDARD_WEEKLY_MH
 from warehouse.schema import part_movements, roles, tool_usage
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
 
 JUNE_30 = date(2025, 6, 30)  # a Monday
 

@@ -8,6 +8,7 @@ import pytest
 
 from tests.warehouse.conftest import (
     archive_now,
+    at,
     prune_archived,
     seed_org,
     seed_people,
@@ -15,10 +16,6 @@ from tests.warehouse.conftest import (
     write_record,
 )
 from warehouse import Warehouse
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 @pytest.fixture

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
-from tests.warehouse.conftest import seed_org, wait_visible, write_record
+from tests.warehouse.conftest import at, seed_org, wait_visible, write_record
 from warehouse import Warehouse
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 @pytest.fixture

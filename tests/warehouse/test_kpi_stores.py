@@ -3,20 +3,15 @@ handful of stock items and their ledger, against hand-computed answers, as of pa
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from tests.warehouse.conftest import seed_org, wait_visible, write_record
+from tests.warehouse.conftest import at, seed_org, wait_visible, write_record
 from warehouse import Warehouse
 from warehouse.schema import part_movements
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
 
 JUNE_30 = date(2025, 6, 30)
 

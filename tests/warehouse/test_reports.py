@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.warehouse.conftest import seed_org, seed_people, wait_visible, write_record
+from tests.warehouse.conftest import at, seed_org, seed_people, wait_visible, write_record
 from warehouse import Warehouse
 from warehouse.errors import WarehouseError
 from warehouse.events import RequestContext
@@ -18,10 +18,6 @@ from warehouse.kpi.base import REGISTRY
 from warehouse.reports import HalfYear, defuse, export_half_yearly, half_yearly_summary, to_xlsx
 
 FORMULA_CAR = '=HYPERLINK("http://x.test")'
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 @pytest.fixture
