@@ -69,8 +69,8 @@ PANELS: dict[str, tuple[Panel, ...]] = {
               "report_ids", "safety_reports", y="rate_per_1000_mh", color="kind"),
     ),
     "REL": (
-        Panel("pirep_rate_by_ata", "PIREPs per 1000 FH by ATA chapter", "ata_chapter", "defect_ids",
-              "defects", y="rate_per_1000_fh"),
+        Panel("pirep_rate_by_ata", "PIREPs and MAREPs per 1000 FH by ATA chapter, 12 months", "ata_chapter",
+              "defect_ids", "defects", y="rate_per_1000_fh", color="source"),
         Panel("unscheduled_removals_by_part", "Unscheduled removals by part number", "part_no", "removal_ids",
               "component_removals", y="unscheduled_removals"),
         Panel("deferred_items_per_aircraft", "Open deferred defects per aircraft", "registration",

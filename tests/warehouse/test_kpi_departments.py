@@ -9,16 +9,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from tests.warehouse.conftest import seed_org, seed_people, wait_visible, write_record
+from tests.warehouse.conftest import at, seed_org, seed_people, wait_visible, write_record
 from warehouse import Warehouse
 from warehouse.errors import WarehouseError
 from warehouse.kpi import DEPARTMENTS
 from warehouse.schema import aircraft_utilisation, tool_usage
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
 
 JUNE_30 = date(2025, 6, 30)
 
@@ -306,8 +301,10 @@ def test_reliability_kpis(fleet):
     wh, org, _, ids = fleet
     amo = org["amo"]
     pireps = wh.kpi.pirep_rate_by_ata(amo_id=amo, as_of=JUNE_30)
-    assert pireps[["ata_chapter", "pireps", "fleet_fh", "rate_per_1000_fh"]].values.tolist() == [
-        ["21", 3, 100.0, 30.0]
+    columns = ["ata_chapter", "source", "reports_12m", "fleet_fh", "rate_per_1000_fh"]
+    assert pireps[columns].values.tolist() == [
+        ["21", "PIREP", 3, 100.0, 30.0],
+        ["32", "MAREP", 1, 100.0, 10.0],
     ]
     dispatch = wh.kpi.dispatch_reliability(amo_id=amo, as_of=JUNE_30)
     assert dispatch[["month", "departures", "dispatch_reliability"]].values.tolist() == [

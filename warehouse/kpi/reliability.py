@@ -15,17 +15,62 @@ _FLEET_HOURS = """(SELECT sum(u.fh) FROM aircraft_utilisation u JOIN aircraft a 
                      AND u.day > $today::DATE - INTERVAL 12 MONTH)"""
 
 
-@kpi("REL", 1, "PIREP rate per 1000 FH by ATA chapter, last 12 months")
+@kpi("REL", 2, "PIREP and MAREP rates per 1000 FH by ATA chapter: 12-month, 3-month and alert level")
 def pirep_rate_by_ata(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
-    """Pilot reports per ATA chapter over the fleet's flight hours (× 1000)."""
-    return ctx.query(f"""
-        SELECT d.ata_chapter, count(*) AS pireps, {_FLEET_HOURS} AS fleet_fh,
-               round(count(*) * 1000 / nullif({_FLEET_HOURS}, 0), 3) AS rate_per_1000_fh,
-               list(d.id ORDER BY d.id) AS defect_ids
-        FROM defects d JOIN aircraft a ON a.id = d.aircraft_id
-        WHERE a.amo_id = $amo_id AND d.voided_at IS NULL AND d.source = 'PIREP'
-          AND d.reported_at <= $now::TIMESTAMPTZ AND d.reported_at > $now::TIMESTAMPTZ - INTERVAL 12 MONTH
-        GROUP BY d.ata_chapter ORDER BY rate_per_1000_fh DESC, d.ata_chapter""",
+    """Pilot (PIREP) and maintenance (MAREP) reports per ATA chapter over the fleet's flight
+    hours (× 1000), in calendar months: the 12 months to this one (``rate_per_1000_fh``), the
+    3-month moving rate (``rate_3m``) and the alert level, the mean + 2 SD of the monthly rates
+    of the 12 months before those 3 (the reliability programme's alert method). ``above_alert``
+    flags a chapter whose 3-month rate is over its alert level, what the reliability board
+    reviews. Months without utilisation recorded are left out; the alert level needs two.
+    """
+    return ctx.query("""
+        WITH window_months AS (
+            SELECT date_trunc('month', $today::DATE) AS current_month),
+        fleet AS (
+            SELECT date_trunc('month', u.day) AS month, sum(u.fh) AS fh
+            FROM aircraft_utilisation u JOIN aircraft a ON a.id = u.aircraft_id, window_months w
+            WHERE a.amo_id = $amo_id AND u.day <= $today::DATE
+              AND u.day >= w.current_month - INTERVAL 14 MONTH
+            GROUP BY 1 HAVING sum(u.fh) > 0),
+        reports AS (
+            SELECT d.id, d.source, d.ata_chapter, date_trunc('month', d.reported_at::DATE) AS month
+            FROM defects d JOIN aircraft a ON a.id = d.aircraft_id, window_months w
+            WHERE a.amo_id = $amo_id AND d.voided_at IS NULL AND d.source IN ('PIREP', 'MAREP')
+              AND d.reported_at <= $now::TIMESTAMPTZ
+              AND d.reported_at::DATE >= w.current_month - INTERVAL 14 MONTH),
+        recent AS (
+            SELECT r.source, r.ata_chapter,
+                   count(*) AS reports_12m,
+                   count(*) FILTER (WHERE r.month >= w.current_month - INTERVAL 2 MONTH) AS reports_3m,
+                   list(r.id ORDER BY r.id) AS defect_ids
+            FROM reports r, window_months w
+            WHERE r.month >= w.current_month - INTERVAL 11 MONTH
+            GROUP BY r.source, r.ata_chapter),
+        fleet_hours AS (
+            SELECT sum(f.fh) FILTER (WHERE f.month >= w.current_month - INTERVAL 11 MONTH) AS fh_12m,
+                   sum(f.fh) FILTER (WHERE f.month >= w.current_month - INTERVAL 2 MONTH) AS fh_3m
+            FROM fleet f, window_months w),
+        base AS (
+            SELECT k.source, k.ata_chapter,
+                   count(r.id) * 1000 / any_value(f.fh) AS monthly_rate
+            FROM recent k CROSS JOIN fleet f CROSS JOIN window_months w
+                 LEFT JOIN reports r ON r.source = k.source AND r.ata_chapter = k.ata_chapter
+                                    AND r.month = f.month
+            WHERE f.month BETWEEN w.current_month - INTERVAL 14 MONTH AND w.current_month - INTERVAL 3 MONTH
+            GROUP BY k.source, k.ata_chapter, f.month),
+        alert AS (
+            SELECT source, ata_chapter, avg(monthly_rate) + 2 * stddev_samp(monthly_rate) AS alert_level
+            FROM base GROUP BY source, ata_chapter)
+        SELECT k.ata_chapter, k.source, k.reports_12m, h.fh_12m AS fleet_fh,
+               round(k.reports_12m * 1000 / nullif(h.fh_12m, 0), 3) AS rate_per_1000_fh,
+               k.reports_3m, round(k.reports_3m * 1000 / nullif(h.fh_3m, 0), 3) AS rate_3m,
+               round(a.alert_level, 3) AS alert_level,
+               coalesce(k.reports_3m * 1000 / nullif(h.fh_3m, 0) > a.alert_level, false) AS above_alert,
+               k.defect_ids
+        FROM recent k CROSS JOIN fleet_hours h
+             LEFT JOIN alert a ON a.source = k.source AND a.ata_chapter = k.ata_chapter
+        ORDER BY rate_per_1000_fh DESC NULLS LAST, k.ata_chapter, k.source""",
         {"amo_id": amo_id}, tables=("defects", "aircraft", "aircraft_utilisation"))
 
 
