@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
+import pyarrow.fs as pafs
+import pytest
+import requests
 import sqlalchemy as sa
+from moto.server import ThreadedMotoServer
 
 from amoscope.settings import Settings
 from etl.errors import LockedError
@@ -87,3 +94,33 @@ def assert_events_archived_exactly_once(settings: Settings, engine: sa.Engine,
 def assert_archive_verifies(settings: Settings) -> None:
     report = verify_archive(open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url))
     assert report.ok, [str(problem) for problem in report.problems]
+
+
+MOTO_ENVIRONMENT = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+@contextlib.contextmanager
+def moto_s3(bucket: str, **environment: str) -> Iterator[str]:
+    """A local moto S3 server holding one empty ``bucket``, credentials in the environment
+    (:data:`MOTO_ENVIRONMENT`, overridden by ``environment``); its URL.
+
+    moto keeps every server's buckets in one process-wide store, so the store is reset first:
+    the server starts empty whatever an earlier test left in it.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in {**MOTO_ENVIRONMENT, **environment}.items():
+                patch.setenv(name, value)
+            pafs.S3FileSystem(endpoint_override=f"127.0.0.1:{port}", scheme="http",
+                             allow_bucket_creation=True).create_dir(bucket)
+            yield endpoint
+    finally:
+        server.stop()

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import socket
+from collections.abc import Iterator
 
-import pyarrow.fs as pafs
 import pytest
-from moto.server import ThreadedMotoServer
 
 from etl.run import run_once
-from tests.etl.support import assert_events_archived_exactly_once, insert_audit
+from tests.etl.support import assert_events_archived_exactly_once, insert_audit, moto_s3
 from warehouse.archive import committed_files, open_store, read_chain
 
 
 @pytest.fixture
-def s3_endpoint(monkeypatch) -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
-        monkeypatch.setenv(name, value)
-    endpoint = f"http://127.0.0.1:{port}"
-    pafs.S3FileSystem(endpoint_override=f"127.0.0.1:{port}", scheme="http",
-                     allow_bucket_creation=True).create_dir("amo-archive")
-    yield endpoint
-    server.stop()
+def s3_endpoint() -> Iterator[str]:
+    with moto_s3("amo-archive") as endpoint:
+        yield endpoint
 
 
 def test_the_archive_works_in_an_s3_bucket(pg_settings, pg_engine, s3_endpoint):

@@ -4,7 +4,6 @@ manifest-listed objects, the same sandbox, the same escape corpus refused, objec
 from __future__ import annotations
 
 import hashlib
-import socket
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,11 +11,10 @@ import pyarrow.fs as pafs
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from moto.server import ThreadedMotoServer
 
 from amoscope.cli import main
 from amoscope.settings import Settings
-from tests.etl.support import insert_audit
+from tests.etl.support import insert_audit, moto_s3
 from tests.warehouse.conftest import archive_now, seed_org, write_record
 from tests.warehouse.test_console import AUDITOR, CANARY, CORPUS
 from warehouse import Warehouse
@@ -30,19 +28,8 @@ S3_SECRET = "S3-SECRET-CANARY-5f2c"  # the store's credential: no console answer
 @pytest.fixture(scope="module")
 def s3_endpoint():
     """A moto S3 server for the module, with a bucket and credentials in the environment."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": S3_SECRET,
-                            "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
-            patch.setenv(name, value)
-        pafs.S3FileSystem(endpoint_override=f"127.0.0.1:{port}", scheme="http",
-                         allow_bucket_creation=True).create_dir(BUCKET)
-        yield f"http://127.0.0.1:{port}"
-    server.stop()
+    with moto_s3(BUCKET, AWS_SECRET_ACCESS_KEY=S3_SECRET) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="module")
