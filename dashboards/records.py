@@ -22,10 +22,10 @@ from sqlalchemy.engine import Connection
 from auth.policy import DATA_SCOPES
 from dashboards.cockpits import DRILL_OWNERS
 from warehouse.schema import metadata
+from warehouse.spreadsheet import defuse_formula
 
 MAX_IDS = 500
 HIDDEN_COLUMNS = frozenset({"change_txid", "created_by", "updated_by", "voided_by", "reporter_user_id"})
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -158,9 +158,8 @@ def plain(value):
 
 
 def defuse(value) -> str:
-    """A cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """A cell's text that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    return defuse_formula("" if value is None else str(value))
 
 
 def to_csv(rows: list[dict]) -> str:

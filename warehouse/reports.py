@@ -29,10 +29,9 @@ from warehouse.errors import WarehouseError
 from warehouse.events import RequestContext, record_audit
 from warehouse.kpi.base import REGISTRY
 from warehouse.schema import amos, departments, findings
+from warehouse.spreadsheet import defuse_formula
 
 _HALF = re.compile(r"^([0-9]{4})H([12])$")
-# Text a spreadsheet would run as a formula (OWASP CSV/formula injection) gets a leading "'".
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 @dataclass(frozen=True)
@@ -147,8 +146,7 @@ def half_yearly_summary(warehouse, *, amo_code: str, half: str) -> HalfYearlySum
 
 def defuse(text: str) -> str:
     """Text that Excel will show as typed, never run as a formula; characters XLSX cannot hold dropped."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return defuse_formula(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
 def _cell(value):

@@ -16,8 +16,7 @@ import pyarrow.parquet as pq
 from amoscope.runtime import open_engine
 from warehouse.errors import WarehouseError
 from warehouse.events import RequestContext
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+from warehouse.spreadsheet import defuse_formula
 
 
 def _context(command: str) -> RequestContext:
@@ -29,13 +28,6 @@ def _open_warehouse(settings):
     from warehouse import Warehouse
 
     return Warehouse.open(settings, open_engine(settings))
-
-
-def defuse_formula(value):
-    """A text cell that a spreadsheet would run as a formula gets a leading ``'`` (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 @click.command()
