@@ -56,7 +56,7 @@ def figure(panel: Panel, frame: pd.DataFrame, labels: Mapping[str, Mapping] | No
         series = data.groupby(panel.color, sort=True) if panel.color else [(None, data)]
         for name, part in series:
             fig.add_bar(x=part[panel.x], y=part["value"], name=str(name) if name is not None else panel.title,
-                        customdata=[",".join(map(str, ids[:MAX_DRILL_IDS])) for ids in part["ids"]],
+                        customdata=[_drill_text(ids) for ids in part["ids"]],
                         hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>")
     order = "category ascending" if panel.x in ORDERED_AXES else "trace"
     fig.update_layout(barmode="stack", margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=300,

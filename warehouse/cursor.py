@@ -35,6 +35,18 @@ class Position:
     id: int
 
 
+def up_to_sql(cursor: tuple[int, ...]) -> str:
+    """SQL (DuckDB) for "the event's ``(txid, id)`` is at or below ``cursor``" (integers only)."""
+    txid, event_id = int(cursor[0]), int(cursor[1])
+    return f"(txid < {txid} OR (txid = {txid} AND id <= {event_id}))"
+
+
+def after_sql(cursor: tuple[int, ...]) -> str:
+    """SQL (DuckDB) for "the event's ``(txid, id)`` is after ``cursor``" (integers only)."""
+    txid, event_id = int(cursor[0]), int(cursor[1])
+    return f"(txid > {txid} OR (txid = {txid} AND id > {event_id}))"
+
+
 @dataclass(frozen=True)
 class ReplayCursor:
     stream: str

@@ -39,6 +39,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.catalog import ArchiveCatalog
+from warehouse.cursor import after_sql, up_to_sql
 from warehouse.duck import DuckGate
 from warehouse.hot import table_schema
 
@@ -282,11 +283,9 @@ class EventCache:
                 target: tuple[int, ...]) -> int:
         source = self.catalog.scan(writer, copy.table, files)
         columns = ", ".join(f'"{name}"' for name in table_schema(copy.table).names)
-        high_txid, high_id = int(target[0]), int(target[1])
-        conditions = [f"(txid < {high_txid} OR (txid = {high_txid} AND id <= {high_id}))"]
+        conditions = [up_to_sql(target)]
         if start is not None:
-            low_txid, low_id = int(start[0]), int(start[1])
-            conditions.append(f"(txid > {low_txid} OR (txid = {low_txid} AND id > {low_id}))")
+            conditions.append(after_sql(start))
         inserted = _run(writer, f'INSERT INTO {DATABASE}."{copy.name}" SELECT {columns} FROM {source} '
                         f"WHERE {' AND '.join(conditions)} ORDER BY {copy.order}")
         return int(inserted[0][0])

@@ -20,7 +20,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from warehouse.archive import DataFile
-from warehouse.cursor import Position, ReplayCursor, decode_replay, encode_replay
+from warehouse.cursor import Position, ReplayCursor, after_sql, decode_replay, encode_replay
 from warehouse.errors import WarehouseError
 from warehouse.filters import EventFilter
 from warehouse.hot import table_schema
@@ -118,8 +118,8 @@ def _archive_page(sources: Sources, table_name: str, position: Position, limit: 
         schema = table_schema(table_name)
         pages = [page.select(schema.names).cast(schema) for page in pages] or [schema.empty_table()]
         return merge_events(pages, [("txid", "ascending"), ("id", "ascending")], limit)
-    conditions = ["txid >= ?", "(txid > ? OR (txid = ? AND id > ?))"]
-    params: list[Any] = [position.txid, position.txid, position.txid, position.id]
+    conditions = ["txid >= ?", after_sql((position.txid, position.id))]
+    params: list[Any] = [position.txid]
     if position.txid == 0:  # SQLite (txid always 0) or the start: lets row-group stats on id prune
         conditions.append("id > ?")
         params.append(position.id)

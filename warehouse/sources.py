@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from warehouse.archive import DataFile
 from warehouse.catalog import ArchiveCatalog
+from warehouse.cursor import after_sql
 from warehouse.duck import DuckGate
 from warehouse.event_cache import EventCache
 from warehouse.hot import HotTail, table_schema
@@ -57,10 +58,9 @@ class Sources:
         found = self.cache.lookup(table, conditions, params) if self.cache is not None else None
         if found is None:
             return self.archive_rows(table, files, conditions, params, "id", None)
-        cached, (txid, event_id) = found
-        above = [f for f in files if tuple(f.last) > (txid, event_id)]
-        newer = self.archive_rows(table, above, [*conditions, "(txid > ? OR (txid = ? AND id > ?))"],
-                                  [*params, txid, txid, event_id], "id", None)
+        cached, covered = found
+        above = [f for f in files if tuple(f.last) > tuple(covered)]
+        newer = self.archive_rows(table, above, [*conditions, after_sql(covered)], params, "id", None)
         return pa.concat_tables([cached, newer])
 
 

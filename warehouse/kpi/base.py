@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
+from warehouse.cursor import after_sql, up_to_sql
 from warehouse.event_cache import CACHED_TABLES
 from warehouse.hot import table_schema
 from warehouse.schema import APPEND_ONLY_TABLES, metadata
@@ -133,9 +134,9 @@ class KpiContext:
         if copy is not None:  # the department-sorted copy up to its cursor, the archive files above it
             copied, covered = copy
             low = min(tuple(covered), mark)
-            archived = f"SELECT {columns} FROM {copied} WHERE {_up_to(low)} UNION ALL "
+            archived = f"SELECT {columns} FROM {copied} WHERE {up_to_sql(low)} UNION ALL "
             files = [f for f in files if tuple(f.last) > low]
-            above = f" WHERE NOT {_up_to(low)}"
+            above = f" WHERE {after_sql(low)}"
         if files:
             source = catalog.scan(self.cursor, name, files)
             if source.isidentifier():  # a registered dataset (object store), not a read_parquet call
@@ -143,7 +144,7 @@ class KpiContext:
             archived += f"SELECT {columns} FROM {source}{above} UNION ALL "
         self.cursor.execute(
             f'CREATE OR REPLACE TEMP VIEW "{name}" AS {archived}SELECT {columns} FROM {hot_name} '
-            f"WHERE NOT {_up_to(mark)}")
+            f"WHERE {after_sql(mark)}")
         self._views.add(name)
 
     def _rebuild(self, name: str) -> pa.Table:
@@ -179,9 +180,3 @@ class KpiContext:
             return self.cursor.sql(sql).to_arrow_table().cast(relaxed)
         finally:
             self.cursor.unregister(view)
-
-
-def _up_to(cursor: tuple[int, ...]) -> str:
-    """SQL: the event's ``(txid, id)`` is at or below ``cursor``."""
-    txid, event_id = int(cursor[0]), int(cursor[1])
-    return f"(txid < {txid} OR (txid = {txid} AND id <= {event_id}))"
