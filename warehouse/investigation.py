@@ -35,6 +35,7 @@ import pandas as pd
 
 from warehouse.errors import WarehouseError
 from warehouse.kpi.base import KpiContext
+from warehouse.kpi.production import authorisation_in_force
 from warehouse.sources import Sources
 
 Moment = date | datetime
@@ -42,11 +43,13 @@ Moment = date | datetime
 _TABLES = ("aircraft", "defects", "task_cards", "work_orders", "users", "staff_authorisations",
            "part_movements", "stock_items", "tool_usage", "tools", "tool_calibrations", "audit_events")
 
-# The authorisation types a user held at a signature ($signer, $signed_at), KPI rule.
-_HELD = """(SELECT string_agg(DISTINCT a.auth_type, ', ' ORDER BY a.auth_type)
+
+def _held(signer: str, signed_at: str) -> str:
+    """SQL: the authorisation types ``signer`` held in force at ``signed_at`` (the KPI's rule)."""
+    return f"""(SELECT string_agg(DISTINCT a.auth_type, ', ' ORDER BY a.auth_type)
             FROM staff_authorisations a
-            WHERE a.user_id = {signer} AND a.voided_at IS NULL AND a.status NOT IN ('suspended', 'revoked')
-              AND a.issued_at <= {signed_at} AND a.expires_at > {signed_at})"""
+            WHERE a.user_id = {signer} AND {authorisation_in_force('a', signed_at)})"""
+
 
 _WIDE_SQL = f"""
 WITH
@@ -62,8 +65,8 @@ card AS (
         AND tc.voided_at IS NULL),
 signer AS (  -- the authorisations each signer of a card held when signing
     SELECT tc.id AS task_card_id,
-           {_HELD.format(signer="tc.performed_by", signed_at="tc.performed_at")} AS performer_authorisations,
-           {_HELD.format(signer="tc.inspected_by", signed_at="tc.inspected_at")} AS inspector_authorisations
+           {_held("tc.performed_by", "tc.performed_at")} AS performer_authorisations,
+           {_held("tc.inspected_by", "tc.inspected_at")} AS inspector_authorisations
     FROM task_cards tc WHERE tc.id IN (SELECT task_card_id FROM card)),
 item AS (
     SELECT 'PART' AS item, m.task_card_id, m.performed_at AS item_at, m.performed_by AS item_user_id,

@@ -12,6 +12,13 @@ _ORDERS = ("w.amo_id = $amo_id AND w.voided_at IS NULL "
 SHIFT_HOURS = 12  # a tool checked out longer than a shift should have been returned
 
 
+def authorisation_in_force(alias: str, moment: str) -> str:
+    """SQL: the staff authorisation ``alias`` was in force at ``moment`` (issued before, expiring
+    after, not voided, suspended or revoked): the sign-off rule, shared with the investigators' view."""
+    return (f"{alias}.voided_at IS NULL AND {alias}.status NOT IN ('suspended', 'revoked') "
+            f"AND {alias}.issued_at <= {moment} AND {alias}.expires_at > {moment}")
+
+
 def _params(amo_id: int, department_id: int | None) -> dict:
     return {"amo_id": amo_id, "department_id": department_id}
 
@@ -78,8 +85,7 @@ def signoffs_without_authorisation(ctx: KpiContext, *, amo_id: int, department_i
         FROM signoffs s
         WHERE s.signed_at <= $now::TIMESTAMPTZ AND NOT EXISTS (
             SELECT 1 FROM staff_authorisations a
-            WHERE a.user_id = s.user_id AND a.voided_at IS NULL AND a.status NOT IN ('suspended', 'revoked')
-              AND a.issued_at <= s.signed_at AND a.expires_at > s.signed_at
+            WHERE a.user_id = s.user_id AND {authorisation_in_force('a', 's.signed_at')}
               AND (s.meaning <> 'CRS' OR a.auth_type LIKE 'CRS%'))
         ORDER BY s.signed_at, s.meaning""",
         _params(amo_id, department_id), tables=("task_cards", "work_orders", "staff_authorisations"))
