@@ -27,7 +27,8 @@ from etl.files import file_digest, publish, staging_path
 from warehouse.archive.layout import MONTH_COLUMN, TableSpec, data_path
 from warehouse.archive.manifest import Cursor, FileEntry
 from warehouse.archive.merkle import MerkleBuilder
-from warehouse.archive.rowhash import arrow_schema, cursor_arrays, cursor_at, row_hash_array
+from warehouse.archive.row_encoder import row_hash_array
+from warehouse.archive.rowhash import arrow_schema, cursor_arrays, cursor_at
 from warehouse.archive.storage import ArchiveStore
 
 ROW_GROUP_ROWS = 128 * 1024

@@ -22,7 +22,8 @@ from etl.source import open_source
 from warehouse.archive.layout import TableSpec, table_spec
 from warehouse.archive.manifest import Cursor
 from warehouse.archive.reader import open_dataset, read_chain, watermark
-from warehouse.archive.rowhash import cursor_arrays, row_hashes
+from warehouse.archive.row_encoder import row_hashes
+from warehouse.archive.rowhash import cursor_arrays
 from warehouse.archive.storage import ArchiveStore, open_store
 from warehouse.archive.verify import verify_archive
 from warehouse.schema import APPEND_ONLY_TABLES, metadata

@@ -20,14 +20,8 @@ from warehouse.archive.layout import table_spec
 from warehouse.archive.manifest import canonical_json, parse_manifest
 from warehouse.archive.merkle import inclusion_proof, root_from_proof
 from warehouse.archive.reader import live_files, read_chain
-from warehouse.archive.rowhash import (
-    LEAF_PREFIX,
-    cursor_arrays,
-    decode_fields,
-    encode_fields,
-    row_encodings,
-    row_hashes,
-)
+from warehouse.archive.row_encoder import row_encodings, row_hashes
+from warehouse.archive.rowhash import LEAF_PREFIX, cursor_arrays, decode_fields, encode_fields
 from warehouse.archive.signatures import signature_problem
 from warehouse.archive.storage import ArchiveStore
 

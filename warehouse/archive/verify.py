@@ -32,7 +32,8 @@ from warehouse.archive.reader import (
     load_manifest,
     manifest_paths,
 )
-from warehouse.archive.rowhash import cursor_arrays, row_hash_array
+from warehouse.archive.row_encoder import row_hash_array
+from warehouse.archive.rowhash import cursor_arrays
 from warehouse.archive.signatures import signature_problem
 from warehouse.archive.storage import ArchiveStore
 
