@@ -1,7 +1,8 @@
 """Out-of-order commits: ids are taken at insert, transactions commit whenever they like.
 
 Eight writers insert 10,000 audit events in transactions of random size, some held open while
-several ETL runs go by, one held open for seconds. Every event must reach the archive exactly once.
+several ETL runs go by, one held open for seconds, and one pair whose transaction order is the
+reverse of its id order. Every event must reach the archive exactly once.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import threading
 import time
 
 import pyarrow.parquet as pq
+import sqlalchemy as sa
 
 from tests.etl.support import assert_events_archived_exactly_once, audit_rows, ensure_amo, run_etl
 from warehouse.archive import committed_files, open_store
@@ -43,10 +45,22 @@ def _write(url: str, amo_id: int, count: int, seed: int, hold_long: bool, errors
         engine.dispose()
 
 
+def _commit_against_id_order(engine: sa.Engine, amo_id: int) -> None:
+    """Two events where the earlier transaction takes its id after the later one has committed."""
+    with engine.connect() as early:
+        transaction = early.begin()
+        early.execute(sa.text("SELECT txid_current()"))  # the earlier transaction id, no row yet
+        with engine.begin() as late:
+            late.execute(audit_events.insert(), audit_rows(1, amo_id=amo_id))
+        early.execute(audit_events.insert(), audit_rows(1, amo_id=amo_id))
+        transaction.commit()
+
+
 def test_late_commits_are_archived_exactly_once(pg_settings, pg_engine, pg_url):
     settings = pg_settings.replace(etl_batch_rows=700)
     amo_id = ensure_amo(pg_engine)
     errors: list = []
+    _commit_against_id_order(pg_engine, amo_id)
     writers = [threading.Thread(target=_write,
                                 args=(pg_url, amo_id, EVENTS // WRITERS, seed, seed == 0, errors))
                for seed in range(WRITERS)]
@@ -62,15 +76,13 @@ def test_late_commits_are_archived_exactly_once(pg_settings, pg_engine, pg_url):
     assert errors == []
     run_etl(settings, pg_engine, tables=["audit_events"])
 
-    assert assert_events_archived_exactly_once(settings, pg_engine) == EVENTS
+    assert assert_events_archived_exactly_once(settings, pg_engine) == EVENTS + 2
     assert runs >= 5
-    # The scenario really happened: a later batch holds ids below ones archived earlier.
+    # The scenario really happened: in the archive's (txid, id) order some id follows a larger one.
     store = open_store(settings.archive_url)
-    id_ranges: dict[int, list[int]] = {}
-    for data_file in committed_files(store, "audit_events"):
-        ids = pq.read_table(store.full_path(data_file.path), columns=["id"]).column("id").to_pylist()
-        low, high = id_ranges.get(data_file.seq, [min(ids), max(ids)])
-        id_ranges[data_file.seq] = [min(low, *ids), max(high, *ids)]
-    seqs = sorted(id_ranges)
-    assert any(id_ranges[later][0] < id_ranges[earlier][1]
-               for position, earlier in enumerate(seqs) for later in seqs[position + 1:])
+    cursors = sorted(
+        cursor for data_file in committed_files(store, "audit_events")
+        for cursor in zip(*pq.read_table(store.full_path(data_file.path), columns=["txid", "id"])
+                          .to_pydict().values(), strict=True))
+    ids = [row_id for _, row_id in cursors]
+    assert any(later < earlier for earlier, later in zip(ids, ids[1:]))
