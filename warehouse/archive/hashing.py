@@ -57,16 +57,20 @@ def sha256_into(context: np.ndarray, message: np.ndarray, length: int, digests: 
 
 
 @numba.njit(nogil=True, cache=True)
-def _sha256_each(messages: np.ndarray, digests: np.ndarray) -> None:
+def _sha256_pairs(prefix: np.ndarray, level: np.ndarray, digests: np.ndarray) -> None:
     context = new_context()
-    for row in range(messages.shape[0]):
-        sha256_into(context, messages[row], messages.shape[1], digests, row)
+    for pair in range(digests.shape[0]):
+        _sha256_init(context.ctypes.data)
+        _sha256_update(context.ctypes.data, prefix.ctypes.data, prefix.shape[0])
+        _sha256_update(context.ctypes.data, level.ctypes.data + 2 * DIGEST_SIZE * pair, 2 * DIGEST_SIZE)
+        _sha256_final(digests.ctypes.data + DIGEST_SIZE * pair, context.ctypes.data)
 
 
-def sha256_rows(messages: np.ndarray) -> np.ndarray:
-    """SHA-256 of each row of an ``(n, m)`` uint8 array of equal-length messages: ``(n, 32)``."""
-    messages = np.ascontiguousarray(messages, dtype=np.uint8)
-    digests = np.empty((len(messages), DIGEST_SIZE), np.uint8)
-    if len(messages):
-        _sha256_each(messages, digests)
+def sha256_pairs(prefix: bytes, level: np.ndarray) -> np.ndarray:
+    """``SHA-256(prefix || level[2i] || level[2i + 1])`` for each pair of neighbouring digests of
+    an ``(n, 32)`` uint8 array (an odd last one has no pair): ``(n // 2, 32)``."""
+    level = np.ascontiguousarray(level, dtype=np.uint8)
+    digests = np.empty((len(level) // 2, DIGEST_SIZE), np.uint8)
+    if len(digests):
+        _sha256_pairs(np.frombuffer(prefix, np.uint8), level, digests)
     return digests

@@ -7,8 +7,8 @@ Leaves are the row hashes (already ``SHA-256(0x00 || row)``). Each level pairs n
 This is the RFC 6962 tree shape: the first ``k`` levels reduce every aligned run of ``2**k``
 leaves to that run's own root (and the last, shorter run to its root), so the root of all
 leaves is the root over those run roots. :class:`MerkleBuilder` uses that to take leaves as they
-come and keep one run of them, not the whole batch. A level is hashed as one vector of 65-byte
-messages (numpy builds them, DuckDB hashes them).
+come and keep one run of them, not the whole batch. A level is hashed by one compiled loop
+(:func:`warehouse.archive.hashing.sha256_pairs`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from warehouse.archive.hashing import DIGEST_SIZE, sha256_rows
+from warehouse.archive.hashing import DIGEST_SIZE, sha256_pairs
 
 NODE_PREFIX = b"\x01"
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -35,11 +35,7 @@ def leaf_array(leaves: Sequence[bytes] | np.ndarray) -> np.ndarray:
 
 
 def _next_level(level: np.ndarray) -> np.ndarray:
-    pairs = len(level) // 2
-    messages = np.empty((pairs, 1 + 2 * DIGEST_SIZE), np.uint8)
-    messages[:, 0] = NODE_PREFIX[0]
-    messages[:, 1:] = level[:2 * pairs].reshape(pairs, 2 * DIGEST_SIZE)
-    paired = sha256_rows(messages)
+    paired = sha256_pairs(NODE_PREFIX, level)
     return np.concatenate([paired, level[-1:]]) if len(level) % 2 else paired
 
 

@@ -63,41 +63,51 @@ class _EncoderInputs:
     def arguments(self) -> tuple[np.ndarray, ...]:
         return (self.kinds, self.slots, self.numbers, self.valid, self.text_offsets, self.text_addresses)
 
-    def longest_row(self) -> int:
-        """Bytes enough for any row's encoding: each field's longest text, length and colon."""
-        longest_texts = np.diff(self.text_offsets, axis=1).max(axis=1, initial=0)
-        return int(longest_texts.sum()) + len(self.kinds) * (20 + 1 + 2)
-
 
 def _encoder_inputs(batch: pa.RecordBatch | pa.Table, columns: tuple[str, ...]) -> _EncoderInputs:
     rows = batch.num_rows
-    kinds, slots, numbers, offsets, addresses, buffers = [], [], [], [], [], []
-    valid = np.ones((len(columns), rows), np.bool_)
-    for index, name in enumerate(columns):
+    arrays = []
+    for name in columns:
         column = batch.column(name)
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
-        column = _canonical_numbers(column)
-        if column.null_count:
-            valid[index] = column.is_valid().to_numpy(zero_copy_only=False)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            kinds.append(_TEXT)
-            slots.append(len(offsets))
-            _, offset_buffer, data_buffer = column.buffers()
-            width = np.int64 if pa.types.is_large_string(column.type) else np.int32
-            offsets.append(np.frombuffer(offset_buffer, width, rows + 1,
-                                         column.offset * np.dtype(width).itemsize).astype(np.int64))
-            addresses.append(data_buffer.address if data_buffer is not None else 0)
-            buffers.append(data_buffer)
+        arrays.append(_canonical_numbers(column))
+    kinds = np.array([_TEXT if pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+                      else _NUMBER for array in arrays], np.int64)
+    texts = int((kinds == _TEXT).sum())
+    # each column's place among the columns of its kind
+    slots = np.where(kinds == _TEXT, np.cumsum(kinds == _TEXT) - 1, np.cumsum(kinds == _NUMBER) - 1)
+    valid = np.ones((len(arrays), rows), np.bool_)
+    numbers = np.empty((len(arrays) - texts, rows), np.int64)  # filled in place: one copy, no stack
+    text_offsets = np.empty((texts, rows + 1), np.int64)
+    text_addresses = np.zeros(texts, np.int64)
+    buffers = []
+    for index, array in enumerate(arrays):
+        if array.null_count:
+            valid[index] = array.is_valid().to_numpy(zero_copy_only=False)
+        slot = slots[index]
+        if kinds[index] == _TEXT:
+            _, offset_buffer, data_buffer = array.buffers()
+            width = np.dtype(np.int64 if pa.types.is_large_string(array.type) else np.int32)
+            text_offsets[slot] = np.frombuffer(offset_buffer, width, rows + 1, array.offset * width.itemsize)
+            if data_buffer is not None:
+                text_addresses[slot] = data_buffer.address
+                buffers.append(data_buffer)
         else:
-            kinds.append(_NUMBER)
-            slots.append(len(numbers))
-            numbers.append(column.fill_null(0).cast(pa.int64()).to_numpy())
-    return _EncoderInputs(
-        np.array(kinds, np.int64), np.array(slots, np.int64),
-        np.stack(numbers) if numbers else np.empty((0, rows), np.int64), valid,
-        np.stack(offsets) if offsets else np.empty((0, rows + 1), np.int64),
-        np.array(addresses, np.int64), buffers)
+            numbers[slot] = array.fill_null(0).cast(pa.int64()).to_numpy()
+    return _EncoderInputs(kinds, slots, numbers, valid, text_offsets, text_addresses, buffers)
+
+
+@numba.njit(nogil=True, cache=True)
+def _longest_row(kinds, text_offsets) -> int:
+    """Bytes enough for any row's encoding: each field's longest text, its length and colon."""
+    longest = kinds.shape[0] * (20 + 1 + 2)
+    for slot in range(text_offsets.shape[0]):
+        widest = 0
+        for row in range(text_offsets.shape[1] - 1):
+            widest = max(widest, text_offsets[slot, row + 1] - text_offsets[slot, row])
+        longest += widest
+    return longest
 
 
 @numba.njit(nogil=True, cache=True)
@@ -115,10 +125,19 @@ def _decimal_length(value: int) -> int:
 
 
 @numba.njit(nogil=True, cache=True)
-def _write_magnitude(out: np.ndarray, position: int, value: int) -> int:
-    """Write the decimal digits of ``value`` ≥ 0 at ``position``; return the position after them."""
-    end = position + _decimal_length(value)
+def _write_decimal(out: np.ndarray, position: int, value: int, length: int) -> int:
+    """Write the decimal text of an int64, ``length`` (:func:`_decimal_length`) bytes, at
+    ``position``; return the position after it."""
+    end = position + length
     index = end - 1
+    if value < 0:
+        out[position] = 45  # '-'
+        if value == _INT64_MIN:  # its magnitude does not fit an int64: ...580, then 8
+            out[index] = 56
+            index -= 1
+            value = 922337203685477580
+        else:
+            value = -value
     while True:
         out[index] = 48 + value % 10
         value //= 10
@@ -128,16 +147,11 @@ def _write_magnitude(out: np.ndarray, position: int, value: int) -> int:
 
 
 @numba.njit(nogil=True, cache=True)
-def _write_decimal(out: np.ndarray, position: int, value: int) -> int:
-    """Write the decimal text of an int64 at ``position``; return the position after it."""
-    if value >= 0:
-        return _write_magnitude(out, position, value)
-    out[position] = 45  # '-'
-    if value == _INT64_MIN:  # its magnitude does not fit an int64: ...580, then 8
-        position = _write_magnitude(out, position + 1, 922337203685477580)
-        out[position] = 56
-        return position + 1
-    return _write_magnitude(out, position + 1, -value)
+def _write_field(out: np.ndarray, position: int, size: int) -> int:
+    """Write a field's ``<n>:`` for a value of ``size`` bytes; return the position after it."""
+    position = _write_decimal(out, position, size, _decimal_length(size))
+    out[position] = 58  # ':'
+    return position + 1
 
 
 @numba.njit(nogil=True, cache=True)
@@ -165,15 +179,12 @@ def _write_row(row, kinds, slots, numbers, valid, text_offsets, text_addresses, 
             continue
         if kinds[column] == _NUMBER:
             value = numbers[slots[column], row]
-            position = _write_decimal(out, position, _decimal_length(value))
-            out[position] = 58  # ':'
-            position = _write_decimal(out, position + 1, value)
+            length = _decimal_length(value)
+            position = _write_decimal(out, _write_field(out, position, length), value, length)
         else:
             start = text_offsets[slots[column], row]
             end = text_offsets[slots[column], row + 1]
-            position = _write_decimal(out, position, end - start)
-            out[position] = 58
-            position += 1
+            position = _write_field(out, position, end - start)
             _memcpy(out.ctypes.data + position, text_addresses[slots[column]] + start, end - start)
             position += end - start
     return position
@@ -193,8 +204,8 @@ def _encode_rows(kinds, slots, numbers, valid, text_offsets, text_addresses, row
 
 
 @numba.njit(nogil=True, cache=True)
-def _hash_rows(kinds, slots, numbers, valid, text_offsets, text_addresses, longest_row, digests) -> None:
-    message = np.empty(1 + longest_row, np.uint8)
+def _hash_rows(kinds, slots, numbers, valid, text_offsets, text_addresses, digests) -> None:
+    message = np.empty(1 + _longest_row(kinds, text_offsets), np.uint8)
     message[0] = 0  # LEAF_PREFIX
     context = new_context()
     for row in range(digests.shape[0]):
@@ -219,7 +230,7 @@ def row_hash_array(batch: pa.RecordBatch | pa.Table, columns: tuple[str, ...]) -
     digests = np.empty((batch.num_rows, DIGEST_SIZE), np.uint8)
     if batch.num_rows:
         inputs = _encoder_inputs(batch, columns)  # a name keeps its buffers alive through the call
-        _hash_rows(*inputs.arguments(), inputs.longest_row(), digests)
+        _hash_rows(*inputs.arguments(), digests)
     return digests
 
 
