@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -42,13 +43,13 @@ _DICTIONARY_MAX_DISTINCT_SHARE = 0.1
 
 
 def month_labels(times: pa.Array) -> pa.Array:
-    """``YYYY-MM`` (UTC) of each timestamp or date; computed on numbers, as strftime is slow."""
-    if pa.types.is_date32(times.type):
-        times = times.cast(pa.timestamp("s"))
-    keys = pc.add(pc.multiply(pc.year(times), 100), pc.month(times))
-    distinct = pc.unique(keys)
-    labels = pa.array([f"{key // 100:04d}-{key % 100:02d}" for key in distinct.to_pylist()], pa.string())
-    return labels.take(pc.index_in(keys, distinct))
+    """``YYYY-MM`` (UTC) of each timestamp or date, computed on numbers (strftime is slow)."""
+    months = times.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False).astype("datetime64[M]")
+    months = months.astype(np.int64)  # months since 1970-01
+    first = int(months.min()) if len(months) else 0
+    labels = [f"{1970 + month // 12:04d}-{month % 12 + 1:02d}"
+              for month in range(first, int(months.max()) + 1 if len(months) else 0)]
+    return pa.array(labels, pa.string()).take(pa.array(months - first))
 
 
 @dataclass
