@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from itertools import pairwise
 
 import pyarrow.parquet as pq
 import sqlalchemy as sa
@@ -85,4 +86,4 @@ def test_late_commits_are_archived_exactly_once(pg_settings, pg_engine, pg_url):
         for cursor in zip(*pq.read_table(store.full_path(data_file.path), columns=["txid", "id"])
                           .to_pydict().values(), strict=True))
     ids = [row_id for _, row_id in cursors]
-    assert any(later < earlier for earlier, later in zip(ids, ids[1:]))
+    assert any(later < earlier for earlier, later in pairwise(ids))
