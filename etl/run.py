@@ -28,7 +28,7 @@ from etl.progress import Progress, plain_progress
 from etl.signing import Signer
 from etl.source import PostgresSource, Snapshot, SourceIdentity, SqliteSource, open_source
 from warehouse.archive.layout import ARCHIVED_TABLES, TableSpec, manifest_path, table_spec
-from warehouse.archive.manifest import Cursor, Manifest, manifest_sha256
+from warehouse.archive.manifest import CREATED_AT_FORMAT, Cursor, Manifest, manifest_sha256
 from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import StoredManifest, read_head
 from warehouse.archive.storage import ArchiveStore, open_store
@@ -58,11 +58,7 @@ class RunReport:
 
 
 def utc_now_text() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _created(manifest: Manifest) -> datetime:
-    return datetime.strptime(manifest.created_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.now(UTC).strftime(CREATED_AT_FORMAT)
 
 
 class Archiver:
@@ -121,7 +117,7 @@ class Archiver:
             if written.rows < self.batch_rows or self.stop.is_set():
                 break
         if result.batches == 0 and (last is None or
-                                    datetime.now(UTC) - _created(last.manifest) >= self.heartbeat_after):
+                                    datetime.now(UTC) - last.manifest.created >= self.heartbeat_after):
             last = self._commit(spec, last, identity, snapshot, "heartbeat", cursor, cursor, 0,
                                 merkle_root([]).hex(), ())
             result.heartbeat = True

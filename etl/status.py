@@ -43,8 +43,7 @@ def archive_status(settings: Settings, engine: sa.Engine) -> list[TableStatus]:
                 continue
             last = chain[-1] if chain else None
             cursor = last.manifest.cursor_to if last else (0,) * len(spec.cursor_columns)
-            created = (datetime.strptime(last.manifest.created_at, "%Y-%m-%dT%H:%M:%S.%fZ")
-                       .replace(tzinfo=UTC)) if last else None
+            created = last.manifest.created if last else None
             statuses.append(TableStatus(
                 table=name,
                 watermark=last.manifest.cursor_to if last else None,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from amoscope.commands import parse_duration
 from amoscope.runtime import open_engine
 from etl.compact import compact as compact_tables
 from etl.signing import generate_keypair
@@ -40,8 +41,12 @@ def archive() -> None:
 @click.option("--public-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Ed25519 public key (PEM) every manifest must be signed with "
                    "(default: that of AMOSCOPE_SIGNING_KEY_PATH, if set).")
+@click.option("--max-age", default=None,
+              help="Also fail a table whose newest manifest is older than this, e.g. 65m: a little more "
+                   "than AMOSCOPE_ETL_HEARTBEAT_MINUTES catches a removed newest manifest while the "
+                   "ETL runs.")
 @click.pass_obj
-def verify(settings, tables: tuple[str, ...], since, public_key: Path | None) -> None:
+def verify(settings, tables: tuple[str, ...], since, public_key: Path | None, max_age: str | None) -> None:
     """Re-check files, SHA-256, Merkle roots, the chain, cursor contiguity and signatures.
 
     Prints every problem with the file or manifest at fault; exits 1 if there is any.
@@ -49,7 +54,8 @@ def verify(settings, tables: tuple[str, ...], since, public_key: Path | None) ->
     store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
     key = _trusted_key(settings, public_key)
     report = verify_archive(store, tables=list(tables) or None,
-                            since=since.date() if since else None, public_key=key)
+                            since=since.date() if since else None, public_key=key,
+                            max_age=parse_duration(max_age) if max_age else None)
     for problem in report.problems:
         click.echo(f"PROBLEM {problem}")
     summary = (f"{report.tables} tables, {report.manifests} manifests, {report.files} files, "

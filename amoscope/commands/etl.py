@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import signal
 import threading
 from datetime import timedelta
 
 import click
 
+from amoscope.commands import parse_duration
 from amoscope.runtime import open_engine
 from etl.follow import follow
 from etl.progress import progress_for_terminal
@@ -16,16 +16,6 @@ from etl.prune import prune as prune_tables
 from etl.run import make_archiver
 from etl.status import archive_status
 from warehouse.schema import APPEND_ONLY_TABLES
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``90s``, ``5m``, ``12h``, ``7d`` (a bare number is seconds) as a timedelta."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text or "")
-    if not match:
-        raise click.BadParameter(f"{text!r} is not a duration like 5s, 10m, 12h or 7d")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
 
 
 @click.group()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from warehouse.archive.errors import ManifestError
@@ -17,6 +18,7 @@ from warehouse.archive.layout import FORMAT
 
 Cursor = tuple[int, ...]  # one integer per cursor column; dates as days since 1970-01-01
 KINDS = ("batch", "heartbeat", "compaction")
+CREATED_AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # UTC, microseconds
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,11 @@ class Manifest:
     files: tuple[FileEntry, ...] = ()
     replaces: tuple[str, ...] = ()
     signature: dict[str, str] | None = field(default=None)
+
+    @property
+    def created(self) -> datetime:
+        """``created_at`` as an aware UTC datetime."""
+        return datetime.strptime(self.created_at, CREATED_AT_FORMAT).replace(tzinfo=UTC)
 
     def to_document(self, *, with_signature: bool = True) -> dict[str, Any]:
         document = {
@@ -145,6 +152,11 @@ def parse_manifest(raw: bytes, where: str) -> Manifest:
         raise ManifestError(f"{where}: every cursor must have {width} parts, one per cursor column")
     if manifest.kind not in KINDS:
         raise ManifestError(f"{where}: unknown kind {manifest.kind!r}")
+    try:
+        manifest.created  # noqa: B018 (parses created_at)
+    except ValueError:
+        raise ManifestError(f"{where}: created_at {manifest.created_at!r} is not "
+                            "YYYY-MM-DDTHH:MM:SS.ffffffZ") from None
     if manifest.previous is not None and not (
         isinstance(manifest.previous, dict) and {"seq", "sha256"} <= set(manifest.previous)
     ):

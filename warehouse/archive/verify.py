@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -72,19 +72,38 @@ class _Rows:
 
 
 def verify_archive(store: ArchiveStore, *, tables: list[str] | None = None, since: date | None = None,
-                   public_key: Ed25519PublicKey | None = None) -> VerifyReport:
+                   public_key: Ed25519PublicKey | None = None, max_age: timedelta | None = None,
+                   now: datetime | None = None) -> VerifyReport:
     """Verify the tables (all archived ones by default); ``since`` limits the file and row checks
-    to manifests created on or after that day (the chain is always checked in full)."""
+    to manifests created on or after that day (the chain is always checked in full).
+
+    ``max_age`` (a little more than the ETL's heartbeat interval) also makes a table whose newest
+    manifest is older than that, at ``now``, a problem: with the ETL running, that means newer
+    manifests were removed (even a heartbeat, which commits no file) or the ETL has stopped.
+    """
     report = VerifyReport()
     for table in tables or archived_tables(store):
         table_spec(table)
         report.tables += 1
-        _verify_table(store, table, since, public_key, report)
+        chain = _verify_table(store, table, since, public_key, report)
+        if max_age is not None and chain:
+            age = (now or datetime.now(UTC)) - chain[-1].manifest.created
+            if age > max_age:
+                report.add(chain[-1].path, f"the newest manifest is {_duration(age)} old, more than the "
+                                           f"{_duration(max_age)} allowed: newer manifests were removed, "
+                                           "or the ETL has not run since")
     return report
 
 
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 1440} d {minutes // 60 % 24} h {minutes % 60} min" if minutes >= 1440 \
+        else f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{span.total_seconds():.0f} s"
+
+
 def _verify_table(store: ArchiveStore, table: str, since: date | None,
-                  public_key: Ed25519PublicKey | None, report: VerifyReport) -> None:
+                  public_key: Ed25519PublicKey | None, report: VerifyReport) -> list[StoredManifest]:
+    """Check one table into ``report``; return its chain of readable manifests."""
     chain: list[StoredManifest] = []
     for path in manifest_paths(store, table):
         try:
@@ -124,6 +143,7 @@ def _verify_table(store: ArchiveStore, table: str, since: date | None,
     for stored in checked:
         _verify_batch_rows(stored, rows[stored.manifest.seq], report)
         report.rows += stored.manifest.row_count
+    return chain
 
 
 def _manifest_problem(stored: StoredManifest, first: StoredManifest | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -70,3 +71,17 @@ def test_prove_prints_a_proof_that_checks_offline(pg_settings, pg_engine, tmp_pa
     assert doctored.exit_code == 1 and "PROBLEM" in doctored.output
     unknown = runner.invoke(main, ["archive", "prove", "no-such-event"], env=_env(pg_settings))
     assert unknown.exit_code == 1 and "no audit_events row" in unknown.output
+
+
+def test_verify_max_age_fails_a_stale_archive_and_refuses_a_bad_duration(pg_settings, pg_engine):
+    insert_audit(pg_engine, 5)
+    run_once(pg_settings, pg_engine, tables=["audit_events"])
+    runner = CliRunner()
+    fresh = runner.invoke(main, ["archive", "verify", "--max-age", "1h"], env=_env(pg_settings))
+    assert fresh.exit_code == 0, fresh.output
+    time.sleep(1.1)
+    stale = runner.invoke(main, ["archive", "verify", "--max-age", "1s"], env=_env(pg_settings))
+    assert stale.exit_code == 1
+    assert "PROBLEM manifests/audit_events/000000000001.json: the newest manifest is" in stale.output
+    wrong = runner.invoke(main, ["archive", "verify", "--max-age", "an hour"], env=_env(pg_settings))
+    assert wrong.exit_code == 2 and "is not a duration like 5s, 10m, 12h or 7d" in wrong.output

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from etl.run import run_once
 from warehouse.archive import committed_files, open_store, read_chain
 from warehouse.archive.manifest import canonical_json, manifest_sha256
 from warehouse.archive.signatures import load_public_key
@@ -177,3 +178,24 @@ def test_a_consistent_rewrite_of_history_is_caught_by_the_signature(signed_archi
     report = verify_archive(store, public_key=load_public_key(signed_archive["public_key"]))
     assert {p.where for p in report.problems} == {str(p.relative_to(root)) for p in _manifests(root)[2:]}
     assert all("signature does not match" in p.message for p in report.problems)
+
+
+def test_max_age_catches_a_removed_newest_heartbeat(signed_archive, tmp_path):
+    """A heartbeat commits no file, so removing the newest one leaves a valid, shorter chain; the
+    age of the newest manifest, checked against the heartbeat interval, still gives it away."""
+    root = tmp_path / "copy"
+    shutil.copytree(signed_archive["root"], root)
+    settings = signed_archive["settings"].replace(archive_url=str(root), etl_heartbeat_minutes=0)
+    run_once(settings, signed_archive["engine"], tables=["audit_events"])
+    store = open_store(str(root))
+    *_, batch, heartbeat = read_chain(store, "audit_events")
+    assert heartbeat.manifest.kind == "heartbeat"
+    now = heartbeat.manifest.created
+    max_age = (now - batch.manifest.created) / 2
+    assert verify_archive(store, tables=["audit_events"], max_age=max_age, now=now).ok
+
+    (root / heartbeat.path).unlink()
+    assert verify_archive(store, tables=["audit_events"]).ok  # what the chain alone cannot see
+    report = verify_archive(store, tables=["audit_events"], max_age=max_age, now=now)
+    assert [problem.where for problem in report.problems] == [batch.path]
+    assert "newer manifests were removed" in report.problems[0].message
