@@ -26,10 +26,10 @@ def _canonical_numbers(array: pa.Array) -> pa.Array:
         return array.cast(pa.float64()).view(pa.int64())
     if pa.types.is_boolean(kind):
         return array.cast(pa.int8())
-    if pa.types.is_timestamp(kind):
-        return array.cast(TIMESTAMP).cast(pa.int64())
+    if pa.types.is_timestamp(kind):  # a view, not a cast: same bits, no copy
+        return (array if kind == TIMESTAMP else array.cast(TIMESTAMP)).view(pa.int64())
     if pa.types.is_date32(kind):
-        return array.cast(pa.int32())
+        return array.view(pa.int32())
     if pa.types.is_integer(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return array
     raise TypeError(f"no canonical text for Arrow type {kind}")
@@ -94,7 +94,9 @@ def _encoder_inputs(batch: pa.RecordBatch | pa.Table, columns: tuple[str, ...]) 
                 text_addresses[slot] = data_buffer.address
                 buffers.append(data_buffer)
         else:
-            numbers[slot] = array.fill_null(0).cast(pa.int64()).to_numpy()
+            if array.null_count:
+                array = array.fill_null(0)
+            numbers[slot] = array.to_numpy(zero_copy_only=False)  # widened to int64 by numpy
     return _EncoderInputs(kinds, slots, numbers, valid, text_offsets, text_addresses, buffers)
 
 
