@@ -106,6 +106,10 @@ def start_background(settings: Settings, engine: Engine, stop: threading.Event, 
         while not stop.wait(SCHEDULER_INTERVAL_SECONDS):
             try:
                 run_due(engine, settings.base_url)
+            except sa.exc.OperationalError as error:
+                # SQLite lets one writer in at a time: the action stays pending for the next run
+                log.warning("scheduler run postponed, the database was busy (%s); retrying in %d s",
+                            error.orig, SCHEDULER_INTERVAL_SECONDS)
             except (AuthError, sa.exc.DBAPIError) as error:
                 log.error("scheduler run failed: %s", error)
 
