@@ -1,7 +1,8 @@
 """One ETL run: every archived table, batch by batch, each batch committed by its manifest.
 
 Order of a batch: read rows after the archived cursor → write and publish its Parquet files →
-create its manifest (the commit point). A run that dies anywhere before the manifest exists
+create its manifest (the commit point). Reading runs ahead in its own thread, so the next batch's
+rows are already arriving while a batch is committed. A run that dies anywhere before the manifest exists
 leaves only uncommitted files, which the next run removes before it starts; a run that dies after
 it has committed the batch. So every row is archived exactly once, whatever the crash.
 """
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
 import sqlalchemy as sa
 
 from amoscope.settings import Settings
@@ -31,6 +33,7 @@ from warehouse.archive.layout import ARCHIVED_TABLES, TableSpec, manifest_path, 
 from warehouse.archive.manifest import CREATED_AT_FORMAT, Cursor, Manifest, manifest_sha256
 from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import StoredManifest, read_head
+from warehouse.archive.rowhash import cursor_arrays, cursor_at
 from warehouse.archive.storage import ArchiveStore, open_store
 
 log = logging.getLogger(__name__)
@@ -96,26 +99,33 @@ class Archiver:
         cursor = last.manifest.cursor_to if last else (0,) * len(spec.cursor_columns)
         total = self.source.count_after(spec, cursor) if self.progress.wants_totals else None
         self.progress.start(spec.name, total)
-        while True:
-            writer = BatchWriter(self.store, spec, (last.manifest.seq if last else 0) + 1)
-            try:
-                for batch in prefetch(self.source.read(spec, cursor, self.batch_rows), depth=2):
-                    writer.write(batch)
-                    self.progress.advance(batch.num_rows)
-                if writer.rows == 0:
+        # One read-ahead over all batches: the next batch's read runs while this one is committed.
+        rows = prefetch(consecutive_reads(self.source, spec, cursor, self.batch_rows), depth=READ_AHEAD)
+        try:
+            while True:
+                writer = BatchWriter(self.store, spec, (last.manifest.seq if last else 0) + 1)
+                try:
+                    for batch in rows:
+                        if batch is END_OF_READ:
+                            break
+                        writer.write(batch)
+                        self.progress.advance(batch.num_rows)
+                    if writer.rows == 0:
+                        writer.abort()
+                        break
+                    written = writer.finish()
+                except BaseException:
                     writer.abort()
+                    raise
+                last = self._commit(spec, last, identity, snapshot, "batch", cursor, written.last,
+                                    written.rows, written.merkle_root.hex(), written.files)
+                cursor = written.last
+                result.batches += 1
+                result.rows += written.rows
+                if written.rows < self.batch_rows or self.stop.is_set():
                     break
-                written = writer.finish()
-            except BaseException:
-                writer.abort()
-                raise
-            last = self._commit(spec, last, identity, snapshot, "batch", cursor, written.last,
-                                written.rows, written.merkle_root.hex(), written.files)
-            cursor = written.last
-            result.batches += 1
-            result.rows += written.rows
-            if written.rows < self.batch_rows or self.stop.is_set():
-                break
+        finally:
+            rows.close()  # stops the read-ahead before the snapshot's connection closes
         if result.batches == 0 and (last is None or
                                     datetime.now(UTC) - last.manifest.created >= self.heartbeat_after):
             last = self._commit(spec, last, identity, snapshot, "heartbeat", cursor, cursor, 0,
@@ -145,6 +155,28 @@ class Archiver:
         create_exclusive(self.store, path, raw)
         log.debug("committed %s (%s, %d rows)", path, kind, rows)
         return StoredManifest(path, manifest_sha256(raw), manifest)
+
+
+END_OF_READ = object()
+# Record batches read ahead (about 2 MiB each): enough to keep the server busy while a batch is
+# finished and committed (≈ 0.25 s for a million rows).
+READ_AHEAD = 32
+
+
+def consecutive_reads(source: PostgresSource | SqliteSource, spec: TableSpec, cursor: Cursor,
+                      limit: int) -> Iterator[pa.RecordBatch | object]:
+    """Reads of ``limit`` rows each, one after the other from ``cursor``, each followed by
+    ``END_OF_READ``: the rows of one batch. Stops after a read of fewer rows."""
+    while True:
+        count, tail = 0, None
+        for batch in source.read(spec, cursor, limit):
+            count += batch.num_rows
+            tail = batch if batch.num_rows else tail
+            yield batch
+        yield END_OF_READ
+        if count < limit:
+            return
+        cursor = cursor_at(cursor_arrays(tail, spec), -1)
 
 
 def check_same_source(store: ArchiveStore, last: StoredManifest, identity: SourceIdentity,

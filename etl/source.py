@@ -185,13 +185,14 @@ class PostgresSource:
         schema = source_schema(spec)
         try:
             cursor = self._connection.cursor()
-            cursor.adbc_statement.set_options(
-                **{StatementOptions.BATCH_SIZE_HINT_BYTES.value: str(READ_BATCH_BYTES)})
-            cursor.execute(sql)
-            reader = cursor.fetch_record_batch()
-            for batch in reader:
-                yield pa.Table.from_batches([batch]).cast(schema).combine_chunks().to_batches()[0]
-            cursor.close()
+            try:
+                cursor.adbc_statement.set_options(
+                    **{StatementOptions.BATCH_SIZE_HINT_BYTES.value: str(READ_BATCH_BYTES)})
+                cursor.execute(sql)
+                for batch in cursor.fetch_record_batch():
+                    yield pa.Table.from_batches([batch]).cast(schema).combine_chunks().to_batches()[0]
+            finally:  # also when the reader stops early: the connection then takes its next query
+                cursor.close()
         except Exception as error:
             raise ExtractError(
                 f"reading {spec.name} from the operational database failed: {_reason(error)}; {RETRY}"
@@ -201,7 +202,7 @@ class PostgresSource:
 class SqliteSource:
     """Reads the embedded demo's SQLite database through SQLAlchemy in one read transaction."""
 
-    def __init__(self, engine: sa.Engine, chunk_rows: int = 50_000):
+    def __init__(self, engine: sa.Engine, chunk_rows: int = 5_000):  # ≈ 2 MiB, as on PostgreSQL
         self._engine = engine
         self._chunk_rows = chunk_rows
         self._connection: sa.Connection | None = None
