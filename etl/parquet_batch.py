@@ -44,11 +44,12 @@ _DICTIONARY_MAX_DISTINCT_SHARE = 0.1
 
 def month_labels(times: pa.Array) -> pa.Array:
     """``YYYY-MM`` (UTC) of each timestamp or date, computed on numbers (strftime is slow)."""
+    if len(times) == 0:
+        return pa.array([], pa.string())
     months = times.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False).astype("datetime64[M]")
     months = months.astype(np.int64)  # months since 1970-01
-    first = int(months.min()) if len(months) else 0
-    labels = [f"{1970 + month // 12:04d}-{month % 12 + 1:02d}"
-              for month in range(first, int(months.max()) + 1 if len(months) else 0)]
+    first, last = int(months.min()), int(months.max())
+    labels = [f"{1970 + month // 12:04d}-{month % 12 + 1:02d}" for month in range(first, last + 1)]
     return pa.array(labels, pa.string()).take(pa.array(months - first))
 
 

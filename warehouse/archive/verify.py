@@ -96,9 +96,13 @@ def verify_archive(store: ArchiveStore, *, tables: list[str] | None = None, sinc
 
 
 def _duration(span: timedelta) -> str:
+    """``45 s``, ``1 h 5 min``, ``2 d 3 h 0 min``: a manifest's age as a reader takes it in."""
     minutes = int(span.total_seconds() // 60)
-    return f"{minutes // 1440} d {minutes // 60 % 24} h {minutes % 60} min" if minutes >= 1440 \
-        else f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{span.total_seconds():.0f} s"
+    if minutes < 60:
+        return f"{span.total_seconds():.0f} s"
+    if minutes < 1440:
+        return f"{minutes // 60} h {minutes % 60} min"
+    return f"{minutes // 1440} d {minutes // 60 % 24} h {minutes % 60} min"
 
 
 def _verify_table(store: ArchiveStore, table: str, since: date | None,
