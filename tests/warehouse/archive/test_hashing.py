@@ -63,7 +63,7 @@ rows = st.lists(st.fixed_dictionaries({
                                    timezones=st.just(UTC)),
     "day": st.none() | st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 1, 1)),
     # any text PostgreSQL can hold: every character but NUL, backslashes and quotes included
-    "text": st.none() | st.text(st.characters(exclude_characters="\x00")),
+    "text": st.none() | st.text(st.characters(codec="utf-8", exclude_characters="\x00")),
 }), min_size=1, max_size=40)
 
 
