@@ -4,31 +4,36 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
 from amoscope.settings import Settings
 from etl.errors import EtlError, LockedError, SourceMismatch
-from etl.progress import Progress
-from etl.run import make_archiver
+from etl.isolation import isolated
+from etl.progress import Progress, plain_progress
+from etl.run import run_once
 from warehouse.archive.errors import ArchiveError, ManifestError
 
 log = logging.getLogger(__name__)
 
 
 def follow(settings: Settings, engine: sa.Engine, interval: float, stop: threading.Event, *,
-           progress: Progress | None = None) -> int:
+           new_progress: Callable[[], Progress] = plain_progress) -> int:
     """Run until ``stop`` is set; return the number of completed runs.
+
+    Each run on PostgreSQL is made in a child process (etl.isolation), with a progress display
+    of its own from ``new_progress``.
 
     A run that fails because the database or the store is away is logged and retried after the
     interval. A database that is not the archive's source, or a broken archive, stops the loop:
     retrying cannot fix them.
     """
-    archiver = make_archiver(settings, engine, progress=progress, stop=stop)
     runs = 0
     while not stop.is_set():
         try:
-            report = archiver.run()
+            report = isolated(engine, lambda: run_once(settings, engine, new_progress=new_progress,
+                                                       stop=stop), stop=stop)
             runs += 1
             log.debug("run %d archived %d rows", runs, report.rows)
         except (SourceMismatch, ManifestError):

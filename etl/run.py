@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -223,6 +223,13 @@ def make_archiver(settings: Settings, engine: sa.Engine, *, progress: Progress |
 
 
 def run_once(settings: Settings, engine: sa.Engine, *, tables: Iterable[str] | None = None,
-             progress: Progress | None = None) -> RunReport:
-    """Archive the operational database of ``settings`` once (what ``amoscope etl run`` does)."""
-    return make_archiver(settings, engine, progress=progress).run(tables)
+             new_progress: Callable[[], Progress] = plain_progress,
+             stop: threading.Event | None = None) -> RunReport:
+    """Archive the operational database of ``settings`` once (what ``amoscope etl run`` does,
+    there in a child process on PostgreSQL: etl.isolation), showing progress on a display made
+    by ``new_progress`` in the process that runs."""
+    progress = new_progress()
+    try:
+        return make_archiver(settings, engine, progress=progress, stop=stop).run(tables)
+    finally:
+        progress.close()

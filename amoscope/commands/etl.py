@@ -11,9 +11,10 @@ import click
 from amoscope.commands import parse_duration
 from amoscope.runtime import open_engine
 from etl.follow import follow
+from etl.isolation import isolated
 from etl.progress import progress_for_terminal
 from etl.prune import prune as prune_tables
-from etl.run import make_archiver
+from etl.run import run_once
 from etl.status import archive_status
 from warehouse.schema import APPEND_ONLY_TABLES
 
@@ -32,19 +33,16 @@ def etl() -> None:
 def run_command(settings, keep_following: bool, interval: str | None, tables: tuple[str, ...]) -> None:
     """Archive everything committed since the last run (once, or repeatedly with --follow)."""
     engine = open_engine(settings)
-    progress = progress_for_terminal()
-    stop = threading.Event()
-    try:
-        if keep_following:
-            seconds = parse_duration(interval).total_seconds() if interval else settings.etl_interval_seconds
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: stop.set())
-            runs = follow(settings, engine, seconds, stop, progress=progress)
-            click.echo(f"stopped after {runs} run(s)")
-            return
-        report = make_archiver(settings, engine, progress=progress).run(tables or None)
-    finally:
-        progress.close()
+    if keep_following:
+        seconds = parse_duration(interval).total_seconds() if interval else settings.etl_interval_seconds
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        runs = follow(settings, engine, seconds, stop, new_progress=progress_for_terminal)
+        click.echo(f"stopped after {runs} run(s)")
+        return
+    report = isolated(engine, lambda: run_once(settings, engine, tables=tables or None,
+                                               new_progress=progress_for_terminal))
     batches = sum(table.batches for table in report.tables)
     heartbeats = sum(table.heartbeat for table in report.tables)
     click.echo(f"archived {report.rows} rows in {batches} batch(es) over {len(report.tables)} tables"
@@ -57,7 +55,7 @@ def status_command(settings) -> None:
     """Per table: archived watermark, last manifest and its age, rows archived and rows behind."""
     engine = open_engine(settings)
     click.echo(f"{'table':24} {'watermark':>22} {'archived':>10} {'behind':>8} {'lag':>10}  last manifest")
-    for status in archive_status(settings, engine):
+    for status in isolated(engine, lambda: archive_status(settings, engine)):
         if status.problem:
             click.echo(f"{status.table:24} PROBLEM: {status.problem}")
             continue
@@ -78,6 +76,8 @@ def prune_command(settings, keep: str | None, tables: tuple[str, ...]) -> None:
     """Delete archived, verified event rows older than the kept window from the operational DB."""
     window = parse_duration(keep) if keep else timedelta(days=settings.replay_window_days)
     engine = open_engine(settings)
-    for result in prune_tables(settings, engine, window, tables=tables or APPEND_ONLY_TABLES):
+    results = isolated(engine, lambda: prune_tables(settings, engine, window,
+                                                    tables=tables or APPEND_ONLY_TABLES))
+    for result in results:
         click.echo(f"{result.table}: deleted {result.deleted} rows"
                    + ("" if result.watermark else " (nothing archived yet)"))
