@@ -1,25 +1,31 @@
 """ETL throughput and memory against PostgreSQL's own COPY, measured in the same run.
 
-    .venv/bin/python -m benchmarks.etl_archive [--rows 5000000] [--admin-url postgresql+psycopg://…/test]
+    .venv/bin/python -m benchmarks.etl_archive [--rows 5000000] [--repeat 3]
+                                               [--admin-url postgresql+psycopg://…/test]
 
 Makes a throwaway database, fills ``audit_events`` with ``--rows`` events (~200-byte JSON
 payloads, spread over 12 months) by INSERT … SELECT generate_series, then measures:
 
 * baseline: ``COPY audit_events TO STDOUT (FORMAT binary)`` read to the end and discarded;
 * full archive: ``amoscope etl run --table audit_events`` in a child process, end to end
-  (extract, hash, Parquet written and committed), with the child's peak RSS;
-* incremental: 10,000 new events, then one more run (in process, timed around the run alone).
+  (extract, hash, Parquet written and committed; the run itself in the forked worker process
+  the command uses), with the peak RSS of the worker (the larger of the two processes);
+* incremental: 10,000 new events, then one more run (in a worker process, as the command does,
+  timed around the run alone).
 
-Prints a table with each figure's ratio to the COPY baseline of this run, and the CPU seconds
-behind the two big figures: the PostgreSQL backend's for the first COPY and for the ETL's read
-(read from /proc, so only when the server runs on this machine) and the ETL run's own (all
-threads of the child, imports excluded). The ETL's server and client CPU over the two cores
-bound its wall time from below, whatever the scheduling; the table shows that bound too.
+The baseline and the full archive are measured in ``--repeat`` interleaved rounds, and the table
+shows the median round of each (every round's time in the notes). It prints each figure's ratio
+to the COPY baseline of this run, and the CPU seconds behind the two big figures: the PostgreSQL
+backend's for that COPY and for the ETL's read (read from /proc, so only when the server runs on
+this machine) and the ETL run's own (all threads of the worker, imports excluded). The ETL's
+server and client CPU over the two cores bound its wall time from below, whatever the
+scheduling; the table shows that bound too, and the CPU time the hypervisor stole meanwhile.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import resource
@@ -36,6 +42,7 @@ import sqlalchemy as sa
 
 from amoscope import migrate
 from amoscope.settings import Settings
+from etl.isolation import isolated
 from etl.run import run_once
 from etl.source import APPLICATION_NAME
 from warehouse.database import create_engine
@@ -56,18 +63,20 @@ SELECT md5(g::text)::uuid::text,
        CASE WHEN g % 4 = 0 THEN 'extension agreed with the department' END
 FROM generate_series(:first, :last) AS g
 """
+# As ``amoscope etl run`` does it: the run in a forked worker process (etl.isolation).
 ETL_CHILD = """
-import json, sys, time
+import json, resource, time
 from amoscope.settings import Settings
 from amoscope.runtime import open_engine
+from etl.isolation import isolated
 from etl.run import run_once
-from etl.source import APPLICATION_NAME
 settings = Settings.from_env()
 engine = open_engine(settings)
 start, cpu = time.perf_counter(), time.process_time()
-report = run_once(settings, engine, tables=["audit_events"])
+report = isolated(engine, lambda: run_once(settings, engine, tables=["audit_events"]))
+worker = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"rows": report.rows, "seconds": time.perf_counter() - start,
-                  "cpu": time.process_time() - cpu}))
+                  "cpu": time.process_time() - cpu + worker.ru_utime + worker.ru_stime}))
 """
 
 
@@ -123,9 +132,35 @@ def copy_binary(url: str) -> tuple[int, float, float | None]:
     return size, seconds, cpu
 
 
+def stolen_cpu_seconds() -> float:
+    """CPU time the hypervisor gave to others (``steal`` in /proc/stat): on a shared virtual
+    machine it makes single timings wander, so the table reports it."""
+    with open("/proc/stat") as stat:
+        fields = stat.readline().split()
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+
+
+def full_run(url: str, archive: str) -> dict:
+    """One full archive into ``archive`` by a child process as ``amoscope etl run`` makes it:
+    rows, in-run seconds and client CPU, the process's wall time and its backends' CPU."""
+    environment = {**os.environ, "AMOSCOPE_DATABASE_URL": url, "AMOSCOPE_ARCHIVE_URL": archive,
+                   "AMOSCOPE_LOG_LEVEL": "WARNING"}
+    wall = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", ETL_CHILD], env=environment,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server_cpu = etl_backend_cpu_seconds(url, child)
+    stdout, stderr = child.communicate()
+    wall = time.perf_counter() - wall
+    if child.returncode:
+        raise SystemExit(f"the ETL run failed:\n{stderr}")
+    return {**json.loads(stdout.strip().splitlines()[-1]), "wall": wall, "server_cpu": server_cpu}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=5_000_000)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="interleaved rounds of COPY and full archive; each figure is the median round's")
     parser.add_argument("--admin-url", default=os.environ.get(
         "AMOSCOPE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
@@ -145,26 +180,27 @@ def main() -> None:
             connection.execute(sa.text("VACUUM ANALYZE audit_events"))
         print(f"filled {args.rows:,} rows in {time.perf_counter() - start:.0f} s", file=sys.stderr)
 
-        copy_bytes, copy_first, copy_cpu = copy_binary(url)
-        environment = {**os.environ, "AMOSCOPE_DATABASE_URL": url, "AMOSCOPE_ARCHIVE_URL": archive,
-                       "AMOSCOPE_LOG_LEVEL": "WARNING"}
-        wall = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-c", ETL_CHILD], env=environment,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        etl_server_cpu = etl_backend_cpu_seconds(url, child)
-        stdout, stderr = child.communicate()
-        wall = time.perf_counter() - wall
-        if child.returncode:
-            raise SystemExit(f"the ETL run failed:\n{stderr}")
+        # Interleaved rounds, each figure the median round's: the machine's speed drifts by
+        # ± 10 % from minute to minute, so one round of each can mislead.
+        copies, fulls = [], []
+        stolen = stolen_cpu_seconds()
+        for _ in range(args.repeat):
+            copies.append(copy_binary(url))
+            shutil.rmtree(archive)
+            os.mkdir(archive)
+            fulls.append(full_run(url, archive))
+        stolen = stolen_cpu_seconds() - stolen
+        copy_rounds = " / ".join(f"{seconds:.2f}" for _, seconds, _ in copies)
+        etl_rounds = " / ".join(f"{run['seconds']:.2f}" for run in fulls)
+        copies.sort(key=lambda copy: copy[1])
+        copy_bytes, copy_seconds, copy_cpu = copies[len(copies) // 2]
+        full = sorted(fulls, key=lambda run: run["seconds"])[len(fulls) // 2]
         peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        full = json.loads(stdout.strip().splitlines()[-1])
-        _, copy_second, _ = copy_binary(url)
-        copy_seconds = (copy_first + copy_second) / 2
 
         fill(engine, args.rows + 1, args.rows + 10_000, args.rows)
         settings = Settings.from_env({}, database_url=url, archive_url=archive)
         start = time.perf_counter()
-        incremental = run_once(settings, engine, tables=["audit_events"])
+        incremental = isolated(engine, lambda: run_once(settings, engine, tables=["audit_events"]))
         incremental_seconds = time.perf_counter() - start
         archive_bytes = sum(os.path.getsize(os.path.join(folder, file))
                             for folder, _, files in os.walk(archive) for file in files)
@@ -178,18 +214,20 @@ def main() -> None:
     server_cpu = "server CPU not readable" if copy_cpu is None else f"server CPU {copy_cpu:.1f} s"
     # The ETL's backend and its client share the two cores: their CPU over two bounds the run's time.
     floor = ""
-    if etl_server_cpu is not None:
-        floor_seconds = (etl_server_cpu + full["cpu"]) / 2
-        floor = (f"; server CPU {etl_server_cpu:.1f} s, so at best {floor_seconds:.1f} s "
+    if full["server_cpu"] is not None:
+        floor_seconds = (full["server_cpu"] + full["cpu"]) / 2
+        floor = (f"; server CPU {full['server_cpu']:.1f} s, so at best {floor_seconds:.1f} s "
                  f"({copy_seconds / floor_seconds:.2f}x) on two cores")
     rows = [
         ("COPY … TO STDOUT (FORMAT binary)", args.rows, copy_seconds, "",
-         f"{copy_bytes / 2**20:,.0f} MiB read; {server_cpu}"),
-        ("etl run, full (in-run time)", full["rows"], full["seconds"], "", ""),
-        ("etl run, full (process, end to end)", full["rows"], wall, f"{peak_mib:,.0f} MiB",
+         f"{copy_bytes / 2**20:,.0f} MiB read; {server_cpu}; rounds {copy_rounds} s"),
+        ("etl run, full (in-run time)", full["rows"], full["seconds"], "", f"rounds {etl_rounds} s"),
+        ("etl run, full (process, end to end)", full["rows"], full["wall"], f"{peak_mib:,.0f} MiB",
          f"{archive_bytes / 2**20:,.0f} MiB of Parquet; client CPU {full['cpu']:.1f} s{floor}"),
         ("etl run, incremental", incremental.rows, incremental_seconds, "", ""),
     ]
+    print(f"adbc-driver-postgresql {importlib.metadata.version('adbc-driver-postgresql')}, "
+          f"{os.cpu_count()} CPUs, {stolen:.1f} s of CPU stolen by the hypervisor during the rounds")
     print(f"{'measurement':38} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'vs COPY':>8} "
           f"{'peak RSS':>10}  note")
     for label, count, seconds, peak, note in rows:
