@@ -6,10 +6,11 @@ every row group, the last included, has at least the target rows whenever the fi
 many; one bound on everything buffered keeps memory flat whatever months the batch spans.
 Files are staged and only published by :meth:`BatchWriter.finish`.
 
-Work is spread over threads that each release the GIL: rows are encoded and hashed in DuckDB
-(the caller's thread), Parquet is encoded and compressed in the writer's own thread, and the
-caller reads ahead in a third (etl.prefetch). Row hashes stream into a Merkle builder, so the
-batch keeps one run of leaves, not a digest per row.
+Work is spread over threads that each release the GIL: rows are encoded and hashed by a
+compiled loop (warehouse.archive.row_encoder) in the caller's thread, Parquet is encoded and
+compressed in the writer's own thread, and the caller reads ahead in a third (etl.prefetch).
+Row hashes stream into a Merkle builder, so the batch keeps one run of leaves, not a digest per
+row.
 """
 
 from __future__ import annotations
