@@ -1,10 +1,11 @@
 """One ETL run: every archived table, batch by batch, each batch committed by its manifest.
 
 Order of a batch: read rows after the archived cursor → write and publish its Parquet files →
-create its manifest (the commit point). Reading runs ahead in its own thread, so the next batch's
-rows are already arriving while a batch is committed. A run that dies anywhere before the manifest exists
-leaves only uncommitted files, which the next run removes before it starts; a run that dies after
-it has committed the batch. So every row is archived exactly once, whatever the crash.
+create its manifest (the commit point). Reading runs ahead in its own thread, so the next
+batch's rows are already arriving while a batch is committed. A run that dies anywhere before
+the manifest exists leaves only uncommitted files, which the next run removes before it starts;
+a run that dies after it has committed the batch. So every row is archived exactly once,
+whatever the crash.
 """
 
 from __future__ import annotations

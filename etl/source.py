@@ -190,7 +190,7 @@ class PostgresSource:
                     **{StatementOptions.BATCH_SIZE_HINT_BYTES.value: str(READ_BATCH_BYTES)})
                 cursor.execute(sql)
                 for batch in cursor.fetch_record_batch():
-                    yield pa.Table.from_batches([batch]).cast(schema).combine_chunks().to_batches()[0]
+                    yield batch.cast(schema)
             finally:  # also when the reader stops early: the connection then takes its next query
                 cursor.close()
         except Exception as error:
