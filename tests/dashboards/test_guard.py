@@ -67,7 +67,7 @@ def test_role_page_matrix(app, clients, pg_engine):
     for slug in ROUTES:
         response = anonymous.get(f"/maintenance/AMO1/{slug}")
         assert response.status_code == 302
-        assert response.headers["Location"] == f"/login?next=/maintenance/AMO1/{slug}"
+        assert response.headers["Location"] == f"/login?next=%2Fmaintenance%2FAMO1%2F{slug}"
 
 
 def test_hidden_page_callback_invocation(app, dash_app, clients, pg_engine):
