@@ -130,7 +130,7 @@ def _check_dependencies(what: str, declared: list[dict], sent: Any) -> list[str]
 
 def _check_dependency(what: str, spec: dict, item: Any, wildcard: bool) -> str:
     name = f"{spec['id']}.{spec['property']}"
-    if not isinstance(item, dict) or item.get("property") != spec["property"] or "value" not in item:
+    if not isinstance(item, dict) or item.get("property") != spec["property"]:
         raise _refuse(f"The {what} {name} has the wrong shape.")
     component = item.get("id")
     if wildcard:
@@ -141,7 +141,7 @@ def _check_dependency(what: str, spec: dict, item: Any, wildcard: bool) -> str:
     elif component != spec["id"]:
         raise _refuse(f"The {what} {name} has the wrong shape.")
     label, check = PROPERTY_KINDS.get(spec["property"], ("", lambda v: False))
-    if not check(item["value"]):
+    if not check(item.get("value")):  # the renderer leaves out the value of an unset property
         raise _refuse(f"The {what} {name} must be {label or 'absent: the property is not allowed'}.")
     return f"{stringify_id(component)}.{spec['property']}"
 
