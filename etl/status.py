@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from amoscope.settings import Settings
+from etl.settings import EtlSettings
 from etl.source import open_source
 from warehouse.archive.errors import ArchiveError
 from warehouse.archive.layout import ARCHIVED_TABLES
 from warehouse.archive.manifest import Cursor
 from warehouse.archive.reader import read_chain
 from warehouse.archive.storage import open_store
+from warehouse.settings import require
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,11 @@ class TableStatus:
     problem: str | None = None
 
 
-def archive_status(settings: Settings, engine: sa.Engine) -> list[TableStatus]:
+def archive_status(settings: EtlSettings, engine: sa.Engine) -> list[TableStatus]:
     """Watermark, last manifest, lag and rows behind, for every archived table."""
-    store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
-    source = open_source(settings.database_url, engine)
+    require(settings, EtlSettings, "archive_status")
+    store = open_store(settings.warehouse.archive_url, s3_endpoint_url=settings.warehouse.s3_endpoint_url)
+    source = open_source(settings.warehouse.database_url, engine)
     now = datetime.now(UTC)
     statuses = []
     with source.snapshot():
