@@ -126,8 +126,8 @@ def test_each_removal_or_plant_is_reported_naming_what_is_missing(signed_archive
     assert any(p.startswith(where) and words in p for p in found), found
     result = _offline(root, anchor.sha256, tmp_path)
     assert result.exit_code == 1, result.output
-    assert any(line.startswith(f"PROBLEM {where}") and words in line for line in result.output.splitlines()), \
-        result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith(f"PROBLEM {where}") and words in line for line in lines), result.output
 
 
 def test_a_cut_without_anchor_still_shows_in_the_newest_checkpoint(signed_archive, tmp_path):
