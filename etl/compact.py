@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
+from etl.checkpoint import commit_checkpoint
 from etl.files import create_exclusive
 from etl.lock import archive_lock
 from etl.parquet_batch import BatchWriter
@@ -47,8 +48,10 @@ def compact(settings: EtlSettings, engine: sa.Engine, tables: list[str] | None =
     store = open_store(settings.warehouse.archive_url, s3_endpoint_url=settings.warehouse.s3_endpoint_url)
     signer = Signer(Path(settings.signing_key_path)) if settings.signing_key_path else None
     with archive_lock(engine):
-        return [_compact_table(store, table_spec(name), small_file_rows, signer)
-                for name in tables or ARCHIVED_TABLES if read_chain(store, name)]
+        results = [_compact_table(store, table_spec(name), small_file_rows, signer)
+                   for name in tables or ARCHIVED_TABLES if read_chain(store, name)]
+        commit_checkpoint(store, engine, signer, utc_now_text())
+        return results
 
 
 def _groups(files: list[DataFile], small_file_rows: int) -> list[list[DataFile]]:
