@@ -9,7 +9,6 @@ cockpit offers quality roles the AM half-yearly summary as an XLSX download (aud
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -18,7 +17,7 @@ from auth.policy import DEPARTMENT_SLUGS, department_in_scope, may_perform
 from auth.web_sessions import request_context
 from dashboards import charts, cockpits, context, records
 from dashboards.pages import department
-from dashboards.paths import page_path, slug_of
+from dashboards.paths import list_path, slug_of
 from warehouse.errors import WarehouseError
 from warehouse.kpi.base import REGISTRY
 from warehouse.reports import export_half_yearly
@@ -29,8 +28,9 @@ REPORT_ACTION = "report.half_yearly"
 THEME = "light"  # the charts' template: charts.TEMPLATES has "light" and "dark"
 
 
-def layout(user, slug: str):
-    """The cockpit of ``slug``'s department, then the department page (live feed and inbox)."""
+def layout(user, match):
+    """The cockpit of the department whose page this is, then its live feed and inbox."""
+    slug = match.route.pattern
     today = datetime.now(UTC).date().isoformat()
     return html.Div([
         dcc.Location(id="cockpit-nav", refresh=True),
@@ -155,9 +155,8 @@ def register_callbacks(app: Dash) -> None:
         point = click["points"][0]
         ids_text, element = charts.drilled(point.get("customdata"))
         ids = records.parse_ids(ids_text)
-        query = urlencode({"kind": panel.entity, "ids": ",".join(map(str, ids)), "kpi": panel.kpi,
-                           "bar": str(element or "")[:80]})
-        return f"{page_path(user.amo_code, 'records')}?{query}"
+        return list_path(user.amo_code, panel.entity, {"ids": ",".join(map(str, ids)), "kpi": panel.kpi,
+                                                       "bar": str(element or "")[:80]})
 
     @app.callback(Output("cockpit-report-download", "data"), Output("cockpit-report-error", "children"),
                   Input("cockpit-report-button", "n_clicks"), State("cockpit-report-half", "value"),
