@@ -13,7 +13,7 @@ LANDINGS = [
     ("superuser", None, "/maintenance/AMO1/admin"),
     ("admin", None, "/maintenance/AMO1/admin"),
     ("quality", None, "/maintenance/AMO1/quality"),
-    ("auditor", None, "/maintenance/AMO1/auditor"),
+    ("auditor", None, "/maintenance/AMO1/console"),
     ("member", "PROD", "/maintenance/AMO1/production"),
     ("member", "STOR", "/maintenance/AMO1/stores"),
     ("member", "WKSP", "/maintenance/AMO1/workshops"),
@@ -116,7 +116,7 @@ def test_open_redirect_payloads(app, pg_engine):
         assert response.headers["Location"] == "/maintenance/AMO1/production", payload
 
 
-SHARED = "/maintenance/AMO1/records?kind=cars&ids=3%2C7%2C9&bar=Hangar%20S%C3%BCd%20%23%202&q=a%26b%3Dc"
+SHARED = "/maintenance/AMO1/cars?ids=3%2C7%2C9&bar=Hangar%20S%C3%BCd%20%23%202&q=a%26b%3Dc"
 
 
 def test_a_shared_link_survives_login(app, pg_engine):
@@ -132,7 +132,7 @@ def test_a_shared_link_survives_login(app, pg_engine):
     response = login(client, "alice@amo1.example", data={"next": sent})
     assert response.status_code == 303 and response.headers["Location"] == SHARED
     query = parse_qs(urlsplit(response.headers["Location"]).query)
-    assert query == {"kind": ["cars"], "ids": ["3,7,9"], "bar": ["Hangar Süd # 2"], "q": ["a&b=c"]}
+    assert query == {"ids": ["3,7,9"], "bar": ["Hangar Süd # 2"], "q": ["a&b=c"]}
     assert client.get(f"/login?next={quote(SHARED, safe='')}").headers["Location"] == SHARED  # signed in
 
 
