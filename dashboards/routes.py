@@ -84,6 +84,7 @@ ROUTES: dict[str, Route] = {route.pattern: route for route in (
     Route("engineering", "Engineering", "cockpit", in_menu=True),
     Route("workshops", "Workshops", "cockpit", in_menu=True),
     Route("console", "Console", "console", in_menu=True),
+    Route("home", "Home", "department"),
     Route("<entity_type>", "Records", "records"),
     Route("<entity_type>/<id>", "Record", "entity"),
 )}

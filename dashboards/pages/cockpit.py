@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from auth.policy import DEPARTMENT_SLUGS, department_in_scope, may_perform
+from auth.policy import DEPARTMENT_SLUGS, cockpit_in_scope, may_perform
 from auth.web_sessions import request_context
 from dashboards import charts, cockpits, context, records
 from dashboards.pages import department
@@ -43,7 +43,7 @@ def layout(user, match):
         *_report_control(user, slug),
         dcc.Loading(html.Div(id="cockpit-body")),
         html.Hr(),
-        department.layout(user, slug),
+        department.layout(user, match),
     ])
 
 
@@ -117,14 +117,11 @@ def _chart(panel: cockpits.Panel, frame, labels, as_of: date | None, theme: str)
 
 
 def register_callbacks(app: Dash) -> None:
-    # The department page is shown inside every cockpit, so its callbacks are registered here.
-    department.register_callbacks(app)
-
     @app.callback(Output("cockpit-body", "children"), Input("cockpit-as-of", "value"),
                   State("url", "pathname"))
     def render_cockpit(as_of_value, pathname):
         user = context.user()
-        code = department_in_scope(user.role, user.department_code, slug_of(pathname))
+        code = cockpit_in_scope(user.role, user.department_code, slug_of(pathname))
         if code not in cockpits.PANELS:
             return html.P("No department cockpit here.", className="text-muted")
         try:
@@ -146,7 +143,7 @@ def register_callbacks(app: Dash) -> None:
                   State("url", "pathname"), prevent_initial_call=True)
     def drill(_clicks, pathname):
         user = context.user()
-        code = department_in_scope(user.role, user.department_code, slug_of(pathname))
+        code = cockpit_in_scope(user.role, user.department_code, slug_of(pathname))
         kpi = ctx.triggered_id.get("kpi") if isinstance(ctx.triggered_id, dict) else None
         panel = cockpits.panel(code, kpi) if code else None
         click = ctx.triggered[0].get("value") if ctx.triggered else None

@@ -1,5 +1,8 @@
 """A department page: the department's live activity feed and the user's notifications inbox.
 
+It is drawn below every cockpit, and on its own as ``home``: the landing page of members whose
+department's page is not theirs to open (QUAL, ADMIN).
+
 The feed polls with ``dcc.Interval`` (paused while the tab is hidden, by
 ``assets/pause_when_hidden.js``), keeps its cursor in a ``dcc.Store``, appends with ``Patch()``
 and starts over when the cursor is stale or tampered with. Which department it
@@ -20,10 +23,16 @@ from warehouse.schema import DEPARTMENT_CODES
 POLL_MILLISECONDS = 5000
 
 
-def layout(user, slug: str):
-    """The page body for ``slug`` (the router has checked that the user may open it)."""
+NAMES = {"QUAL": "Quality", "PLAN": "Planning", "PROD": "Production", "REL": "Reliability", "SAFE": "Safety",
+         "STOR": "Stores", "ENG": "Engineering", "WKSP": "Workshops", "ADMIN": "Administration"}
+
+
+def layout(user, match):
+    """The feed and inbox of the department whose page this is (a cockpit, or ``home``: the
+    member's own); the router has checked that the user may open it."""
+    code = department_in_scope(user.role, user.department_code, match.route.pattern)
     return dbc.Row([
-        dbc.Col([html.H2(f"{slug.capitalize()}: live activity", className="h4"),
+        dbc.Col([html.H2(f"{NAMES.get(code, 'Department')}: live activity", className="h4"),
                  html.Ul(id="feed-list", className="list-group"),
                  dcc.Store(id="feed-cursor"),
                  dcc.Interval(id="feed-interval", interval=POLL_MILLISECONDS)], md=8),
