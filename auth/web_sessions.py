@@ -62,6 +62,8 @@ def is_background_poll(request: flask.Request) -> bool:
     except (ValueError, RecursionError):
         return False
     changed = body.get("changedPropIds") if isinstance(body, dict) else None
+    if not isinstance(changed, list):
+        return False
     return bool(changed) and all(str(prop).endswith(".n_intervals") for prop in changed)
 
 

@@ -30,9 +30,6 @@ USERS = {
     "safety@nam.example": ("member", "SAFE"),
     "audit@nam.example": ("auditor", "QUAL"),
     "boss@nam.example": ("admin", "ADMIN"),
-    "root@nam.example": ("superuser", "ADMIN"),
-    "qualstaff@nam.example": ("member", "QUAL"),
-    "office@nam.example": ("member", "ADMIN"),
 }
 
 
