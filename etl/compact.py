@@ -27,6 +27,7 @@ from warehouse.archive.layout import ARCHIVED_TABLES, MONTH_COLUMN, TableSpec, m
 from warehouse.archive.manifest import Manifest
 from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import DataFile, live_files, read_chain
+from warehouse.archive.rowhash import arrow_schema, schema_fields
 from warehouse.archive.storage import ArchiveStore, open_store
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def _compact_table(store: ArchiveStore, spec: TableSpec, small_file_rows: int,
         table=spec.name, seq=seq, kind="compaction", created_at=utc_now_text(),
         cursor_columns=spec.cursor_columns, cursor_from=head.manifest.cursor_to,
         cursor_to=head.manifest.cursor_to, row_count=0, merkle_root=merkle_root([]).hex(),
-        columns=head.manifest.columns, source=head.manifest.source,
+        columns=head.manifest.columns, schema=schema_fields(arrow_schema(spec)), source=head.manifest.source,
         previous={"seq": head.manifest.seq, "sha256": head.sha256}, files=written.files, replaces=replaced,
     )
     if signer is not None:

@@ -36,7 +36,7 @@ from warehouse.archive.layout import ARCHIVED_TABLES, TableSpec, manifest_path, 
 from warehouse.archive.manifest import CREATED_AT_FORMAT, Cursor, Manifest, manifest_sha256
 from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import StoredManifest, read_head
-from warehouse.archive.rowhash import cursor_arrays, cursor_at
+from warehouse.archive.rowhash import arrow_schema, cursor_arrays, cursor_at, schema_fields
 from warehouse.archive.storage import ArchiveStore, open_store
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ class Archiver:
         manifest = Manifest(
             table=spec.name, seq=seq, kind=kind, created_at=utc_now_text(),
             cursor_columns=spec.cursor_columns, cursor_from=cursor_from, cursor_to=cursor_to,
-            row_count=rows, merkle_root=root, columns=spec.columns,
+            row_count=rows, merkle_root=root, columns=spec.columns, schema=schema_fields(arrow_schema(spec)),
             source={"dialect": identity.dialect, "database": identity.database,
                     "system_identifier": identity.system_identifier, "horizon": snapshot.horizon},
             previous={"seq": last.manifest.seq, "sha256": last.sha256} if last else None,

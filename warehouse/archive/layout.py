@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from warehouse.schema import APPEND_ONLY_TABLES, MUTABLE_TABLES, metadata
 
-FORMAT = "amoscope-archive/1"
+FORMAT = "amoscope-archive/2"
 DATA_DIR = "data"
 MANIFEST_DIR = "manifests"
 CHECKPOINT_DIR = "checkpoints"

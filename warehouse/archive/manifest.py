@@ -55,6 +55,7 @@ class Manifest:
     row_count: int
     merkle_root: str  # hex; over the batch's row hashes in cursor order
     columns: tuple[str, ...]
+    schema: tuple[dict, ...]  # the data files' Arrow schema: {"name", "type", "nullable"} per field
     source: dict[str, Any]  # dialect, database, system_identifier, horizon
     previous: dict[str, Any] | None  # {"seq": n, "sha256": hex} of the preceding manifest
     files: tuple[FileEntry, ...] = ()
@@ -79,6 +80,7 @@ class Manifest:
             "row_count": self.row_count,
             "merkle_root": self.merkle_root,
             "columns": list(self.columns),
+            "schema": [dict(item) for item in self.schema],
             "source": self.source,
             "previous": self.previous,
             "files": [
@@ -130,6 +132,7 @@ def parse_manifest(raw: bytes, where: str) -> Manifest:
             row_count=_typed(document, "row_count", int),
             merkle_root=_typed(document, "merkle_root", str),
             columns=tuple(_typed(document, "columns", list)),
+            schema=tuple(_schema_field(item) for item in _typed(document, "schema", list)),
             source=_typed(document, "source", dict),
             previous=document["previous"],
             files=tuple(
@@ -166,6 +169,14 @@ def _typed(document: dict, key: str, kind: type) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise TypeError(f"{key!r} must be {kind.__name__}")
     return value
+
+
+def _schema_field(item: Any) -> dict:
+    if not (isinstance(item, dict) and set(item) == {"name", "type", "nullable"}
+            and isinstance(item["name"], str) and isinstance(item["type"], str)
+            and isinstance(item["nullable"], bool)):
+        raise TypeError(f"schema entries must be {{name, type, nullable}}, got {item!r}")
+    return item
 
 
 def _cursor(value: Any) -> Cursor:

@@ -52,6 +52,13 @@ def arrow_schema(spec: TableSpec) -> pa.Schema:
     return pa.schema([*fields, pa.field(MONTH_COLUMN, pa.string(), nullable=False)])
 
 
+def schema_fields(schema: pa.Schema) -> tuple[dict, ...]:
+    """A manifest's ``schema`` member: each field of the files' Arrow schema as name, type (as
+    Arrow spells it, e.g. ``timestamp[us, tz=UTC]``) and nullable. Row hashes bind values only,
+    so this is what binds the column types."""
+    return tuple({"name": item.name, "type": str(item.type), "nullable": item.nullable} for item in schema)
+
+
 def cursor_arrays(batch: pa.RecordBatch | pa.Table, spec: TableSpec) -> list[pa.Array]:
     """The cursor columns as int64 arrays (dates as days since 1970-01-01), for ordering rows."""
     arrays = []

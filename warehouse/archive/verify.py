@@ -48,7 +48,7 @@ from warehouse.archive.reader import (
 )
 from warehouse.archive.report import Problem, VerifyReport
 from warehouse.archive.row_encoder import row_hash_array
-from warehouse.archive.rowhash import cursor_arrays
+from warehouse.archive.rowhash import arrow_schema, cursor_arrays, schema_fields
 from warehouse.archive.signatures import signature_problem
 from warehouse.archive.storage import ArchiveStore
 
@@ -152,8 +152,29 @@ def _verify_table(store: ArchiveStore, table: str, since: date | None,
     return chain
 
 
+def _schema_difference(found: tuple[dict, ...], expected: tuple[dict, ...]) -> str:
+    """The first field where two schema descriptions differ, in words."""
+    def spelled(item: dict | None) -> str:
+        if item is None:
+            return "absent"
+        return f"{item['type']}{'' if item['nullable'] else ' not null'}"
+    for index in range(max(len(found), len(expected))):
+        have = found[index] if index < len(found) else None
+        want = expected[index] if index < len(expected) else None
+        if have != want:
+            name = (have or want)["name"]
+            if have and want and have["name"] != want["name"]:
+                return f"field {index + 1} is {have['name']!r}, expected {want['name']!r}"
+            return f"column {name} is {spelled(have)}, expected {spelled(want)}"
+    return "none"
+
+
 def _manifest_problem(stored: StoredManifest, first: StoredManifest | None) -> str | None:
     manifest = stored.manifest
+    expected = tuple(item for item in schema_fields(arrow_schema(table_spec(manifest.table)))
+                     if item["name"] in {*manifest.columns, MONTH_COLUMN})
+    if manifest.schema != expected:
+        return f"records a schema other than the archive's: {_schema_difference(manifest.schema, expected)}"
     if manifest.kind in ("heartbeat", "compaction") and (
             manifest.row_count != 0 or manifest.cursor_to != manifest.cursor_from):
         return f"a {manifest.kind} must add no rows"
@@ -185,6 +206,10 @@ def _verify_file(store: ArchiveStore, data_file: DataFile, committing: StoredMan
         report.add(where, f"SHA-256 differs from the one in {committing.path}: the file was changed")
     try:
         table = pq.ParquetFile(pa.BufferReader(raw)).read(use_threads=False)
+        found = schema_fields(table.schema)
+        if found != committing.manifest.schema:
+            report.add(where, f"its Arrow schema differs from the one {committing.path} records: "
+                              f"{_schema_difference(found, committing.manifest.schema)}")
         _verify_rows(data_file, table, committing, batches, rows, report)
     except Exception as error:  # any failure to read untrusted bytes is a finding, not a crash
         report.add(where, f"not a readable archive Parquet file ({type(error).__name__}: {error})")
