@@ -87,6 +87,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("etl_heartbeat_minutes", 60,
             "An ETL run that finds nothing new writes a heartbeat manifest if the last is this old.",
             _parse_non_negative_int),
+    Setting("etl_compact_after_batches", 50,
+            "In follow mode, compact a table once it has this many new batches (and once at start); "
+            "0: only 'amoscope archive compact' compacts.", _parse_non_negative_int),
+    Setting("etl_compact_small_file_rows", 100_000,
+            "Compaction merges the data files under this many rows that share a partition into one.",
+            _parse_positive_int),
     Setting("session_idle_minutes", 30, "A session unused this long is ended.", _parse_positive_int),
     Setting("session_absolute_hours", 8, "A session this old is ended even if in use.",
             _parse_positive_int),

@@ -22,12 +22,17 @@ KINDS = ("batch", "heartbeat", "compaction")
 CREATED_AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # UTC, microseconds
 
 
+def created_at_now() -> str:
+    """The current UTC time as a manifest's ``created_at``."""
+    return datetime.now(UTC).strftime(CREATED_AT_FORMAT)
+
+
 @dataclass(frozen=True)
 class FileEntry:
     """One Parquet file: where it is, what it holds, and how to check it."""
 
     path: str
-    month: str
+    partition: str  # the value of the table's partition column: YYYY-MM or YYYY
     rows: int
     sha256: str
     size: int
@@ -84,7 +89,7 @@ class Manifest:
             "source": self.source,
             "previous": self.previous,
             "files": [
-                {"path": f.path, "month": f.month, "rows": f.rows, "sha256": f.sha256, "size": f.size,
+                {"path": f.path, "partition": f.partition, "rows": f.rows, "sha256": f.sha256, "size": f.size,
                  "first": list(f.first), "last": list(f.last)}
                 for f in self.files
             ],
@@ -136,7 +141,7 @@ def parse_manifest(raw: bytes, where: str) -> Manifest:
             source=_typed(document, "source", dict),
             previous=document["previous"],
             files=tuple(
-                FileEntry(path=f["path"], month=f["month"], rows=int(f["rows"]), sha256=f["sha256"],
+                FileEntry(path=f["path"], partition=f["partition"], rows=int(f["rows"]), sha256=f["sha256"],
                           size=int(f["size"]), first=_cursor(f["first"]), last=_cursor(f["last"]))
                 for f in _typed(document, "files", list)
             ),

@@ -36,7 +36,7 @@ from warehouse.archive.completeness import (
     verify_checkpoints,
 )
 from warehouse.archive.errors import ArchiveError, ManifestError
-from warehouse.archive.layout import ARCHIVED_TABLES, MONTH_COLUMN, table_data_dir, table_spec
+from warehouse.archive.layout import ARCHIVED_TABLES, table_data_dir, table_spec
 from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import (
     DataFile,
@@ -172,7 +172,7 @@ def _schema_difference(found: tuple[dict, ...], expected: tuple[dict, ...]) -> s
 def _manifest_problem(stored: StoredManifest, first: StoredManifest | None) -> str | None:
     manifest = stored.manifest
     expected = tuple(item for item in schema_fields(arrow_schema(table_spec(manifest.table)))
-                     if item["name"] in {*manifest.columns, MONTH_COLUMN})
+                     if item["name"] in {*manifest.columns, table_spec(manifest.table).partition})
     if manifest.schema != expected:
         return f"records a schema other than the archive's: {_schema_difference(manifest.schema, expected)}"
     if manifest.kind in ("heartbeat", "compaction") and (
@@ -223,9 +223,11 @@ def _verify_rows(data_file: DataFile, table: pa.Table, committing: StoredManifes
         report.add(where, f"holds {table.num_rows} rows, {committing.path} says {entry.rows}")
     if table.num_rows == 0:
         return
-    months = table.column(MONTH_COLUMN) if MONTH_COLUMN in table.column_names else None
-    if months is None or pc.any(pc.not_equal(months, entry.month)).as_py():
-        report.add(where, f"has rows outside its month partition {entry.month}")
+    labels = table.column(spec.partition) if spec.partition in table.column_names else None
+    if labels is None or pc.any(pc.not_equal(labels, entry.partition)).as_py():
+        report.add(where, f"has rows outside its partition {spec.partition}={entry.partition}")
+    if not where.startswith(f"{table_data_dir(spec.name)}/{spec.partition}={entry.partition}/"):
+        report.add(where, f"lies outside the folder of its partition {spec.partition}={entry.partition}")
     cursors = [array.to_numpy(zero_copy_only=False) for array in cursor_arrays(table, spec)]
     if not _strictly_increasing(cursors):
         report.add(where, "rows are not in strictly increasing cursor order (duplicated or reordered)")
