@@ -19,11 +19,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
-from amoscope.settings import Settings
 from etl.checkpoint import commit_checkpoint
 from etl.files import create_exclusive
 from etl.lock import archive_lock
 from etl.parquet_batch import BatchWriter
+from etl.settings import EtlSettings
 from etl.signing import Signer
 from warehouse.archive.layout import ARCHIVED_TABLES, TableSpec, manifest_path, table_spec
 from warehouse.archive.manifest import Manifest, created_at_now
@@ -31,6 +31,7 @@ from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import DataFile, live_files, read_chain
 from warehouse.archive.rowhash import arrow_schema, schema_fields
 from warehouse.archive.storage import ArchiveStore, open_store
+from warehouse.settings import require
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,11 @@ class CompactResult:
     written: int
 
 
-def compact(settings: Settings, engine: sa.Engine, tables: list[str] | None = None) -> list[CompactResult]:
+def compact(settings: EtlSettings, engine: sa.Engine, tables: list[str] | None = None) -> list[CompactResult]:
     """Merge the files under ``AMOSCOPE_ETL_COMPACT_SMALL_FILE_ROWS`` rows that share a partition;
     one manifest per table, then a checkpoint."""
-    store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
+    require(settings, EtlSettings, "compact")
+    store = open_store(settings.warehouse.archive_url, s3_endpoint_url=settings.warehouse.s3_endpoint_url)
     signer = Signer(Path(settings.signing_key_path)) if settings.signing_key_path else None
     with archive_lock(engine):
         results = [compact_table(store, table_spec(name), settings.etl_compact_small_file_rows, signer)

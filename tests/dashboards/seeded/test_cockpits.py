@@ -103,7 +103,7 @@ def test_a_member_may_not_open_another_departments_cockpit_page(clients):
 def test_a_past_date_reproduces_that_days_figures(world, clients, dash_app):
     past = TODAY - timedelta(days=400)
     cards = _cards(_render(clients["qa@nam.example"], dash_app, "quality", as_of=past.isoformat()))
-    warehouse = Warehouse(world.settings, world.engine)
+    warehouse = Warehouse(world.settings.warehouse, world.engine)
     try:
         for name in ("overdue_cars", "open_findings_by_level", "car_ageing"):
             frame = getattr(warehouse.kpi, name)(amo_id=world.amo_id, as_of=past)

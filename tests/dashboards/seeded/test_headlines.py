@@ -199,7 +199,7 @@ def _rendered_cards(client, dash_app, code: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def warehouse(world):
-    warehouse = Warehouse(world.settings, world.engine)
+    warehouse = Warehouse(world.settings.warehouse, world.engine)
     yield warehouse
     warehouse.close()
 
