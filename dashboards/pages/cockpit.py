@@ -80,13 +80,29 @@ def _as_of(value) -> date | None:
     return None if chosen == datetime.now(UTC).date() else chosen
 
 
+# A headline's state → the card's Bootstrap colour (neutral and no data stay plain).
+CARD_COLOURS = {"good": "success", "warning": "warning", "alarm": "danger"}
+
+
 def _card(name: str, frame) -> dbc.Col:
-    title = REGISTRY[name].title
-    alarm = cockpits.should_be_zero(title) and cockpits.violations(frame) > 0
-    body = dbc.CardBody([html.Div(cockpits.headline(frame, title), className="fs-3 fw-bold"),
-                         html.Small(title, className="text-muted")])
-    return dbc.Col(dbc.Card(body, color="danger" if alarm else None, outline=alarm,
-                            className="h-100 kpi-alarm" if alarm else "h-100", id=f"kpi-{name}"),
+    """The KPI's card: exactly the headline figure its definition declares, and how it is computed
+    on hover. The colour is the worst state of the figure and its companions."""
+    definition = REGISTRY[name]
+    figure = definition.headline.evaluate(frame)
+    state = figure.worst_state
+    details = [part for part in (figure.target_text, *(f"{also.label} {also.text}" for also in figure.also
+                                                       if also.value is not None)) if part]
+    how = "; ".join([figure.how, *(f"{also.label}: {also.how}" for also in figure.also)])
+    body = html.Div([
+        html.Div(figure.label, className="small text-muted kpi-label"),
+        html.Div(figure.text, className="fs-4 fw-bold kpi-value"
+                 + (" text-muted" if figure.value is None else "")),
+        html.Div(", ".join(details), className="small kpi-detail"),
+    ], title=f"{how}. ({definition.title}, definition v{definition.version})", className="card-body")
+    colour = CARD_COLOURS.get(state)
+    return dbc.Col(dbc.Card(body, color=colour, outline=bool(colour), id=f"kpi-{name}",
+                            className=f"h-100 kpi-state-{state.replace(' ', '-')}"
+                                      + (" kpi-alarm" if state == "alarm" else "")),
                    md=3, className="mb-2")
 
 

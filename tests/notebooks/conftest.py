@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from amoscope import migrate
 from amoscope.notebooks import NOTEBOOKS_DIR, find, run
 from amoscope.settings import Settings
-from etl.generator import seed_database
 from etl.prune import prune
 from etl.run import run_once
+from simulator import seed_database
 from warehouse.database import create_engine
 from warehouse.events import RequestContext, record_audit
 
@@ -76,9 +76,9 @@ def demo(tmp_path_factory) -> Demo:
                                 entity_type="task_cards", entity_id=None, reason="CSV export of the list",
                                 occurred_at=night + timedelta(seconds=30 * i))
                    for i in range(EXPORT_BURST)]
+        by_admin = RequestContext(actor_user_id=int(admin["id"]), actor_role="admin", auth_method="SESSION")
         revoke = record_audit(
-            connection, RequestContext(actor_user_id=int(admin["id"]), actor_role="admin", auth_method="SESSION"),
-            "ADMIN_REVOKE", amo_id=int(suspect["amo_id"]), entity_type="users", entity_id=int(suspect["id"]),
+            connection, by_admin, "ADMIN_REVOKE", amo_id=int(suspect["amo_id"]), entity_type="users", entity_id=int(suspect["id"]),
             reason="Sessions revoked: bulk export at night", occurred_at=night + timedelta(minutes=25))
     return Demo(settings, engine, night, suspect, admin, revoke, exports)
 

@@ -44,7 +44,8 @@ def test_user_activity_sees_archive_and_hot_tail(demo, execute):
     assert f"{demo.night + timedelta(minutes=25):%Y-%m-%d %H:%M} ADMIN_REVOKE by {admin}: Sessions revoked" \
         in out["account"]
 
-    privileged = mine[mine["action"].str.startswith("ADMIN_") | mine["action"].isin(["VOID", "CONSOLE_QUERY"])]
+    actions = mine["action"]
+    privileged = mine[actions.str.startswith("ADMIN_") | actions.isin(["VOID", "CONSOLE_QUERY"])]
     hours = privileged["occurred_at"].dt
     late = ((hours.hour < 7) | (hours.hour >= 19) | (hours.day_of_week >= 5)).sum()
     late_count, total = number(r"(\d+) of (\d+) privileged actions", out["off-hours"])
