@@ -78,8 +78,9 @@ def demo(tmp_path_factory) -> Demo:
                    for i in range(EXPORT_BURST)]
         by_admin = RequestContext(actor_user_id=int(admin["id"]), actor_role="admin", auth_method="SESSION")
         revoke = record_audit(
-            connection, by_admin, "ADMIN_REVOKE", amo_id=int(suspect["amo_id"]), entity_type="users", entity_id=int(suspect["id"]),
-            reason="Sessions revoked: bulk export at night", occurred_at=night + timedelta(minutes=25))
+            connection, by_admin, "ADMIN_REVOKE", amo_id=int(suspect["amo_id"]), entity_type="users",
+            entity_id=int(suspect["id"]), reason="Sessions revoked: bulk export at night",
+            occurred_at=night + timedelta(minutes=25))
     return Demo(settings, engine, night, suspect, admin, revoke, exports)
 
 
