@@ -10,7 +10,8 @@ def test_tool_recall_matches_the_ledger(demo, execute):
     out = printed(execute("tool_recall"))
 
     bad = demo.sql("SELECT c.*, t.tool_no, t.description FROM tool_calibrations c "
-                   "JOIN tools t ON t.id = c.tool_id WHERE c.as_found = 'OUT_OF_TOL' AND c.voided_at IS NULL ORDER BY c.calibrated_at")
+                   "JOIN tools t ON t.id = c.tool_id WHERE c.as_found = 'OUT_OF_TOL' AND c.voided_at IS NULL "
+                   "ORDER BY c.calibrated_at")
     finding = bad.iloc[-1]
     last_good = demo.sql("SELECT max(calibrated_at) AS at FROM tool_calibrations WHERE tool_id = :tool "
                          "AND as_found = 'IN_TOL' AND voided_at IS NULL AND calibrated_at < :found",
