@@ -66,7 +66,7 @@ def prepare(settings: Settings, engine: Engine, echo: Callable[[str], None]) -> 
         report = seed_database(engine, scale="demo")
         echo(f"seeded {report.total_rows:,} rows and {report.events:,} events in {report.seconds:.0f} s")
     logins = ensure_demo_logins(engine, settings.base_url)
-    report = run_once(settings, engine)
+    report = run_once(settings.etl, engine)
     echo(f"archived {report.rows:,} rows into {settings.archive_url}")
     return logins
 
@@ -114,7 +114,7 @@ def start_background(settings: Settings, engine: Engine, stop: threading.Event, 
                 log.error("scheduler run failed: %s", error)
 
     workers = [
-        ("etl", lambda: follow(settings, engine, settings.etl_interval_seconds, stop)),
+        ("etl", lambda: follow(settings.etl, engine, settings.etl_interval_seconds, stop)),
         ("scheduler", scheduler_loop),
     ]
     if simulate_rate > 0:

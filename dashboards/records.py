@@ -93,14 +93,19 @@ def parse_ids(text: str | None) -> list[int]:
     return sorted(set(ids))[:MAX_IDS]
 
 
-def _scope(kind: Kind, user, department_ids: dict[str, int]):
-    """The WHERE clause limiting ``kind`` to what ``user`` may read, or None when nothing."""
+def _in_amo(kind: Kind, amo_id: int) -> list:
+    """The WHERE clauses limiting ``kind`` to one AMO's records."""
     table = kind.sa_table
     if kind.amo_via:
         via = metadata.tables[_VIA_TABLES[kind.amo_via]]
-        clauses = [table.c[kind.amo_via].in_(sa.select(via.c.id).where(via.c.amo_id == user.amo_id))]
-    else:
-        clauses = [table.c.amo_id == user.amo_id]
+        return [table.c[kind.amo_via].in_(sa.select(via.c.id).where(via.c.amo_id == amo_id))]
+    return [table.c.amo_id == amo_id]
+
+
+def _scope(kind: Kind, user, department_ids: dict[str, int]):
+    """The WHERE clause limiting ``kind`` to what ``user`` may read, or None when nothing."""
+    table = kind.sa_table
+    clauses = _in_amo(kind, user.amo_id)
     if DATA_SCOPES.get(user.role) == "amo" or user.department_code in DRILL_OWNERS.get(kind.table, ()):
         return sa.and_(*clauses)
     own = department_ids.get(user.department_code)
@@ -115,6 +120,24 @@ def department_ids_of(connection: Connection, amo_id: int) -> dict[str, int]:
     rows = connection.execute(sa.select(departments.c.code, departments.c.id)
                               .where(departments.c.amo_id == amo_id)).all()
     return {code: department_id for code, department_id in rows}
+
+
+def labels_of(connection: Connection, amo_id: int) -> dict[str, dict[int, str]]:
+    """Id columns of KPI tables → the words a person reads for each id, for one AMO: department
+    names, people's names, tool numbers, aircraft registrations."""
+    departments, users = metadata.tables["departments"], metadata.tables["users"]
+    tools, aircraft = metadata.tables["tools"], metadata.tables["aircraft"]
+    names = dict(connection.execute(sa.select(departments.c.id, departments.c.name)
+                                    .where(departments.c.amo_id == amo_id)).all())
+    people = dict(connection.execute(sa.select(users.c.id, users.c.full_name)
+                                     .where(users.c.amo_id == amo_id)).all())
+    tool_numbers = dict(connection.execute(sa.select(tools.c.id, tools.c.tool_no)
+                                           .where(tools.c.amo_id == amo_id)).all())
+    registrations = dict(connection.execute(sa.select(aircraft.c.id, aircraft.c.registration)
+                                            .where(aircraft.c.amo_id == amo_id)).all())
+    return {"department_id": names, "auditee_department_id": names, "user_id": people,
+            "performed_by": people, "inspected_by": people, "lead_auditor_id": people,
+            "tool_id": tool_numbers, "aircraft_id": registrations}
 
 
 def fetch(connection: Connection, user, kind_name: str, ids: list[int]) -> list[dict]:
@@ -139,6 +162,16 @@ def fetch(connection: Connection, user, kind_name: str, ids: list[int]) -> list[
             record["department"] = codes.get(record.get(kind.department))
         records.append(record)
     return records
+
+
+def exists_in_amo(connection: Connection, amo_id: int, kind_name: str, record_id: int) -> bool:
+    """Whether the AMO has this record, whoever may read it (a page tells "not yours" from "none")."""
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        return False
+    table = kind.sa_table
+    query = sa.select(table.c.id).where(table.c.id == record_id, *_in_amo(kind, amo_id))
+    return connection.execute(query).first() is not None
 
 
 def list_rows(kind_name: str, records: list[dict]) -> list[dict]:

@@ -32,7 +32,7 @@ def demo(settings, host: str, port: int, simulate_rate: float) -> None:
     check_archive_writable(settings)
     engine = open_engine(settings, pool_size=10)
     logins = prepare(settings, engine, click.echo)
-    app = create_app(settings, engine)
+    app = create_app(settings.dashboards, engine)
     server = make_server(host, port, app, threaded=True)
     stop = threading.Event()
     threads = start_background(settings, engine, stop, simulate_rate=simulate_rate)

@@ -61,8 +61,8 @@ def demo(tmp_path_factory) -> Demo:
     engine = create_engine(settings.database_url)
     migrate.upgrade(engine)
     seed_database(engine, scale="demo")
-    run_once(settings, engine)
-    prune(settings, engine, KEEP_IN_DATABASE, tables=("audit_events", "activity_events"))
+    run_once(settings.etl, engine)
+    prune(settings.etl, engine, KEEP_IN_DATABASE, tables=("audit_events", "activity_events"))
     night = datetime.combine(datetime.now(UTC).date() - timedelta(days=1), time(2, 10), UTC)
     with engine.begin() as connection:
         users = pd.read_sql(sa.text(
