@@ -14,6 +14,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -32,6 +33,8 @@ from warehouse.schema import amos
 
 log = logging.getLogger(__name__)
 
+DEMO_FOLDER = Path("var")  # the demo's database, archive, cache and logins file
+LOGINS_FILE = "demo-logins.txt"
 DEMO_DOMAIN = "demo.amoscope.example"
 # (login name, role, department code): one login per role and per department cockpit.
 DEMO_LOGINS = (
@@ -135,10 +138,30 @@ def _logged(name: str, target: Callable[[], object]) -> Callable[[], None]:
     return run
 
 
-def login_table(logins: list[DemoLogin]) -> str:
-    """The demo logins as aligned text lines for the terminal."""
+def login_table(logins: list[DemoLogin]) -> list[str]:
+    """The demo logins as aligned text lines."""
     width = max(len(login.username) for login in logins)
-    lines = [f"  {'username':<{width}}  {'password':<16}  role / department"]
-    lines += [f"  {login.username:<{width}}  {login.password:<16}  {login.role} / {login.department}"
+    lines = [f"{'username':<{width}}  {'password':<16}  role / department"]
+    lines += [f"{login.username:<{width}}  {login.password:<16}  {login.role} / {login.department}"
               for login in logins]
-    return "\n".join(lines)
+    return lines
+
+
+def write_logins_file(logins: list[DemoLogin], url: str) -> Path:
+    """Write the URL and the logins to ``var/demo-logins.txt`` (readable by this user alone)."""
+    DEMO_FOLDER.mkdir(parents=True, exist_ok=True)
+    path = DEMO_FOLDER / LOGINS_FILE
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text("\n".join([f"AMOscope demo: {url}", "", *login_table(logins)]) + "\n", encoding="utf-8")
+    return path
+
+
+def greeting(url: str, logins: list[DemoLogin], logins_file: Path) -> str:
+    """The framed block printed last: where to go, how to sign in, how to stop."""
+    body = [f"AMOscope demo is running at {url}", "",
+            "Sign in with one of these (new passwords at every start):", "", *login_table(logins), "",
+            f"The logins are also in {logins_file}. Ctrl-C stops the demo."]
+    width = max(len(line) for line in body)
+    rule = "+" + "-" * (width + 2) + "+"
+    return "\n".join(["", rule, *(f"| {line:<{width}} |" for line in body), rule, ""])
