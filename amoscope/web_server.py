@@ -8,8 +8,8 @@ connection just as the next poll reuses it, and the poll fails with a connection
 from __future__ import annotations
 
 import errno
+import os
 import socket
-import sys
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
@@ -73,8 +73,11 @@ def run(wsgi_app, *, bind: str, workers: int, threads: int, access_log: bool, qu
         options["post_worker_init"] = lambda _worker: on_worker_ready()
     if on_worker_exit is not None:
         options["worker_exit"] = lambda _arbiter, _worker: on_worker_exit()
+    arbiter_pid = os.getpid()
     try:
         _Gunicorn(wsgi_app, options).run()
-    except SystemExit as stop:  # gunicorn's arbiter exits the process when it halts
-        if stop.code not in (None, 0):
-            sys.exit(stop.code)
+    except SystemExit as stop:
+        # A worker ends by SystemExit through this frame too (it was forked inside run()): let it
+        # go. The arbiter exits the same way when it halts: return to the caller on a clean stop.
+        if os.getpid() != arbiter_pid or stop.code not in (None, 0):
+            raise
