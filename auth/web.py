@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import flask
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -84,12 +85,28 @@ def init_app(server: flask.Flask, settings: Settings, engine: Engine, *,
     )
     init_login_manager(server, engine, idle=timedelta(minutes=settings.session_idle_minutes),
                        absolute=timedelta(hours=settings.session_absolute_hours))
+    server.session_interface = _SessionInterface(tuple(static_prefixes))
     server.register_blueprint(blueprint)
     server.before_request(_start_request)
     server.after_request(_finish_response)
     for status in (400, 401, 403, 404, 405, 429, 500):
         server.register_error_handler(status, _error_page)
     server.register_error_handler(Exception, _unexpected_error)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, never saved on a static file's response.
+
+    Flask-Login reads the session after every request, and a read alone adds ``Vary: Cookie``.
+    """
+
+    def __init__(self, static_prefixes: tuple[str, ...]) -> None:
+        self.static_prefixes = static_prefixes
+
+    def save_session(self, app, session, response) -> None:
+        if flask.request.path.startswith(self.static_prefixes):
+            return
+        super().save_session(app, session, response)
 
 
 def set_script_hashes(server: flask.Flask, script_hashes: list[str]) -> None:

@@ -22,8 +22,8 @@ def layout():
     if not flask.has_request_context() or not current_user.is_authenticated:
         return html.Div([dcc.Location(id="url"), html.Div(id="page-content")])
     user = current_user
-    links = [dbc.NavItem(dbc.NavLink(route.title, href=page_path(user.amo_code, route.slug),
-                                     external_link=True))
+    # Client-side links: the router callback renders the page, nothing is downloaded again.
+    links = [dbc.NavItem(dbc.NavLink(route.title, href=page_path(user.amo_code, route.slug), active="exact"))
              for route in ROUTES.values()
              if route.in_menu and may_open_page(user.role, user.department_code, route.slug)]
     sign_out = html.Form([
