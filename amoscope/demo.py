@@ -27,7 +27,7 @@ from auth.reset_tokens import complete_reset, issue_token
 from auth.scheduler import run_due
 from auth.users import create_user, find_account
 from etl.follow import follow
-from etl.generator import database_is_empty, seed_database, simulate
+from simulator import database_is_empty, seed_database, simulate
 from warehouse.events import RequestContext
 from warehouse.schema import amos
 

@@ -19,12 +19,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from auth.actors import Actor
 from auth.errors import ActionRefused, AuthError, PermissionDenied, UnknownUser
 from auth.policy import may_perform
-from auth.sessions import SessionUser
 from auth.user_actions import HANDLERS, SCHEDULABLE, Change, schedule_image
 from auth.users import admin_department_id, changed_values, find_account, user_image
-from warehouse.events import RequestContext, record_activity, record_audit
+from warehouse.events import record_activity, record_audit
 from warehouse.schema import audit_events, scheduled_actions, user_sessions, users
 
 MAX_REASON = 1000
@@ -33,28 +33,6 @@ AUDIT_ACTION = {
     "user.reset_password": "ADMIN_RESET", "user.notify": "ADMIN_NOTIFY", "user.schedule": "ADMIN_SCHEDULE",
     "user.cancel_schedule": "ADMIN_CANCEL_SCHEDULE", "user.set_role": "ADMIN_SET_ROLE",
 }
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who performs an action: a signed-in admin, or the system (CLI operator, scheduler)."""
-
-    role: str
-    user_id: int | None
-    amo_id: int | None  # None: the system, which may act in any AMO
-    context: RequestContext
-    base_url: str = "http://127.0.0.1:8050"
-    session_id: int | None = None  # rechecked inside the action's transaction
-
-    @classmethod
-    def from_session(cls, user: SessionUser, context: RequestContext, base_url: str) -> Actor:
-        return cls(role=user.role, user_id=user.user_id, amo_id=user.amo_id, context=context,
-                   base_url=base_url, session_id=user.session_id)
-
-    @classmethod
-    def system(cls, base_url: str, *, auth_method: str = "CLI", on_behalf_of: int | None = None) -> Actor:
-        context = RequestContext(auth_method=auth_method, actor_role="system", on_behalf_of=on_behalf_of)
-        return cls(role="system", user_id=None, amo_id=None, context=context, base_url=base_url)
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,14 @@ def _department_page(code: str) -> PageRule:
     return PageRule(ADMINS, department=code)
 
 
+# Page path patterns below /maintenance/<amo>/ (the routing table's keys) → who may open them.
 PAGES: dict[str, PageRule] = {
     "admin": PageRule(ADMINS),
     "quality": PageRule(ADMINS | {"quality"}),
-    "auditor": PageRule(ADMINS | {"auditor"}),
+    "console": PageRule(ADMINS | {"auditor"}),
     # Drill targets: every role may open them; the records shown are scoped on the server.
-    "records": PageRule(frozenset(ROLES)),
-    "entity": PageRule(frozenset(ROLES)),
+    "<entity_type>": PageRule(frozenset(ROLES)),
+    "<entity_type>/<id>": PageRule(frozenset(ROLES)),
     **{slug: _department_page(code) for code, slug in DEPARTMENT_SLUGS.items()
        if code not in {"QUAL", "ADMIN"}},
 }
@@ -91,14 +92,17 @@ def landing_slug(role: str, department_code: str) -> str:
     """The page a user lands on after login."""
     if role in ADMINS:
         return "admin"
-    if role in {"quality", "auditor"}:
-        return role
+    if role == "quality":
+        return "quality"
+    if role == "auditor":
+        return "console"
     return DEPARTMENT_SLUGS.get(department_code, "admin")
 
 
-def may_open_page(role: str, department_code: str, slug: str) -> bool:
-    """Whether this role (of this department) may open the page ``slug``; unknown pages: no."""
-    rule = PAGES.get(slug)
+def may_open_page(role: str, department_code: str, page: str) -> bool:
+    """Whether this role (of this department) may open the page ``page`` (a path pattern of
+    :data:`PAGES`); unknown pages: no."""
+    rule = PAGES.get(page)
     if rule is None:
         return False
     if role in rule.roles:

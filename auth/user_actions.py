@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from auth.actors import Actor
 from auth.errors import ActionRefused, PermissionDenied
 from auth.notifications import check_message, notify
 from auth.policy import ROLES, may_perform
@@ -23,9 +24,6 @@ from auth.reset_tokens import invalidate_tokens, issue_token
 from auth.sessions import end_user_sessions
 from auth.users import changed_values, ensure_roles, user_image
 from warehouse.schema import roles, scheduled_actions, users
-
-if TYPE_CHECKING:
-    from auth.command_center import Actor
 
 MAX_SCHEDULE_AHEAD = timedelta(days=3 * 365)
 # Scheduled action name (``scheduled_actions.action``) → the command-center action it runs.

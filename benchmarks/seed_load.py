@@ -25,11 +25,11 @@ from datetime import date
 import sqlalchemy as sa
 
 from amoscope import migrate
-from etl.generator import seed_database
-from etl.generator.history import build_history, scale_named
-from etl.generator.loader import load_events, load_table
-from etl.generator.views import SessionStream
-from etl.generator.world import AUDIT_FIELDS
+from simulator import seed_database
+from simulator.history import build_history, scale_named
+from simulator.loader import load_events, load_table
+from simulator.views import SessionStream
+from simulator.world import AUDIT_FIELDS
 from warehouse.database import create_engine
 from warehouse.schema import audit_events, metadata
 

@@ -1,8 +1,9 @@
 """What each department's cockpit shows: its charts (which KPI, which columns, which records a
-click opens) and the headline figure of every KPI card.
+click opens).
 
-The KPIs themselves live in :mod:`warehouse.kpi`; one ``cockpit_snapshot`` call gives a cockpit
-all of its department's KPI tables, and this module only says how to draw them. A panel's
+The KPIs themselves live in :mod:`warehouse.kpi`, each with the headline figure its card shows;
+one ``cockpit_snapshot`` call gives a cockpit all of its department's KPI tables, and this
+module only says how to draw them. A panel's
 ``entity`` is the record table its bars drill into; members of a department may read the records
 their own cockpit drills into (see :mod:`dashboards.records`).
 """
@@ -140,43 +141,10 @@ DRILL_OWNERS: dict[str, frozenset[str]] = {
     for entity in {panel.entity for panels in PANELS.values() for panel in panels}
 }
 
-SHOULD_BE_ZERO = "should be 0"
-
 
 def panel(department: str, kpi: str) -> Panel | None:
     """The panel of ``kpi`` on ``department``'s cockpit, or None."""
     return next((p for p in PANELS.get(department, ()) if p.kpi == kpi), None)
-
-
-def should_be_zero(title: str) -> bool:
-    return SHOULD_BE_ZERO in title
-
-
-def headline(frame: pd.DataFrame, title: str) -> str:
-    """The figure on a KPI's card.
-
-    "Should be 0" KPIs count their violations (rows flagged overdue or expired when the KPI also
-    lists what is merely due soon); a one-row rate KPI shows the rate; otherwise the number of
-    distinct records behind the KPI (its id lists), or its number of rows.
-    """
-    if should_be_zero(title):
-        return str(violations(frame))
-    rates = [c for c in frame.columns if c == "rate" or c.endswith("_share")]
-    if len(frame) == 1 and rates:
-        value = frame[rates[0]].iloc[0]
-        return "–" if pd.isna(value) else f"{value:.0%}"
-    lists = [c for c in frame.columns if c.endswith("_ids")]
-    if lists:
-        return str(len({i for ids in frame[lists[0]] for i in id_list(ids)}))
-    return str(len(frame))
-
-
-def violations(frame: pd.DataFrame) -> int:
-    """How many rows of a "should be 0" KPI break the rule."""
-    for flag in ("overdue", "expired"):
-        if flag in frame.columns:
-            return int(frame[flag].fillna(False).astype(bool).sum())
-    return len(frame)
 
 
 def id_list(value) -> list[int]:

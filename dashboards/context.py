@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.engine import Engine
 
 from amoscope.settings import Settings
-from auth.command_center import Actor
+from auth.actors import Actor
 from auth.web_sessions import request_context
 from warehouse import Warehouse
 

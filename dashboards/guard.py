@@ -3,8 +3,9 @@
 * Public: the login pages, static files of Dash and of the app, and the health check.
 * Dash callbacks: signed in, and the callback's output id must be in the policy table for the
   user's role (``auth.policy.CALLBACKS``); anything else, including garbled ids, is 403.
-* Pages: signed in (else a redirect to login), a path of the routing table, the user's own AMO
-  and a page the policy lets the role open; anything else is 403 or 404.
+* Pages: signed in (else a redirect to login); a link of an earlier form is redirected to its
+  route; otherwise the shell is served with the status of :func:`dashboards.routes.resolve`
+  (404 unknown, 403 refused, each drawn inside the shell by the router).
 * Dash's dev-tool routes are not served at all, nor the full plotly.js bundle (pages use the
   partial one of :mod:`dashboards.bundles`).
 
@@ -19,14 +20,14 @@ import flask
 from dash import Dash
 from flask_login import current_user
 
-from auth.policy import may_call, may_open_page
+from auth.policy import may_call
 from auth.views import landing_path
 from auth.web import error_response
 from auth.web_sessions import DASH_DISPATCH_PATH, request_context
 from dashboards.bundles import FULL_PLOTLY_PATH
 from dashboards.context import engine
-from dashboards.paths import parse_path
-from dashboards.routes import ROUTES
+from dashboards.paths import PREFIX
+from dashboards.routes import legacy_target, resolve
 from warehouse.events import record_audit
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login_form", "auth.login_submit", "auth.logout", "auth.forgot_form",
@@ -40,6 +41,7 @@ def init_app(server: flask.Flask, app: Dash) -> None:
     """Install the guard and the health check on ``server``."""
     server.add_url_rule("/healthz", "healthz", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
     server.before_request(check_request)
+    server.after_request(set_page_status)
 
 
 def check_request():
@@ -70,19 +72,36 @@ def _check_callback():
 
 
 def _check_page(path: str):
-    parsed = parse_path(path)
-    if parsed is None or parsed[1] not in ROUTES or flask.request.method != "GET":
+    """Page loads: an earlier link form is redirected; otherwise the shell is served with the
+    status :func:`dashboards.routes.resolve` gives (the router draws the same answer inside it)."""
+    if flask.request.method != "GET" or not path.startswith(PREFIX):
         return error_response(404)
-    amo_code, slug = parsed
-    if amo_code != current_user.amo_code or not may_open_page(current_user.role, current_user.department_code,
-                                                              slug):
-        return _deny(f"page {path}")
+    target = legacy_target(path, flask.request.args)
+    if target is not None:
+        return flask.redirect(target)
+    with engine().connect() as connection:
+        status = resolve(connection, current_user, path).status
+    if status == 403:
+        _audit_denial(f"page {path}")
+    flask.g.page_status = status
     return None
 
 
+def set_page_status(response: flask.Response) -> flask.Response:
+    """The shell of a refused or unknown page answers 403 or 404, not 200."""
+    status = flask.g.get("page_status", 200)
+    if status != 200 and response.status_code == 200:
+        response.status_code = status
+    return response
+
+
 def _deny(what: str):
+    _audit_denial(what)
+    return error_response(403)
+
+
+def _audit_denial(what: str) -> None:
     user = current_user
     with engine().begin() as connection:
         record_audit(connection, request_context(), "AUTHZ_DENIED", amo_id=user.amo_id, outcome="DENIED",
                      department_id=user.department_id, reason=f"{user.role} may not use {what}")
-    return error_response(403)

@@ -93,14 +93,19 @@ def parse_ids(text: str | None) -> list[int]:
     return sorted(set(ids))[:MAX_IDS]
 
 
-def _scope(kind: Kind, user, department_ids: dict[str, int]):
-    """The WHERE clause limiting ``kind`` to what ``user`` may read, or None when nothing."""
+def _in_amo(kind: Kind, amo_id: int) -> list:
+    """The WHERE clauses limiting ``kind`` to one AMO's records."""
     table = kind.sa_table
     if kind.amo_via:
         via = metadata.tables[_VIA_TABLES[kind.amo_via]]
-        clauses = [table.c[kind.amo_via].in_(sa.select(via.c.id).where(via.c.amo_id == user.amo_id))]
-    else:
-        clauses = [table.c.amo_id == user.amo_id]
+        return [table.c[kind.amo_via].in_(sa.select(via.c.id).where(via.c.amo_id == amo_id))]
+    return [table.c.amo_id == amo_id]
+
+
+def _scope(kind: Kind, user, department_ids: dict[str, int]):
+    """The WHERE clause limiting ``kind`` to what ``user`` may read, or None when nothing."""
+    table = kind.sa_table
+    clauses = _in_amo(kind, user.amo_id)
     if DATA_SCOPES.get(user.role) == "amo" or user.department_code in DRILL_OWNERS.get(kind.table, ()):
         return sa.and_(*clauses)
     own = department_ids.get(user.department_code)
@@ -139,6 +144,16 @@ def fetch(connection: Connection, user, kind_name: str, ids: list[int]) -> list[
             record["department"] = codes.get(record.get(kind.department))
         records.append(record)
     return records
+
+
+def exists_in_amo(connection: Connection, amo_id: int, kind_name: str, record_id: int) -> bool:
+    """Whether the AMO has this record, whoever may read it (a page tells "not yours" from "none")."""
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        return False
+    table = kind.sa_table
+    query = sa.select(table.c.id).where(table.c.id == record_id, *_in_amo(kind, amo_id))
+    return connection.execute(query).first() is not None
 
 
 def list_rows(kind_name: str, records: list[dict]) -> list[dict]:

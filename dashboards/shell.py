@@ -1,7 +1,8 @@
 """The shell around every page: navbar with the page launcher, sign-out, and the router.
 
-The router callback renders the page for the URL after checking the policy again (the guard
-already refused forbidden page loads), so a client-side URL change cannot reach a page either.
+The router callback draws the page for the URL with the same resolution the guard used for the
+HTTP status (:func:`dashboards.routes.resolve`), so a client-side URL change cannot reach a page
+the guard would refuse either; a refused or unknown page is drawn inside the shell.
 """
 
 from __future__ import annotations
@@ -13,8 +14,16 @@ from flask_login import current_user
 
 from auth import csrf
 from auth.policy import may_open_page
-from dashboards.paths import page_path, parse_path
-from dashboards.routes import ROUTES
+from dashboards import context
+from dashboards.paths import page_path
+from dashboards.routes import ROUTES, resolve
+
+REFUSALS = {
+    403: ("You do not have access to this page.", "It belongs to another AMO or department, or your role "
+          "does not include it."),
+    404: ("There is no such page.", "The address may be mistyped, or the record or user it names does not "
+          "exist."),
+}
 
 
 def layout():
@@ -22,10 +31,11 @@ def layout():
     if not flask.has_request_context() or not current_user.is_authenticated:
         return html.Div([dcc.Location(id="url"), html.Div(id="page-content")])
     user = current_user
-    # Client-side links: the router callback renders the page, nothing is downloaded again.
-    links = [dbc.NavItem(dbc.NavLink(route.title, href=page_path(user.amo_code, route.slug), active="exact"))
+    # Client-side links: the router callback draws the page, nothing is downloaded again.
+    links = [dbc.NavItem(dbc.NavLink(route.title, href=page_path(user.amo_code, route.pattern),
+                                     active="exact"))
              for route in ROUTES.values()
-             if route.in_menu and may_open_page(user.role, user.department_code, route.slug)]
+             if route.in_menu and may_open_page(user.role, user.department_code, route.pattern)]
     sign_out = html.Form([
         html.Span(f"{user.full_name} · {user.role}", className="navbar-text me-3"),
         dcc.Input(type="hidden", name=csrf.FORM_FIELD, value=csrf.csrf_token()),
@@ -43,10 +53,16 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(Output("page-content", "children"), Input("url", "pathname"))
     def render_page(pathname):
         user = current_user
-        parsed = parse_path(pathname)
-        if parsed is None or parsed[1] not in ROUTES:
-            return html.P("There is no such page.", className="text-muted")
-        amo_code, slug = parsed
-        if amo_code != user.amo_code or not may_open_page(user.role, user.department_code, slug):
-            return html.P("You do not have access to this page.", className="text-danger")
-        return ROUTES[slug].module.layout(user, slug)
+        with context.engine().connect() as connection:
+            resolution = resolve(connection, user, pathname)
+        if resolution.status == 200:
+            return resolution.match.route.module.layout(user, resolution.match)
+        return refusal(resolution.status)
+
+
+def refusal(status: int):
+    """The body of a 403 or 404 answer, drawn inside the shell."""
+    title, explanation = REFUSALS[status]
+    return html.Div([html.H2(title, className="h4"), html.P(explanation, className="text-muted"),
+                     html.A("Back to your start page", href="/")],
+                    id=f"page-status-{status}", className="py-4")

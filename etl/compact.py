@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from amoscope.settings import Settings
+from etl.checkpoint import commit_checkpoint
 from etl.files import create_exclusive
 from etl.lock import archive_lock
 from etl.parquet_batch import BatchWriter
@@ -45,8 +46,10 @@ def compact(settings: Settings, engine: sa.Engine, tables: list[str] | None = No
     store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
     signer = Signer(Path(settings.signing_key_path)) if settings.signing_key_path else None
     with archive_lock(engine):
-        return [_compact_table(store, table_spec(name), small_file_rows, signer)
-                for name in tables or ARCHIVED_TABLES if read_chain(store, name)]
+        results = [_compact_table(store, table_spec(name), small_file_rows, signer)
+                   for name in tables or ARCHIVED_TABLES if read_chain(store, name)]
+        commit_checkpoint(store, engine, signer, utc_now_text())
+        return results
 
 
 def _groups(files: list[DataFile], small_file_rows: int) -> list[list[DataFile]]:

@@ -21,6 +21,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from amoscope.settings import Settings
+from etl.checkpoint import check_against_checkpoint, commit_checkpoint
 from etl.cleanup import remove_orphans
 from etl.errors import SourceMismatch
 from etl.files import create_exclusive
@@ -30,6 +31,7 @@ from etl.prefetch import prefetch
 from etl.progress import Progress, plain_progress
 from etl.signing import Signer
 from etl.source import PostgresSource, Snapshot, SourceIdentity, SqliteSource, open_source
+from warehouse.archive.checkpoint import StoredCheckpoint, read_newest_checkpoint
 from warehouse.archive.layout import ARCHIVED_TABLES, TableSpec, manifest_path, table_spec
 from warehouse.archive.manifest import CREATED_AT_FORMAT, Cursor, Manifest, manifest_sha256
 from warehouse.archive.merkle import merkle_root
@@ -55,6 +57,7 @@ class TableRun:
 @dataclass
 class RunReport:
     tables: list[TableRun]
+    checkpoint: StoredCheckpoint | None = None  # the archive's newest checkpoint after the run
 
     @property
     def rows(self) -> int:
@@ -83,17 +86,22 @@ class Archiver:
     def run(self, tables: Iterable[str] | None = None) -> RunReport:
         """Archive everything committed below the snapshot horizon; raise on any failure."""
         specs = [table_spec(name) for name in (tables or ARCHIVED_TABLES)]
-        with archive_lock(self.engine), self.source.snapshot() as snapshot:
-            identity = self.source.identity()
-            results = []
-            for spec in specs:
-                if self.stop.is_set():
-                    break
-                results.append(self._run_table(spec, snapshot, identity))
-            return RunReport(results)
+        with archive_lock(self.engine):
+            checkpoint = read_newest_checkpoint(self.store)
+            with self.source.snapshot() as snapshot:
+                identity = self.source.identity()
+                results = []
+                for spec in specs:
+                    if self.stop.is_set():
+                        break
+                    results.append(self._run_table(spec, snapshot, identity, checkpoint))
+            # After the snapshot's transaction: recording the anchor writes to the database.
+            return RunReport(results, commit_checkpoint(self.store, self.engine, self.signer, utc_now_text()))
 
-    def _run_table(self, spec: TableSpec, snapshot: Snapshot, identity: SourceIdentity) -> TableRun:
+    def _run_table(self, spec: TableSpec, snapshot: Snapshot, identity: SourceIdentity,
+                   checkpoint: StoredCheckpoint | None) -> TableRun:
         last = read_head(self.store, spec.name)
+        check_against_checkpoint(checkpoint, spec.name, last)
         result = TableRun(spec.name, removed=remove_orphans(self.store, spec.name, last))
         if last is not None:
             check_same_source(self.store, last, identity, snapshot)
@@ -155,7 +163,7 @@ class Archiver:
         path = manifest_path(spec.name, seq)
         create_exclusive(self.store, path, raw)
         log.debug("committed %s (%s, %d rows)", path, kind, rows)
-        return StoredManifest(path, manifest_sha256(raw), manifest)
+        return StoredManifest(path, manifest_sha256(raw), raw, manifest)
 
 
 END_OF_READ = object()

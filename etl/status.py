@@ -9,6 +9,8 @@ import sqlalchemy as sa
 
 from amoscope.settings import Settings
 from etl.source import open_source
+from warehouse.archive.anchors import newest_anchor
+from warehouse.archive.checkpoint import read_newest_checkpoint
 from warehouse.archive.errors import ArchiveError
 from warehouse.archive.layout import ARCHIVED_TABLES
 from warehouse.archive.manifest import Cursor
@@ -54,3 +56,30 @@ def archive_status(settings: Settings, engine: sa.Engine) -> list[TableStatus]:
                 rows_behind=source.count_after(spec, cursor),
             ))
     return statuses
+
+
+@dataclass(frozen=True)
+class CheckpointStatus:
+    """The archive's newest checkpoint and the newest one the database records (the anchor)."""
+
+    path: str | None
+    sha256: str | None
+    age_seconds: float | None
+    anchored_seq: int | None  # newest checkpoint the operational database records
+    anchored_sha256: str | None
+    problem: str | None = None
+
+
+def checkpoint_status(settings: Settings, engine: sa.Engine) -> CheckpointStatus:
+    """Where the archive-wide head stands: the newest checkpoint, and whether the database has it."""
+    store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
+    anchor = newest_anchor(engine)
+    anchored = (anchor.seq, anchor.sha256) if anchor else (None, None)
+    try:
+        newest = read_newest_checkpoint(store)
+    except ArchiveError as error:
+        return CheckpointStatus(None, None, None, *anchored, problem=str(error))
+    if newest is None:
+        return CheckpointStatus(None, None, None, *anchored)
+    age = (datetime.now(UTC) - newest.checkpoint.created).total_seconds()
+    return CheckpointStatus(newest.path, newest.sha256, age, *anchored)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import click
 
 from amoscope.runtime import open_engine
-from etl.generator import SCALES, GeneratorError, seed_database, simulate
+from simulator import SCALES, GeneratorError, seed_database, simulate
 
 
 def _as_of(_ctx, _param, value: str | None) -> date | None:

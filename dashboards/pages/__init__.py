@@ -1,1 +1,4 @@
-"""One module per page: ``layout(user, slug)`` and ``register_callbacks(app)``."""
+"""One module per page: ``layout(user, match)`` and ``register_callbacks(app)``.
+
+``match`` is the page's route and its checked path parameters (:class:`dashboards.routes.Match`).
+"""

@@ -36,7 +36,7 @@ USER_COLUMNS = ["username", "full_name", "department", "role", "is_active", "ses
                 "left_at", "disabled_reason"]
 
 
-def layout(user, slug: str):
+def layout(user, match):
     return html.Div([
         html.H2(f"User command center · {user.amo_code}", className="h4"),
         dcc.Store(id="admin-refresh", data=0),

@@ -9,7 +9,6 @@ cockpit offers quality roles the AM half-yearly summary as an XLSX download (aud
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -18,7 +17,7 @@ from auth.policy import DEPARTMENT_SLUGS, department_in_scope, may_perform
 from auth.web_sessions import request_context
 from dashboards import charts, cockpits, context, records
 from dashboards.pages import department
-from dashboards.paths import page_path, slug_of
+from dashboards.paths import list_path, slug_of
 from warehouse.errors import WarehouseError
 from warehouse.kpi.base import REGISTRY
 from warehouse.reports import export_half_yearly
@@ -28,8 +27,9 @@ NAMES = {"QUAL": "QMS cockpit", "PLAN": "Planning", "PROD": "Production", "REL":
 REPORT_ACTION = "report.half_yearly"
 
 
-def layout(user, slug: str):
-    """The cockpit of ``slug``'s department, then the department page (live feed and inbox)."""
+def layout(user, match):
+    """The cockpit of the department whose page this is, then its live feed and inbox."""
+    slug = match.route.pattern
     today = datetime.now(UTC).date().isoformat()
     return html.Div([
         dcc.Location(id="cockpit-nav", refresh=True),
@@ -80,13 +80,29 @@ def _as_of(value) -> date | None:
     return None if chosen == datetime.now(UTC).date() else chosen
 
 
+# A headline's state → the card's Bootstrap colour (neutral and no data stay plain).
+CARD_COLOURS = {"good": "success", "warning": "warning", "alarm": "danger"}
+
+
 def _card(name: str, frame) -> dbc.Col:
-    title = REGISTRY[name].title
-    alarm = cockpits.should_be_zero(title) and cockpits.violations(frame) > 0
-    body = dbc.CardBody([html.Div(cockpits.headline(frame, title), className="fs-3 fw-bold"),
-                         html.Small(title, className="text-muted")])
-    return dbc.Col(dbc.Card(body, color="danger" if alarm else None, outline=alarm,
-                            className="h-100 kpi-alarm" if alarm else "h-100", id=f"kpi-{name}"),
+    """The KPI's card: exactly the headline figure its definition declares, and how it is computed
+    on hover. The colour is the worst state of the figure and its companions."""
+    definition = REGISTRY[name]
+    figure = definition.headline.evaluate(frame)
+    state = figure.worst_state
+    details = [part for part in (figure.target_text, *(f"{also.label} {also.text}" for also in figure.also
+                                                       if also.value is not None)) if part]
+    how = "; ".join([figure.how, *(f"{also.label}: {also.how}" for also in figure.also)])
+    body = html.Div([
+        html.Div(figure.label, className="small text-muted kpi-label"),
+        html.Div(figure.text, className="fs-4 fw-bold kpi-value"
+                 + (" text-muted" if figure.value is None else "")),
+        html.Div(", ".join(details), className="small kpi-detail"),
+    ], title=f"{how}. ({definition.title}, definition v{definition.version})", className="card-body")
+    colour = CARD_COLOURS.get(state)
+    return dbc.Col(dbc.Card(body, color=colour, outline=bool(colour), id=f"kpi-{name}",
+                            className=f"h-100 kpi-state-{state.replace(' ', '-')}"
+                                      + (" kpi-alarm" if state == "alarm" else "")),
                    md=3, className="mb-2")
 
 
@@ -137,9 +153,8 @@ def register_callbacks(app: Dash) -> None:
             return no_update
         point = click["points"][0]
         ids = records.parse_ids(str(point.get("customdata") or ""))
-        query = urlencode({"kind": panel.entity, "ids": ",".join(map(str, ids)), "kpi": panel.kpi,
-                           "bar": str(point.get("x", ""))[:80]})
-        return f"{page_path(user.amo_code, 'records')}?{query}"
+        return list_path(user.amo_code, panel.entity, {"ids": ",".join(map(str, ids)), "kpi": panel.kpi,
+                                                       "bar": str(point.get("x", ""))[:80]})
 
     @app.callback(Output("cockpit-report-download", "data"), Output("cockpit-report-error", "children"),
                   Input("cockpit-report-button", "n_clicks"), State("cockpit-report-half", "value"),

@@ -20,7 +20,7 @@ MAX_SQL = 20_000
 EXAMPLE = "SELECT action, count(*) AS events FROM audit_events GROUP BY action ORDER BY events DESC"
 
 
-def layout(user, slug: str):
+def layout(user, match):
     return html.Div([
         html.H2("Archive console", className="h4"),
         html.P("One SELECT over the archived tables (audit_events, activity_events, cars, findings, …). "

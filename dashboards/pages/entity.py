@@ -1,4 +1,4 @@
-"""One record's page (``?type=cars&id=42``): its fields, its status timeline and its audit trail.
+"""One record's page (``/maintenance/<amo>/cars/42``): its fields, its status timeline and its audit trail.
 
 The record is read with the session's scope (:func:`dashboards.records.fetch`): out of scope
 looks exactly like "no such record". Each view is audited as VIEW. The timeline and the trail
@@ -9,7 +9,6 @@ first), so they reach back for years.
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -17,6 +16,7 @@ from dash import Dash, Input, Output, html
 
 from auth.web_sessions import request_context
 from dashboards import context, records
+from dashboards.routes import match_path
 from warehouse.errors import WarehouseError
 from warehouse.events import record_audit
 
@@ -25,14 +25,15 @@ TRAIL_COLUMNS = ["occurred_at", "action", "workflow_phase", "actor_user_id", "ch
                  "after", "reason", "signature_meaning", "entity_version"]
 
 
-def layout(user, slug: str):
+def layout(user, match):
     return html.Div(id="entity-body")
 
 
-def _target(search: str | None) -> tuple[str, int | None]:
-    params = {key: values[0] for key, values in parse_qs((search or "").lstrip("?")).items()}
-    ids = records.parse_ids(params.get("id"))
-    return params.get("type", ""), (ids[0] if ids else None)
+def _target(pathname: str | None) -> tuple[str, int | None]:
+    match = match_path(pathname)
+    if match is None or "id" not in match.params:
+        return "", None
+    return match.params["entity_type"], match.params["id"]
 
 
 def _shown(value) -> str:
@@ -75,10 +76,10 @@ def _trail(events):
 
 
 def register_callbacks(app: Dash) -> None:
-    @app.callback(Output("entity-body", "children"), Input("url", "search"))
-    def show_entity(search):
+    @app.callback(Output("entity-body", "children"), Input("url", "pathname"))
+    def show_entity(pathname):
         user = context.user()
-        kind, entity_id = _target(search)
+        kind, entity_id = _target(pathname)
         with context.engine().connect() as connection:
             found = records.fetch(connection, user, kind, [entity_id] if entity_id else [])
         if not found:

@@ -1,5 +1,5 @@
-"""The drill target: a list of records named by the URL (``?kind=cars&ids=3,7,9``), a CSV export,
-and a click on a row opens the record's page.
+"""The drill target: a list of records named by the URL (``/maintenance/<amo>/cars?ids=3,7,9``), a
+CSV export, and a click on a row opens the record's page.
 
 The URL only asks: every callback reads the records again with the session's scope
 (:func:`dashboards.records.fetch`), so a member who edits the URL gets none of another
@@ -8,7 +8,7 @@ department's records. Exports are defused against spreadsheet formulas and audit
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -16,12 +16,13 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from auth.web_sessions import request_context
 from dashboards import context, records
-from dashboards.paths import page_path
+from dashboards.paths import record_path
+from dashboards.routes import match_path
 from warehouse.events import record_audit
 from warehouse.kpi.base import REGISTRY
 
 
-def layout(user, slug: str):
+def layout(user, match):
     return html.Div([
         dcc.Location(id="records-nav", refresh=True),
         dbc.Row([
@@ -38,15 +39,17 @@ def layout(user, slug: str):
     ])
 
 
-def query_of(search: str | None) -> tuple[str, list[int], dict[str, str]]:
-    """(kind, ids, the other parameters) of the page's query string."""
+def query_of(pathname: str | None, search: str | None) -> tuple[str, list[int], dict[str, str]]:
+    """(kind from the path, ids and the other parameters of the query string)."""
+    match = match_path(pathname)
+    kind = match.params.get("entity_type", "") if match else ""
     params = {key: values[0] for key, values in parse_qs((search or "").lstrip("?")).items()}
-    return params.get("kind", ""), records.parse_ids(params.get("ids")), params
+    return kind, records.parse_ids(params.get("ids")), params
 
 
-def _read(search: str | None) -> tuple[str, list[dict], dict[str, str]]:
+def _read(pathname: str | None, search: str | None) -> tuple[str, list[dict], dict[str, str]]:
     user = context.user()
-    kind, ids, params = query_of(search)
+    kind, ids, params = query_of(pathname, search)
     with context.engine().connect() as connection:
         found = records.fetch(connection, user, kind, ids)
     return kind, found, params
@@ -62,30 +65,30 @@ def _title(kind: str, count: int, params: dict[str, str]) -> str:
 
 def register_callbacks(app: Dash) -> None:
     @app.callback(Output("records-grid", "rowData"), Output("records-grid", "columnDefs"),
-                  Output("records-title", "children"), Input("url", "search"))
-    def show_records(search):
-        kind, found, params = _read(search)
+                  Output("records-title", "children"), Input("url", "pathname"), Input("url", "search"))
+    def show_records(pathname, search):
+        kind, found, params = _read(pathname, search)
         if kind not in records.KINDS:
             return [], [], "No such list."
         columns = [{"field": "id", "maxWidth": 110}]
         columns += [{"field": name} for name in records.KINDS[kind].columns]
         return records.list_rows(kind, found), columns, _title(kind, len(found), params)
 
-    @app.callback(Output("records-nav", "href"), Input("records-grid", "cellClicked"), State("url", "search"),
-                  prevent_initial_call=True)
-    def open_record(cell, search):
-        kind, _ids, _params = query_of(search)
+    @app.callback(Output("records-nav", "href"), Input("records-grid", "cellClicked"),
+                  State("url", "pathname"), prevent_initial_call=True)
+    def open_record(cell, pathname):
+        kind, _ids, _params = query_of(pathname, None)
         row_id = records.parse_ids(str(cell.get("rowId"))) if isinstance(cell, dict) else []
         if kind not in records.KINDS or not row_id:
             return no_update
-        return f"{page_path(context.user().amo_code, 'entity')}?{urlencode({'type': kind, 'id': row_id[0]})}"
+        return record_path(context.user().amo_code, kind, row_id[0])
 
     @app.callback(Output("records-download", "data"), Input("records-export", "n_clicks"),
-                  State("url", "search"), prevent_initial_call=True)
-    def export(n_clicks, search):
+                  State("url", "pathname"), State("url", "search"), prevent_initial_call=True)
+    def export(n_clicks, pathname, search):
         if not n_clicks:
             return no_update
-        kind, found, _params = _read(search)
+        kind, found, _params = _read(pathname, search)
         if kind not in records.KINDS:
             return no_update
         rows = records.list_rows(kind, found)

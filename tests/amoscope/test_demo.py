@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from etl.generator import SCALES
+from simulator import SCALES
 
 AMOSCOPE = [sys.executable, "-c", "from amoscope.cli import main; main()"]
 LOGIN_LINE = re.compile(r"^\| (demo\.\S+)\s+(\S+)\s+(\S+) / (\S+)\s+\|$", re.MULTILINE)

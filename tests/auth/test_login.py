@@ -9,7 +9,7 @@ LANDINGS = [
     ("superuser", None, "/maintenance/AMO1/admin"),
     ("admin", None, "/maintenance/AMO1/admin"),
     ("quality", None, "/maintenance/AMO1/quality"),
-    ("auditor", None, "/maintenance/AMO1/auditor"),
+    ("auditor", None, "/maintenance/AMO1/console"),
     ("member", "PROD", "/maintenance/AMO1/production"),
     ("member", "STOR", "/maintenance/AMO1/stores"),
     ("member", "WKSP", "/maintenance/AMO1/workshops"),

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from auth_test_support import make_app, make_user, settings_for_tests
 
 from amoscope.settings import Settings
-from etl.generator import seed_database
 from etl.run import run_once
+from simulator import seed_database
 from tests.conftest import create_pg_database, drop_pg_database
 from warehouse.database import create_engine
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboards import charts, cockpits
+from dashboards import charts
 from dashboards.cockpits import Panel
 
 STOCK = Panel("stock_expiring", "Stock expiring", "bucket", "stock_item_ids", "stock_items", y="items",
@@ -44,18 +44,6 @@ def test_labels_replace_department_ids():
 def test_an_empty_kpi_draws_an_empty_chart_that_says_so():
     figure = charts.figure(OVERDUE, pd.DataFrame(columns=["car_no", "car_id", "days_overdue"]))
     assert not figure.data and figure.layout.annotations[0].text == "Nothing to show"
-
-
-def test_card_figures():
-    rate = pd.DataFrame({"closed": [10], "on_time": [7], "rate": [0.7], "late_car_ids": [[1, 2, 3]]})
-    assert cockpits.headline(rate, "On-time closure rate") == "70%"
-    assert cockpits.headline(pd.DataFrame({"rate": [np.nan]}), "Rate") == "–"
-    lists = pd.DataFrame({"finding_ids": [[1, 2], [2, 3], None]})
-    assert cockpits.headline(lists, "Open findings") == "3"
-    flagged = pd.DataFrame({"tool_id": [1, 2, 3], "overdue": [True, False, True]})
-    title = "Calibration overdue (should be 0) and due within 30 days"
-    assert cockpits.headline(flagged, title) == "2" and cockpits.violations(flagged) == 2
-    assert cockpits.headline(pd.DataFrame({"audit_id": [4]}), "Violations (should be 0)") == "1"
 
 
 SPI = Panel("spi_control_chart", "SPI", "month", "report_ids", "safety_reports", y="rate_per_1000_mh",

@@ -14,7 +14,7 @@ from nbclient import NotebookClient
 
 from amoscope import migrate
 from amoscope.settings import Settings
-from etl.generator import seed_database
+from simulator import seed_database
 from etl.run import run_once
 from warehouse import Warehouse
 from warehouse.database import create_engine

@@ -4,6 +4,7 @@ Layout (paths relative to the archive root; see docs/archive-format.md)::
 
     data/<table>/month=YYYY-MM/<seq:012d>-<part:03d>.parquet   rows of one committed batch
     manifests/<table>/<seq:012d>.json                        the chain of committed batches
+    checkpoints/<seq:012d>.json                              every table's head, after each run
 
 A data file is named after the manifest that commits it, so any file that no manifest lists is a
 leftover of an interrupted run. Readers take the file list from the manifests, never from a
@@ -20,6 +21,7 @@ from warehouse.schema import APPEND_ONLY_TABLES, MUTABLE_TABLES, metadata
 FORMAT = "amoscope-archive/1"
 DATA_DIR = "data"
 MANIFEST_DIR = "manifests"
+CHECKPOINT_DIR = "checkpoints"
 MONTH_COLUMN = "month"
 TEMP_PREFIX = ".tmp-"
 
@@ -90,6 +92,10 @@ def manifest_seq(filename: str) -> int | None:
     """The sequence number of a manifest file name, or None if it is not one."""
     match = _MANIFEST_NAME.match(filename)
     return int(match.group(1)) if match else None
+
+
+def checkpoint_path(seq: int) -> str:
+    return f"{CHECKPOINT_DIR}/{seq:012d}.json"
 
 
 def table_data_dir(table: str) -> str:

@@ -2,7 +2,8 @@
 
 A manifest is stored as canonical JSON (sorted keys, no spaces, ASCII), so its SHA-256, which
 the next manifest records as ``previous.sha256``, can be recomputed by anyone with ``sha256sum``.
-The Ed25519 signature covers the same canonical JSON without the ``signature`` member.
+The Ed25519 signature covers the same canonical JSON without the ``signature`` member
+(warehouse.archive.signatures).
 """
 
 from __future__ import annotations
@@ -94,10 +95,6 @@ class Manifest:
     def to_bytes(self) -> bytes:
         """The canonical bytes stored in the manifest file."""
         return canonical_json(self.to_document())
-
-    def signing_payload(self) -> bytes:
-        """What the Ed25519 signature signs: the canonical JSON without ``signature``."""
-        return canonical_json(self.to_document(with_signature=False))
 
     def with_signature(self, signature: dict[str, str]) -> Manifest:
         return replace(self, signature=signature)

@@ -7,7 +7,8 @@ was at a past moment. Through the warehouse::
     wh.kpi.overdue_cars(amo_id=1)                         # today
     wh.kpi.overdue_cars(amo_id=1, as_of=date(2025, 6, 30))  # as it was then
     wh.kpi.cockpit_snapshot("QUAL", amo_id=1)             # every QUAL KPI in one call
-    wh.kpi.definitions()                                  # name, department, version, title
+    wh.kpi.definitions()                                  # name, department, version, title, headline
+    wh.kpi.headline("overdue_cars", frame)                # the card's figure: "0", target 0
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from warehouse.kpi import (  # noqa: F401 - importing a department module regist
     workshops,
 )
 from warehouse.kpi.base import REGISTRY, KpiContext
+from warehouse.kpi.headline import Figure
 from warehouse.sources import Sources
 
 DEPARTMENTS = ("QUAL", "SAFE", "REL", "ENG", "PLAN", "PROD", "STOR", "WKSP", "ADMIN")
@@ -56,14 +58,25 @@ class KpiNamespace:
         return run
 
     def __dir__(self) -> list[str]:
-        return sorted({*REGISTRY, "cockpit_snapshot", "definitions"})
+        return sorted({*REGISTRY, "cockpit_snapshot", "definitions", "headline"})
 
     def definitions(self) -> pd.DataFrame:
-        """Every KPI: name, department, definition version and title."""
+        """Every KPI: name, department, definition version, title and its headline figure
+        (label, aggregation, unit, target, the better direction and how it is computed)."""
         return pd.DataFrame(
-            [(d.name, d.department, d.version, d.title) for d in REGISTRY.values()],
-            columns=["name", "department", "version", "title"],
+            [(d.name, d.department, d.version, d.title, d.headline.label, d.headline.aggregation,
+              d.headline.unit, d.headline.target, d.headline.better, d.headline.how)
+             for d in REGISTRY.values()],
+            columns=["name", "department", "version", "title", "headline", "aggregation", "unit", "target",
+                     "better", "how"],
         )
+
+    def headline(self, name: str, frame: pd.DataFrame) -> Figure:
+        """The headline figure of KPI ``name`` over its table ``frame`` (what its card shows)."""
+        definition = REGISTRY.get(name)
+        if definition is None:
+            raise WarehouseError(f"no KPI named {name!r}; wh.kpi.definitions() lists them")
+        return definition.headline.evaluate(frame)
 
     def cockpit_snapshot(self, department: str, *, amo_id: int, department_id: int | None = None,
                          as_of: date | datetime | None = None) -> dict[str, pd.DataFrame]:

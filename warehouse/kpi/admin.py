@@ -7,6 +7,7 @@ reproducible as of a past date; the command center reads them from the auth serv
 from __future__ import annotations
 
 from warehouse.kpi.base import Dept, Frame, KpiContext, kpi
+from warehouse.kpi.headline import Headline
 
 DORMANT_DAYS = 90
 _USERS = ("u.amo_id = $amo_id AND u.voided_at IS NULL AND u.created_at <= $now::TIMESTAMPTZ "
@@ -17,7 +18,12 @@ def _params(amo_id: int, department_id: int | None) -> dict:
     return {"amo_id": amo_id, "department_id": department_id}
 
 
-@kpi("ADMIN", 1, "Account state: active and disabled users, MFA coverage")
+@kpi("ADMIN", 1, "Account state: active and disabled users, MFA coverage",
+     headline=Headline("MFA coverage", "latest", column="mfa_coverage", unit="%", scale=100,
+                       target=1.0, alarm=0.8,
+                       better="higher", how="Active users with MFA on ÷ active users",
+                       also=(Headline("active users", "latest", column="active",
+                                      how="Users who can log in"),)))
 def account_state(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Users by state; MFA coverage is the share of active users with MFA on."""
     return ctx.query(f"""
@@ -29,7 +35,8 @@ def account_state(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -
         FROM users u WHERE {_USERS}""", _params(amo_id, department_id), tables=("users",))
 
 
-@kpi("ADMIN", 1, "Leavers still active (should be 0)")
+@kpi("ADMIN", 1, "Leavers still active (should be 0)",
+     headline=Headline("Leavers still active", "violations", how="Users who have left and can still log in"))
 def leavers_still_active(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Users who have left (``left_at`` passed) and can still log in."""
     return ctx.query(f"""
@@ -38,7 +45,9 @@ def leavers_still_active(ctx: KpiContext, *, amo_id: int, department_id: Dept = 
         ORDER BY u.left_at, u.id""", _params(amo_id, department_id), tables=("users",))
 
 
-@kpi("ADMIN", 1, "Dormant accounts: active users without a login for 90 days")
+@kpi("ADMIN", 1, "Dormant accounts: active users without a login for 90 days",
+     headline=Headline("Dormant accounts", "count", target=0, better="lower",
+                       how="Active users without a login for 90 days"))
 def dormant_accounts(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Active users whose last login (or creation, if never) is more than 90 days ago."""
     return ctx.query(f"""
@@ -50,7 +59,9 @@ def dormant_accounts(ctx: KpiContext, *, amo_id: int, department_id: Dept = None
         ORDER BY days_idle DESC, u.id""", _params(amo_id, department_id), tables=("users",))
 
 
-@kpi("ADMIN", 1, "Segregation of duties: one person both performed and independently inspected a card")
+@kpi("ADMIN", 1, "Segregation of duties: one person both performed and independently inspected a card",
+     headline=Headline("Performer inspected own work", "violations",
+                       how="Task cards whose performer is also their independent inspector"))
 def performer_is_inspector(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Task cards whose performer is also their independent inspector (should be 0)."""
     return ctx.query("""
@@ -63,7 +74,10 @@ def performer_is_inspector(ctx: KpiContext, *, amo_id: int, department_id: Dept 
         _params(amo_id, department_id), tables=("task_cards", "work_orders"))
 
 
-@kpi("ADMIN", 1, "Privileged actions per month: disable, enable, revoke, reset, role change, schedule")
+@kpi("ADMIN", 1, "Privileged actions per month: disable, enable, revoke, reset, role change, schedule",
+     headline=Headline("Privileged actions", "sum", column="actions", context="in 12 months",
+                       how="Disable, enable, revoke, reset, role change and scheduled actions of the last "
+                           "12 months"))
 def privileged_actions(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Admin actions (ADMIN_* audit events) per month and action, last 12 months, with the
     latest event id of each (the audit trail holds the reasons and before/after images)."""

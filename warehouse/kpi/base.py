@@ -1,8 +1,9 @@
 """The KPI machinery: a registry of versioned definitions and the tables they read.
 
 A KPI is a function ``(ctx, *, amo_id, department_id) -> DataFrame`` registered with
-:func:`kpi`, which records its department, title and definition version (bump the version
-whenever the formula changes: a figure reproduced for a past date names the definition used).
+:func:`kpi`, which records its department, title, definition version (bump the version
+whenever the formula changes: a figure reproduced for a past date names the definition used)
+and its headline figure (:class:`warehouse.kpi.headline.Headline`, what its card shows).
 
 :class:`KpiContext` gives the SQL of a KPI its record tables as DuckDB views: the current rows
 from the operational database, or, with ``as_of``, each record's state at that moment rebuilt
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 from warehouse.cursor import after_sql, up_to_sql
 from warehouse.event_cache import CACHED_TABLES
 from warehouse.hot import table_schema
+from warehouse.kpi.headline import Headline
 from warehouse.schema import APPEND_ONLY_TABLES, metadata
 from warehouse.sources import Sources, merge_events
 
@@ -39,18 +41,21 @@ class KpiDefinition:
     version: int
     title: str
     function: KpiFunction
+    headline: Headline
 
 
 REGISTRY: dict[str, KpiDefinition] = {}
 
 
-def kpi(department: str, version: int, title: str) -> Callable[[KpiFunction], KpiFunction]:
-    """Register a KPI function under its own name."""
+def kpi(department: str, version: int, title: str, *,
+        headline: Headline) -> Callable[[KpiFunction], KpiFunction]:
+    """Register a KPI function under its own name, with the headline figure its card shows."""
 
     def register(function: KpiFunction) -> KpiFunction:
         if function.__name__ in REGISTRY:
             raise ValueError(f"KPI {function.__name__} is defined twice")
-        REGISTRY[function.__name__] = KpiDefinition(function.__name__, department, version, title, function)
+        REGISTRY[function.__name__] = KpiDefinition(function.__name__, department, version, title, function,
+                                                    headline)
         return function
 
     return register

@@ -7,6 +7,7 @@ they are installed on). ``department_id`` is accepted for a uniform cockpit call
 from __future__ import annotations
 
 from warehouse.kpi.base import Dept, Frame, KpiContext, kpi
+from warehouse.kpi.headline import Headline
 
 _FLEET_COMPLIANCE = """directive_compliance dc
     JOIN directives dr ON dr.id = dc.directive_id
@@ -15,7 +16,9 @@ _FLEET_COMPLIANCE = """directive_compliance dc
 _TABLES = ("directive_compliance", "directives", "components", "aircraft")
 
 
-@kpi("ENG", 1, "AD/SB compliance status by aircraft")
+@kpi("ENG", 1, "AD/SB compliance status by aircraft",
+     headline=Headline("Open AD/SB records", "sum", column="records", where="status == 'OPEN'",
+                       how="Compliance records still open, whole fleet"))
 def directive_status_by_aircraft(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Compliance records per aircraft and status (OPEN, COMPLIED, REPETITIVE, NA, TERMINATED)."""
     return ctx.query(f"""
@@ -27,7 +30,11 @@ def directive_status_by_aircraft(ctx: KpiContext, *, amo_id: int, department_id:
         {"amo_id": amo_id}, tables=_TABLES)
 
 
-@kpi("ENG", 1, "ADs due within 30 days or 50 FH, and overdue ADs (should be 0)")
+@kpi("ENG", 1, "ADs due within 30 days or 50 FH, and overdue ADs (should be 0)",
+     headline=Headline("Overdue ADs", "violations", where="overdue",
+                       how="Open or repetitive ADs past their date or flight-hour limit",
+                       also=(Headline("due in 30 d or 50 FH", "count", where="not overdue",
+                                      how="ADs due within 30 days or 50 FH"),)))
 def ads_due(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Open or repetitive AD compliance records due by date (≤ 30 days) or by hours (≤ 50 FH left
     on the aircraft's current hours); ``overdue`` when either limit is already passed."""
@@ -44,7 +51,9 @@ def ads_due(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Fram
         {"amo_id": amo_id}, tables=_TABLES)
 
 
-@kpi("ENG", 1, "Not-applicable compliance records without a reason (should be 0)")
+@kpi("ENG", 1, "Not-applicable compliance records without a reason (should be 0)",
+     headline=Headline("Not applicable without a reason", "violations",
+                       how="Compliance records marked not applicable with no reason given"))
 def na_without_reason(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Compliance records marked NOT_APPLICABLE with no ``na_reason``."""
     return ctx.query(f"""
@@ -55,7 +64,10 @@ def na_without_reason(ctx: KpiContext, *, amo_id: int, department_id: Dept = Non
         ORDER BY dc.id""", {"amo_id": amo_id}, tables=_TABLES)
 
 
-@kpi("ENG", 1, "Life-limited parts: remaining cycles and hours")
+@kpi("ENG", 1, "Life-limited parts: remaining cycles and hours",
+     headline=Headline("Least remaining LLP life", "min", column="remaining_fc_share", unit="%", scale=100,
+                       target=0.1, alarm=0.05, better="higher",
+                       how="Smallest share of cycle life left on an installed life-limited part"))
 def llp_remaining(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Installed LLPs with remaining FC and FH against their limits, least remaining first."""
     return ctx.query("""
@@ -68,7 +80,10 @@ def llp_remaining(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -
         {"amo_id": amo_id}, tables=("components", "aircraft"))
 
 
-@kpi("ENG", 1, "MEL deferrals by category with days to expiry; expired deferrals (should be 0)")
+@kpi("ENG", 1, "MEL deferrals by category with days to expiry; expired deferrals (should be 0)",
+     headline=Headline("Expired MEL deferrals", "violations", where="expired",
+                       how="Open MEL deferrals past their expiry",
+                       also=(Headline("open", "count", how="Open MEL deferrals"),)))
 def mel_deferrals(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Open MEL deferrals: category, expiry, days left (negative: expired), soonest first."""
     return ctx.query("""
@@ -83,7 +98,9 @@ def mel_deferrals(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -
         {"amo_id": amo_id}, tables=("defects", "aircraft"))
 
 
-@kpi("ENG", 1, "Repeat-defect investigations open")
+@kpi("ENG", 1, "Repeat-defect investigations open",
+     headline=Headline("Repeat-defect investigations open", "count", better="lower",
+                       how="Repeat groups with at least one defect still open"))
 def repeat_defect_investigations(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Repeat groups with at least one defect still open."""
     return ctx.query("""

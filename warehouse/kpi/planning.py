@@ -7,6 +7,7 @@ Scope: the AMO, and optionally the department that owns the work orders.
 from __future__ import annotations
 
 from warehouse.kpi.base import Dept, Frame, KpiContext, kpi
+from warehouse.kpi.headline import Headline
 
 _ORDERS = ("w.amo_id = $amo_id AND w.voided_at IS NULL "
            "AND ($department_id::BIGINT IS NULL OR w.department_id = $department_id::BIGINT)")
@@ -14,7 +15,12 @@ _CHECKS = "w.wo_type IN ('A_CHECK', 'C_CHECK')"  # planned aircraft checks: grou
 STANDARD_WEEKLY_MH = 37.5  # productive man-hours one active staff member gives a week (145.A.47(a))
 
 
-@kpi("PLAN", 1, "Check turn-around time: planned vs actual days and on-time redelivery")
+@kpi("PLAN", 1, "Check turn-around time: planned vs actual days and on-time redelivery",
+     headline=Headline("On-time redelivery", "share", column="on_time",
+                       target=0.9, alarm=0.7, better="higher",
+                       how="Work orders finished by their planned end ÷ work orders finished",
+                       also=(Headline("median slip", "median", column="slip_days", unit="d", decimals=1,
+                                      how="Median of actual end − planned end, in days"),)))
 def check_tat(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Work orders finished by now: planned and actual days, slip, on time (actual end ≤ planned end)."""
     return ctx.query(f"""
@@ -30,7 +36,10 @@ def check_tat(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Fr
         {"amo_id": amo_id, "department_id": department_id}, tables=("work_orders",))
 
 
-@kpi("PLAN", 1, "Non-routine ratio: non-routine ÷ routine man-hours per work order")
+@kpi("PLAN", 1, "Non-routine ratio: non-routine ÷ routine man-hours per work order",
+     headline=Headline("Non-routine ratio", "ratio", column="non_routine_mh", per="routine_mh", decimals=2,
+                       how="Non-routine ÷ routine task-card man-hours (actual, else planned), all work "
+                           "orders"))
 def non_routine_ratio(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Per work order: routine and non-routine MH (actual, else planned) and their ratio."""
     return ctx.query(f"""
@@ -46,7 +55,12 @@ def non_routine_ratio(ctx: KpiContext, *, amo_id: int, department_id: Dept = Non
         {"amo_id": amo_id, "department_id": department_id}, tables=("work_orders", "task_cards"))
 
 
-@kpi("PLAN", 2, "Man-hour plan vs available: planned and available man-hours per week, next 12 weeks")
+@kpi("PLAN", 2, "Man-hour plan vs available: planned and available man-hours per week, next 12 weeks",
+     headline=Headline("Planned ÷ available man-hours", "ratio", column="planned_mh", per="available_mh",
+                       decimals=2,
+                       target=1.0, alarm=1.2, better="lower", context="next 12 weeks",
+                       how="Planned MH of open work orders ÷ rostered MH, this week and the next 11 "
+                           "(145.A.47)"))
 def man_hour_plan(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Per ISO week, this one and the next 11: planned MH of open work orders starting that week,
     available MH and their ratio (load above 1 means more work planned than people to do it).
@@ -86,7 +100,11 @@ def man_hour_plan(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -
         {"amo_id": amo_id, "department_id": department_id}, tables=("work_orders", "users"))
 
 
-@kpi("PLAN", 2, "Work-package readiness: routine task cards with parts or tools booked by the check start")
+@kpi("PLAN", 2, "Work-package readiness: routine task cards with parts or tools booked by the check start",
+     headline=Headline("Work-package readiness", "rate", column="ready_cards", per="cards",
+                       target=0.9, alarm=0.7,
+                       better="higher", how="Routine cards with material booked by the check start ÷ "
+                                            "routine cards"))
 def work_package_readiness(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Per A or C check starting within 90 days before to 30 days after now: the task cards of
     its package, how many were ready at the check start, the share ready, and the cards missing
@@ -128,7 +146,10 @@ def work_package_readiness(ctx: KpiContext, *, amo_id: int, department_id: Dept 
         tables=("work_orders", "task_cards", "part_movements", "tool_usage"))
 
 
-@kpi("PLAN", 1, "More ground time: unplanned ÷ planned ground time of checks finished, last 12 months")
+@kpi("PLAN", 1, "More ground time: unplanned ÷ planned ground time of checks finished, last 12 months",
+     headline=Headline("More ground time", "rate", column="unplanned_hours", per="planned_hours", target=0.1,
+                       alarm=0.25, better="lower",
+                       how="Unplanned ÷ planned ground time of checks finished in the last 12 months"))
 def more_ground_time(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Per A or C check finished in the last 12 months: planned ground time (planned start to
     end), actual ground time (actual start to end), unplanned ground time (the overrun, never
@@ -149,7 +170,11 @@ def more_ground_time(ctx: KpiContext, *, amo_id: int, department_id: Dept = None
         {"amo_id": amo_id, "department_id": department_id}, tables=("work_orders", "aircraft"))
 
 
-@kpi("PLAN", 1, "Maintenance forecast: directives due in 30 / 60 / 90 days by aircraft")
+@kpi("PLAN", 1, "Maintenance forecast: directives due in 30 / 60 / 90 days by aircraft",
+     headline=Headline("Directives due in 90 d", "count",
+                       how="Open or repetitive compliance records due within 90 days",
+                       also=(Headline("within 30 d", "count", where="bucket == '30'",
+                                      how="Compliance records due within 30 days"),)))
 def maintenance_forecast(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Open or repetitive compliance records with a due date in the next 90 days, bucketed."""
     return ctx.query("""

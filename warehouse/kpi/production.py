@@ -6,6 +6,7 @@ Scope: the AMO, and optionally the department that owns the work orders.
 from __future__ import annotations
 
 from warehouse.kpi.base import Dept, Frame, KpiContext, kpi
+from warehouse.kpi.headline import Headline
 
 _ORDERS = ("w.amo_id = $amo_id AND w.voided_at IS NULL "
            "AND ($department_id::BIGINT IS NULL OR w.department_id = $department_id::BIGINT)")
@@ -23,7 +24,10 @@ def _params(amo_id: int, department_id: int | None) -> dict:
     return {"amo_id": amo_id, "department_id": department_id}
 
 
-@kpi("PROD", 1, "Task-card burn-down per open work order")
+@kpi("PROD", 1, "Task-card burn-down per open work order",
+     headline=Headline("Task cards still to do", "sum", column="cards", where="status in ['OPEN', 'IN_WORK']",
+                       how="Cards open or in work on open work orders",
+                       also=(Headline("all cards", "sum", column="cards", how="Cards on open work orders"),)))
 def task_card_burndown(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Per open work order: task cards by status (OPEN, IN_WORK, DONE, INSPECTED, CLOSED, DEFERRED)."""
     return ctx.query(f"""
@@ -36,7 +40,10 @@ def task_card_burndown(ctx: KpiContext, *, amo_id: int, department_id: Dept = No
         _params(amo_id, department_id), tables=("work_orders", "task_cards"))
 
 
-@kpi("PROD", 1, "Man-hour variance per work order: (actual − planned) ÷ planned over finished cards")
+@kpi("PROD", 1, "Man-hour variance per work order: (actual − planned) ÷ planned over finished cards",
+     headline=Headline("Actual ÷ planned man-hours", "ratio", column="actual_mh", per="planned_mh",
+                       decimals=2,
+                       how="Actual ÷ planned MH of the task cards finished, all work orders"))
 def mh_variance(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Per work order, over task cards with actual hours: planned, actual and relative variance."""
     return ctx.query(f"""
@@ -49,7 +56,11 @@ def mh_variance(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> 
         _params(amo_id, department_id), tables=("work_orders", "task_cards"))
 
 
-@kpi("PROD", 1, "Independent inspections pending: performed cards awaiting their inspection")
+@kpi("PROD", 1, "Independent inspections pending: performed cards awaiting their inspection",
+     headline=Headline("Independent inspections pending", "count", better="lower",
+                       how="Performed cards waiting for their independent inspection",
+                       also=(Headline("longest wait", "max", column="hours_waiting", unit="h",
+                                      how="Hours the oldest waits"),)))
 def independent_inspections_pending(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Cards that require an independent inspection, are performed and not inspected yet."""
     return ctx.query(f"""
@@ -63,7 +74,10 @@ def independent_inspections_pending(ctx: KpiContext, *, amo_id: int, department_
         _params(amo_id, department_id), tables=("task_cards", "work_orders"))
 
 
-@kpi("PROD", 1, "Sign-offs without a valid authorisation at that moment (should be 0)")
+@kpi("PROD", 1, "Sign-offs without a valid authorisation at that moment (should be 0)",
+     headline=Headline("Sign-offs without a valid authorisation", "violations",
+                       how="Card performances, inspections and CRS by someone holding no valid "
+                           "authorisation then"))
 def signoffs_without_authorisation(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Task-card performances and inspections, and CRS signatures, made by someone who held no
     authorisation valid at that moment (issued before, expiring after, not suspended or revoked;
@@ -91,7 +105,11 @@ def signoffs_without_authorisation(ctx: KpiContext, *, amo_id: int, department_i
         _params(amo_id, department_id), tables=("task_cards", "work_orders", "staff_authorisations"))
 
 
-@kpi("PROD", 1, "Work orders awaiting parts, oldest first")
+@kpi("PROD", 1, "Work orders awaiting parts, oldest first",
+     headline=Headline("Work orders awaiting parts", "count", better="lower",
+                       how="Work orders in status AWAITING_PARTS",
+                       also=(Headline("oldest", "max", column="days_waiting", unit="d",
+                                      how="Days the oldest waits"),)))
 def awaiting_parts_ageing(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Work orders in AWAITING_PARTS with the days since they last changed."""
     return ctx.query(f"""
@@ -102,7 +120,9 @@ def awaiting_parts_ageing(ctx: KpiContext, *, amo_id: int, department_id: Dept =
         ORDER BY days_waiting DESC, w.id""", _params(amo_id, department_id), tables=("work_orders",))
 
 
-@kpi("PROD", 1, "Tools not returned within a shift")
+@kpi("PROD", 1, "Tools not returned within a shift",
+     headline=Headline("Tools not returned", "violations",
+                       how="Tool check-outs older than a 12-hour shift with no return"))
 def tools_not_returned(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Tool check-outs with no return by now, older than one shift (12 hours)."""
     return ctx.query(f"""
@@ -117,7 +137,9 @@ def tools_not_returned(ctx: KpiContext, *, amo_id: int, department_id: Dept = No
         ORDER BY o.occurred_at, o.id""", _params(amo_id, department_id), tables=("tool_usage", "tools"))
 
 
-@kpi("PROD", 1, "Activity volume: the department's feed events per month and kind, last 12 months")
+@kpi("PROD", 1, "Activity volume: the department's feed events per month and kind, last 12 months",
+     headline=Headline("Activity events", "sum", column="events", context="in 12 months",
+                       how="The department's feed events of the last 12 months"))
 def activity_volume(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Activity events (card closed, CRS issued, part issued, ...) per month and kind."""
     # Days from the epoch (integer arithmetic, UTC) grouped first, months from the few day rows:

@@ -7,6 +7,7 @@ audits, the owning department for findings and CARs). Open means not CLOSED and 
 from __future__ import annotations
 
 from warehouse.kpi.base import Dept, Frame, KpiContext, kpi
+from warehouse.kpi.headline import Headline
 
 # Part-145 points the audit programme must cover every 12 months (rows of the coverage heatmap).
 PART145_POINTS = (
@@ -27,7 +28,11 @@ def _params(amo_id: int, department_id: int | None, **extra) -> dict:
     return {"amo_id": amo_id, "department_id": department_id, **extra}
 
 
-@kpi("QUAL", 1, "Audit programme completion: planned vs performed audits per month, year to date")
+@kpi("QUAL", 1, "Audit programme completion: planned vs performed audits per month, year to date",
+     headline=Headline("Audit programme", "rate", column="performed", per="planned", context="of plan",
+                       target=0.95, alarm=0.85, better="higher",
+                       how="Audits performed ÷ audits planned from 1 January to the as-of date (cancelled "
+                           "ones left out)"))
 def audit_programme_completion(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Per month of the year so far: audits planned, performed (by today), completion ratio."""
     return ctx.query(f"""
@@ -44,7 +49,10 @@ def audit_programme_completion(ctx: KpiContext, *, amo_id: int, department_id: D
         GROUP BY month ORDER BY month""", _params(amo_id, department_id), tables=("audits",))
 
 
-@kpi("QUAL", 1, "Regulation coverage: audits performed per Part-145 point in the last 12 months")
+@kpi("QUAL", 1, "Regulation coverage: audits performed per Part-145 point in the last 12 months",
+     headline=Headline("Part-145 points not audited in 12 months", "violations", where="audits_12m == 0",
+                       how="Part-145 points with no audit performed in the last 12 months (AMC2 "
+                           "145.A.200(a)(6))"))
 def regulation_coverage(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """One row per Part-145 point (and any other point audited): audits in the last 12 months.
 
@@ -66,7 +74,11 @@ def regulation_coverage(ctx: KpiContext, *, amo_id: int, department_id: Dept = N
         _params(amo_id, department_id, points=list(PART145_POINTS)), tables=("audits",))
 
 
-@kpi("QUAL", 1, "Unannounced and night audit share over the last 12 months")
+@kpi("QUAL", 1, "Unannounced and night audit share over the last 12 months",
+     headline=Headline("Unannounced audits", "rate", column="unannounced", per="audits", better="higher",
+                       how="Unannounced audits ÷ audits performed in the last 12 months",
+                       also=(Headline("night", "rate", column="night", per="audits",
+                                      how="Night audits ÷ audits performed in the last 12 months"),)))
 def unannounced_night_share(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Audits performed in the last 12 months, how many unannounced and at night, and the shares."""
     return ctx.query(f"""
@@ -83,7 +95,9 @@ def unannounced_night_share(ctx: KpiContext, *, amo_id: int, department_id: Dept
         _params(amo_id, department_id), tables=("audits",))
 
 
-@kpi("QUAL", 1, "Auditor independence violations: lead auditor from the audited department (should be 0)")
+@kpi("QUAL", 1, "Auditor independence violations: lead auditor from the audited department (should be 0)",
+     headline=Headline("Auditor independence violations", "violations",
+                       how="Audits led by an auditor of the audited department (AMC 145.A.65(c)(1))"))
 def auditor_independence_violations(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Audits whose lead auditor belongs to the auditee department."""
     return ctx.query(f"""
@@ -94,7 +108,12 @@ def auditor_independence_violations(ctx: KpiContext, *, amo_id: int, department_
         ORDER BY a.planned_date, a.id""", _params(amo_id, department_id), tables=("audits", "users"))
 
 
-@kpi("QUAL", 1, "Open findings by level and department")
+@kpi("QUAL", 1, "Open findings by level and department",
+     headline=Headline("Open findings", "sum", column="open_findings", better="lower",
+                       how="Findings not closed at the as-of date, all levels",
+                       also=(Headline("level 1", "sum", column="open_findings", where="level == 'L1'",
+                                      target=0,
+                                      alarm=0, better="lower", how="Open level 1 findings"),)))
 def open_findings_by_level(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Open findings counted per department and level (L1, L2, OBS), with their ids."""
     return ctx.query(f"""
@@ -106,7 +125,11 @@ def open_findings_by_level(ctx: KpiContext, *, amo_id: int, department_id: Dept 
         _params(amo_id, department_id), tables=("findings",))
 
 
-@kpi("QUAL", 1, "Overdue CARs: open past their (extended) due date, most overdue first")
+@kpi("QUAL", 1, "Overdue CARs: open past their (extended) due date, most overdue first",
+     headline=Headline("Overdue CARs", "violations",
+                       how="Open CARs past their due date (the extended one when extended)",
+                       also=(Headline("oldest", "max", column="days_overdue", unit="d",
+                                      how="Days overdue of the most overdue CAR"),)))
 def overdue_cars(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Open CARs with ``coalesce(extended_due_date, due_date) < today``, with days overdue."""
     return ctx.query(f"""
@@ -120,7 +143,12 @@ def overdue_cars(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) ->
         ORDER BY days_overdue DESC, c.id""", _params(amo_id, department_id), tables=("cars", "findings"))
 
 
-@kpi("QUAL", 1, "CAR ageing: open CARs in 0-30 / 31-60 / 61-90 / >90 days since raised, by level")
+@kpi("QUAL", 1, "CAR ageing: open CARs in 0-30 / 31-60 / 61-90 / >90 days since raised, by level",
+     headline=Headline("Open CARs", "sum", column="cars", better="lower",
+                       how="CARs not closed at the as-of date",
+                       also=(Headline("over 90 d", "sum", column="cars", where="bucket == '>90'",
+                                      target=0, better="lower",
+                                      how="Open CARs raised more than 90 days ago"),)))
 def car_ageing(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Open CARs bucketed by age (days since the CAR was raised) and finding level."""
     return ctx.query(f"""
@@ -136,13 +164,21 @@ def car_ageing(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> F
         _params(amo_id, department_id), tables=("cars", "findings"))
 
 
-@kpi("QUAL", 1, "CAR closure time: median and p90 days from raised to closed, by level and department")
+@kpi("QUAL", 1, "CAR closure time: median and p90 days from raised to closed, by level and department",
+     headline=Headline("CAR closure median", "median", column="days", unit="d",
+                       how="Median of days from raised to closed over all closed CARs",
+                       also=(Headline("p90", "p90", column="days", unit="d",
+                                      target=90, alarm=120, better="lower",
+                                      how="90th percentile of days from raised to closed (target ≤ 90 d)"),)))
 def car_closure_time(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
-    """Closed CARs per level and department: count, median and 90th percentile of days to close."""
+    """Closed CARs per level and department: count, median and 90th percentile of days to close,
+    and each CAR's days (``days``, in ``car_ids`` order), so the headline's median and p90 are
+    taken over all closed CARs, not over the groups' medians."""
     return ctx.query(f"""
         SELECT f.level, c.department_id, count(*) AS closed,
                median(date_diff('day', c.created_at, c.closed_at)) AS median_days,
                quantile_cont(date_diff('day', c.created_at, c.closed_at), 0.9) AS p90_days,
+               list(date_diff('day', c.created_at, c.closed_at) ORDER BY c.id) AS days,
                list(c.id ORDER BY c.id) AS car_ids
         FROM cars c LEFT JOIN findings f ON f.id = c.finding_id
         WHERE {_scope('c')} AND c.closed_at IS NOT NULL AND c.closed_at <= $now::TIMESTAMPTZ
@@ -151,7 +187,9 @@ def car_closure_time(ctx: KpiContext, *, amo_id: int, department_id: Dept = None
         _params(amo_id, department_id), tables=("cars", "findings"))
 
 
-@kpi("QUAL", 1, "On-time closure rate: CARs closed by their original due date")
+@kpi("QUAL", 1, "On-time closure rate: CARs closed by their original due date",
+     headline=Headline("CARs closed on time", "rate", column="on_time", per="closed", target=0.9, alarm=0.75,
+                       better="higher", how="CARs closed by their original due date ÷ CARs closed"))
 def on_time_closure_rate(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Closed CARs, those closed on or before the original ``due_date``, the rate, and the late ones."""
     return ctx.query(f"""
@@ -165,7 +203,12 @@ def on_time_closure_rate(ctx: KpiContext, *, amo_id: int, department_id: Dept = 
         _params(amo_id, department_id), tables=("cars",))
 
 
-@kpi("QUAL", 1, "Extension rate: share of CARs extended at least once, and mean extensions")
+@kpi("QUAL", 1, "Extension rate: share of CARs extended at least once, and mean extensions",
+     headline=Headline("CARs extended", "rate", column="extended", per="cars",
+                       target=0.2, alarm=0.4, better="lower",
+                       how="CARs extended at least once ÷ CARs raised",
+                       also=(Headline("mean extensions", "latest", column="mean_extensions", decimals=2,
+                                      how="Mean number of extensions per CAR"),)))
 def extension_rate(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """All CARs raised by now: how many were extended, the share and the mean extension count."""
     return ctx.query(f"""
@@ -180,7 +223,9 @@ def extension_rate(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) 
         _params(amo_id, department_id), tables=("cars",))
 
 
-@kpi("QUAL", 1, "Repeat findings: same regulation point and department within 24 months of a closed one")
+@kpi("QUAL", 1, "Repeat findings: same regulation point and department within 24 months of a closed one",
+     headline=Headline("Repeat findings", "distinct", column="finding_id", target=0, better="lower",
+                       how="Findings repeating one on the same point and department closed within 24 months"))
 def repeat_findings(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Pairs (finding, prior finding): marked as a repeat, or raised on the same regulation point
     in the same department within 24 months after the prior one closed."""
@@ -198,7 +243,11 @@ def repeat_findings(ctx: KpiContext, *, amo_id: int, department_id: Dept = None)
         _params(amo_id, department_id), tables=("findings",))
 
 
-@kpi("QUAL", 1, "Effectiveness checks overdue or failed")
+@kpi("QUAL", 1, "Effectiveness checks overdue or failed",
+     headline=Headline("Effectiveness checks overdue or failed", "count", target=0, better="lower",
+                       how="CARs whose effectiveness check is past due and pending, or found not effective",
+                       also=(Headline("failed", "count", where="problem == 'NOT_EFFECTIVE'",
+                                      how="CARs found not effective"),)))
 def effectiveness_checks(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """CARs whose effectiveness check is overdue (due, still pending) or found NOT_EFFECTIVE."""
     return ctx.query(f"""
@@ -214,7 +263,9 @@ def effectiveness_checks(ctx: KpiContext, *, amo_id: int, department_id: Dept = 
         ORDER BY problem, effectiveness_due_at, id""", _params(amo_id, department_id), tables=("cars",))
 
 
-@kpi("QUAL", 1, "Root-cause Pareto: CARs by MEDA category over the last 12 months")
+@kpi("QUAL", 1, "Root-cause Pareto: CARs by MEDA category over the last 12 months",
+     headline=Headline("CARs raised", "sum", column="cars", context="in 12 months",
+                       how="CARs raised in the last 12 months, all root causes"))
 def root_cause_pareto(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """CARs raised in the last 12 months per root-cause category, most frequent first, with the
     cumulative share (the Pareto line)."""
@@ -235,7 +286,12 @@ def root_cause_pareto(ctx: KpiContext, *, amo_id: int, department_id: Dept = Non
         _params(amo_id, department_id), tables=("cars",))
 
 
-@kpi("QUAL", 1, "Authority vs internal findings by source and quarter")
+@kpi("QUAL", 1, "Authority vs internal findings by source and quarter",
+     headline=Headline("Findings raised", "sum", column="findings",
+                       how="Findings raised up to the as-of date, all sources",
+                       also=(Headline("by the authority", "sum", column="findings",
+                                      where="source == 'AUTHORITY'",
+                                      how="Findings raised by the authority"),)))
 def findings_by_source(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Findings raised per quarter and source (INTERNAL_AUDIT, AUTHORITY, CUSTOMER, ...)."""
     return ctx.query(f"""
@@ -248,7 +304,10 @@ def findings_by_source(ctx: KpiContext, *, amo_id: int, department_id: Dept = No
         _params(amo_id, department_id), tables=("findings",))
 
 
-@kpi("QUAL", 1, "Evidence integrity: CAR attachments whose hash check is not OK (should be 0)")
+@kpi("QUAL", 1, "Evidence integrity: CAR attachments whose hash check is not OK (should be 0)",
+     headline=Headline("CAR attachments failing their hash check", "violations",
+                       how="CAR attachments whose stored SHA-256 no longer matches, or whose file is "
+                           "missing"))
 def evidence_integrity(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Attachments with verify_status MISMATCH or MISSING, with their CAR."""
     return ctx.query(f"""
@@ -259,7 +318,12 @@ def evidence_integrity(ctx: KpiContext, *, amo_id: int, department_id: Dept = No
         ORDER BY a.id""", _params(amo_id, department_id), tables=("car_attachments", "cars"))
 
 
-@kpi("QUAL", 1, "Personnel currency: authorisations expiring within 30 / 60 / 90 days")
+@kpi("QUAL", 1, "Personnel currency: authorisations expiring within 30 / 60 / 90 days",
+     headline=Headline("Authorisations expiring in 90 d", "count",
+                       how="Valid authorisations expiring within 90 days of the as-of date",
+                       also=(Headline("within 30 d", "count", where="bucket == '30'",
+                                      target=0, better="lower",
+                                      how="Valid authorisations expiring within 30 days"),)))
 def authorisations_expiring(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Valid authorisations expiring within 90 days, bucketed 30/60/90, soonest first."""
     return ctx.query("""
@@ -274,7 +338,10 @@ def authorisations_expiring(ctx: KpiContext, *, amo_id: int, department_id: Dept
         tables=("staff_authorisations", "users"))
 
 
-@kpi("QUAL", 1, "Regulation coverage heatmap: audits per Part-145 point in the rolling 12 months, by month")
+@kpi("QUAL", 1, "Regulation coverage heatmap: audits per Part-145 point in the rolling 12 months, by month",
+     headline=Headline("Coverage gaps this month", "violations",
+                       where="month == month.max() and audits_12m == 0",
+                       how="Part-145 points with no audit in the 12 months up to the as-of date"))
 def regulation_coverage_by_month(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """One row per Part-145 point and month of the last 12 (the as-of month last).
 
@@ -317,7 +384,11 @@ _AUTHORISED = """
 
 
 @kpi("QUAL", 1,
-     "Personnel currency: authorised staff without continuation training in 24 months (should be 0)")
+     "Personnel currency: authorised staff without continuation training in 24 months (should be 0)",
+     headline=Headline("Authorised staff without continuation training", "violations",
+                       how="Staff holding a valid authorisation with no passed continuation course in 24 "
+                           "months "
+                           "(145.A.35(d))"))
 def continuation_training_missing(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Staff holding a valid authorisation with no passed CONTINUATION course in the last 24 months.
 
@@ -343,7 +414,10 @@ def continuation_training_missing(ctx: KpiContext, *, amo_id: int, department_id
 
 
 @kpi("QUAL", 1,
-     "Personnel currency: authorised staff who have not exercised privileges in 24 months (should be 0)")
+     "Personnel currency: authorised staff who have not exercised privileges in 24 months (should be 0)",
+     headline=Headline("Authorised staff without recent experience", "violations",
+                       how="Staff holding a valid authorisation who signed nothing in 24 months "
+                           "(145.A.35(c))"))
 def experience_lapsed(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Staff holding a valid authorisation who signed nothing in the last 24 months.
 

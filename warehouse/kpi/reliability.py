@@ -9,13 +9,17 @@ empty dispatch figures, not zeros.
 from __future__ import annotations
 
 from warehouse.kpi.base import Dept, Frame, KpiContext, kpi
+from warehouse.kpi.headline import Headline
 
 _FLEET_HOURS = """(SELECT sum(u.fh) FROM aircraft_utilisation u JOIN aircraft a ON a.id = u.aircraft_id
                    WHERE a.amo_id = $amo_id AND u.day <= $today::DATE
                      AND u.day > $today::DATE - INTERVAL 12 MONTH)"""
 
 
-@kpi("REL", 2, "PIREP and MAREP rates per 1000 FH by ATA chapter: 12-month, 3-month and alert level")
+@kpi("REL", 2, "PIREP and MAREP rates per 1000 FH by ATA chapter: 12-month, 3-month and alert level",
+     headline=Headline("ATA chapters above alert level", "violations", where="above_alert",
+                       how="ATA chapter and source whose 3-month rate per 1000 FH is above mean + 2 SD of "
+                           "the prior months"))
 def pirep_rate_by_ata(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Pilot (PIREP) and maintenance (MAREP) reports per ATA chapter over the fleet's flight
     hours (× 1000), in calendar months: the 12 months to this one (``rate_per_1000_fh``), the
@@ -74,7 +78,9 @@ def pirep_rate_by_ata(ctx: KpiContext, *, amo_id: int, department_id: Dept = Non
         {"amo_id": amo_id}, tables=("defects", "aircraft", "aircraft_utilisation"))
 
 
-@kpi("REL", 1, "Unscheduled removals and MTBUR by part number, last 12 months")
+@kpi("REL", 1, "Unscheduled removals and MTBUR by part number, last 12 months",
+     headline=Headline("Unscheduled removals", "sum", column="unscheduled_removals", context="in 12 months",
+                       how="Unscheduled component removals in the last 12 months, all part numbers"))
 def unscheduled_removals_by_part(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Per part number: unscheduled removals and MTBUR = fleet FH × QPA / unscheduled removals."""
     return ctx.query(f"""
@@ -89,7 +95,11 @@ def unscheduled_removals_by_part(ctx: KpiContext, *, amo_id: int, department_id:
         {"amo_id": amo_id}, tables=("component_removals", "components", "aircraft", "aircraft_utilisation"))
 
 
-@kpi("REL", 1, "No-fault-found rate of unscheduled removals, last 12 months")
+@kpi("REL", 1, "No-fault-found rate of unscheduled removals, last 12 months",
+     headline=Headline("No fault found", "rate", column="nff", per="unscheduled_removals",
+                       target=0.3, alarm=0.5,
+                       better="lower", how="Unscheduled removals the shop found NFF ÷ unscheduled removals, "
+                                           "12 months"))
 def nff_rate(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Unscheduled removals, those the shop found NFF, and the rate."""
     return ctx.query("""
@@ -103,7 +113,9 @@ def nff_rate(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Fra
         {"amo_id": amo_id}, tables=("component_removals", "aircraft"))
 
 
-@kpi("REL", 1, "Repeat defects: 3 or more on one aircraft and ATA chapter within 15 departures")
+@kpi("REL", 1, "Repeat defects: 3 or more on one aircraft and ATA chapter within 15 departures",
+     headline=Headline("Repeat-defect alerts", "count", target=0, better="lower",
+                       how="Third or later defect on one aircraft and ATA chapter within 15 departures"))
 def repeat_defects(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Each defect that is the third (or later) of its aircraft and ATA chapter with at most 15
     departures flown since the defect two before it; lists the three defects."""
@@ -127,7 +139,12 @@ def repeat_defects(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) 
 
 
 @kpi("REL", 3, "Technical dispatch reliability, delays and cancellations per 100 departures, "
-               "monthly with 3- and 12-month running rates")
+               "monthly with 3- and 12-month running rates",
+     headline=Headline("Dispatch reliability, 12 months", "latest", column="dispatch_reliability_12m",
+                       unit="%",
+                       decimals=2, target=99.0, alarm=98.5, better="higher",
+                       how="100 − (technical delays > 15 min + cancellations) × 100 ÷ departures, 12 months "
+                           "to the as-of month"))
 def dispatch_reliability(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Per calendar month of the last 12 (this one up to today): departures, technical delays
     > 15 min and cancellations, each per 100 departures, and technical dispatch reliability
@@ -175,7 +192,12 @@ def dispatch_reliability(ctx: KpiContext, *, amo_id: int, department_id: Dept = 
         tables=("aircraft_utilisation", "aircraft", "operational_interruptions"))
 
 
-@kpi("REL", 1, "Technical delays and cancellations per 100 departures by ATA chapter, 3 and 12 months")
+@kpi("REL", 1, "Technical delays and cancellations per 100 departures by ATA chapter, 3 and 12 months",
+     headline=Headline("Delays and cancellations", "sum", column="rate_per_100_12m",
+                       unit="per 100 departures",
+                       decimals=2, better="lower",
+                       how="Technical delays over 15 min and cancellations × 100 ÷ departures, 12 months, "
+                           "all ATA chapters"))
 def interruptions_by_ata(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Per ATA chapter, from the operator's interruption reports: technical delays over 15 min
     and cancellations in the last 12 months, their rate per 100 fleet departures over 12 months
@@ -207,7 +229,9 @@ def interruptions_by_ata(ctx: KpiContext, *, amo_id: int, department_id: Dept = 
         {"amo_id": amo_id}, tables=("operational_interruptions", "aircraft_utilisation", "aircraft"))
 
 
-@kpi("REL", 1, "Open deferred defects per aircraft")
+@kpi("REL", 1, "Open deferred defects per aircraft",
+     headline=Headline("Open deferred defects", "sum", column="open_deferrals", better="lower",
+                       how="Deferred defects not rectified at the as-of date, whole fleet"))
 def deferred_items_per_aircraft(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Aircraft with open deferrals (deferred and not rectified), most first."""
     return ctx.query("""

@@ -7,6 +7,7 @@ reports are counted like the others; no KPI names a reporter.
 from __future__ import annotations
 
 from warehouse.kpi.base import Dept, Frame, KpiContext, kpi
+from warehouse.kpi.headline import Headline
 
 _REPORTS = ("amo_id = $amo_id AND voided_at IS NULL AND reported_at <= $now::TIMESTAMPTZ "
             "AND ($department_id::BIGINT IS NULL OR department_id = $department_id::BIGINT)")
@@ -16,7 +17,10 @@ def _params(amo_id: int, department_id: int | None) -> dict:
     return {"amo_id": amo_id, "department_id": department_id}
 
 
-@kpi("SAFE", 1, "Safety reports per month by kind, last 12 months")
+@kpi("SAFE", 1, "Safety reports per month by kind, last 12 months",
+     headline=Headline("Safety reports", "sum", column="reports", context="in 12 months",
+                       how="Reports received in the last 12 months, all kinds (a health signal, not a "
+                           "target)"))
 def safety_reports_per_month(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Reports received per month and kind (OCCURRENCE, HAZARD, NEAR_MISS, ERROR)."""
     return ctx.query(f"""
@@ -28,7 +32,14 @@ def safety_reports_per_month(ctx: KpiContext, *, amo_id: int, department_id: Dep
         tables=("safety_reports",))
 
 
-@kpi("SAFE", 1, "Risk matrix: reports per severity x likelihood cell, open and all")
+@kpi("SAFE", 1, "Risk matrix: reports per severity x likelihood cell, open and all",
+     headline=Headline("Open intolerable-risk reports", "sum", column="open_reports",
+                       where="tolerability == 'INTOLERABLE'",
+                       target=0, better="lower",
+                       how="Open reports assessed in the intolerable region of the 5×5 matrix (risk index ≥ "
+                           "15)",
+                       also=(Headline("assessed", "sum", column="reports",
+                                      how="Reports with a risk assessment"),)))
 def risk_matrix(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """One row per assessed cell (severity 1-5, likelihood 1-5) with open and total counts."""
     return ctx.query(f"""
@@ -56,20 +67,27 @@ def _timeliness(ctx: KpiContext, amo_id: int, department_id: int | None, flag: s
         FROM due""", _params(amo_id, department_id), tables=("safety_reports",))
 
 
-@kpi("SAFE", 1, "MOR timeliness: mandatory occurrence reports submitted within 72 hours")
+@kpi("SAFE", 1, "MOR timeliness: mandatory occurrence reports submitted within 72 hours",
+     headline=Headline("MORs within 72 h", "rate", column="on_time", per="reports", target=1.0, alarm=0.9,
+                       better="higher", how="Mandatory occurrence reports submitted within 72 h ÷ MORs"))
 def mor_timeliness(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """MOR reports, how many reached the authority within 72 h of being reported, and the late ones
     (submitted late, or not submitted and already past 72 h)."""
     return _timeliness(ctx, amo_id, department_id, "is_mor", "mor_submitted_at", 72)
 
 
-@kpi("SAFE", 1, "SDR timeliness (FAA 145.221): submitted within 96 hours of discovery")
+@kpi("SAFE", 1, "SDR timeliness (FAA 145.221): submitted within 96 hours of discovery",
+     headline=Headline("SDRs within 96 h", "rate", column="on_time", per="reports", target=1.0, alarm=0.9,
+                       better="higher", how="Service difficulty reports submitted within 96 h ÷ SDRs"))
 def sdr_timeliness(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """SDR reports submitted within 96 h, as for :func:`mor_timeliness`."""
     return _timeliness(ctx, amo_id, department_id, "is_sdr", "sdr_submitted_at", 96)
 
 
-@kpi("SAFE", 1, "Contributing factors (MEDA) Pareto over the last 12 months")
+@kpi("SAFE", 1, "Contributing factors (MEDA) Pareto over the last 12 months",
+     headline=Headline("Reports naming a contributing factor", "distinct", column="report_ids",
+                       context="in 12 months", how="Reports of the last 12 months with at least one MEDA "
+                                                   "factor"))
 def contributing_factors_pareto(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Reports per contributing factor, most frequent first (a report may name several)."""
     return ctx.query(f"""
@@ -81,7 +99,9 @@ def contributing_factors_pareto(ctx: KpiContext, *, amo_id: int, department_id: 
         _params(amo_id, department_id), tables=("safety_reports",))
 
 
-@kpi("SAFE", 1, "Open safety actions overdue: CARs of occurrence findings past their due date")
+@kpi("SAFE", 1, "Open safety actions overdue: CARs of occurrence findings past their due date",
+     headline=Headline("Overdue safety actions", "violations",
+                       how="Open CARs of occurrence findings past their (extended) due date"))
 def overdue_safety_actions(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Open CARs raised from findings with source OCCURRENCE, past ``coalesce(extended, due)``."""
     return ctx.query("""
@@ -102,7 +122,11 @@ SPI_KINDS = ("OCCURRENCE", "ERROR", "NEAR_MISS", "HAZARD")
 SPI_TARGET_CHANGE = {"OCCURRENCE": -0.05, "ERROR": -0.05, "NEAR_MISS": 0.0, "HAZARD": 0.0}
 
 
-@kpi("SAFE", 1, "SPI control chart: reports per 1000 production MH by kind, with alert levels")
+@kpi("SAFE", 1, "SPI control chart: reports per 1000 production MH by kind, with alert levels",
+     headline=Headline("SPI months above +2 SD", "count", where="alert_level >= 2",
+                       target=0, alarm=2, better="lower",
+                       how="Months of the last 12 whose report rate per 1000 MH is above the +2 SD alert "
+                           "line, all kinds"))
 def spi_control_chart(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Safety performance indicators (ICAO Doc 9859 alert-level method, DOMAIN.md §1.3, §3.2).
 
@@ -170,7 +194,10 @@ _HAZARDS = ("h.amo_id = $amo_id AND h.voided_at IS NULL AND h.status <> 'CLOSED'
 TOP_HAZARDS = 10
 
 
-@kpi("SAFE", 1, "Top open hazards of the register by risk index")
+@kpi("SAFE", 1, "Top open hazards of the register by risk index",
+     headline=Headline("Highest open risk index", "max", column="risk_index",
+                       target=14, alarm=14, better="lower",
+                       how="Largest severity × likelihood of the open hazards (15 and above is intolerable)"))
 def top_hazards(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """The ten open hazards (not closed) with the highest current risk index = severity ×
     likelihood, after any mitigation; ties by the earliest review due. Where the safety office
@@ -184,7 +211,9 @@ def top_hazards(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> 
         LIMIT {TOP_HAZARDS}""", _params(amo_id, department_id), tables=("hazards",))
 
 
-@kpi("SAFE", 1, "Stale risk reviews: open hazards past their review date (should be 0)")
+@kpi("SAFE", 1, "Stale risk reviews: open hazards past their review date (should be 0)",
+     headline=Headline("Hazards past their risk review", "violations",
+                       how="Open hazards whose next risk review date has passed"))
 def stale_risk_reviews(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Open hazards whose next risk review is past due, with days overdue, most overdue first.
     A risk assessment nobody revisits no longer says whether the mitigation works."""

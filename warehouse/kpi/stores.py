@@ -12,11 +12,16 @@ Scope: the AMO's stock (``department_id`` is accepted for a uniform cockpit call
 from __future__ import annotations
 
 from warehouse.kpi.base import Dept, Frame, KpiContext, kpi
+from warehouse.kpi.headline import Headline
 
 _STOCK = "s.amo_id = $amo_id AND s.voided_at IS NULL AND s.received_at <= $now::TIMESTAMPTZ AND s.qty > 0"
 
 
-@kpi("STOR", 1, "Stock expiring within 30 / 60 / 90 days, by location")
+@kpi("STOR", 1, "Stock expiring within 30 / 60 / 90 days, by location",
+     headline=Headline("Stock expiring in 90 d", "sum", column="items", better="lower",
+                       how="Stock items whose shelf life ends within 90 days",
+                       also=(Headline("within 30 d", "sum", column="items", where="bucket == '30'",
+                                      how="Stock items whose shelf life ends within 30 days"),)))
 def stock_expiring(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Stock with shelf life ending in the next 90 days, bucketed and grouped by location."""
     return ctx.query(f"""
@@ -33,7 +38,9 @@ def stock_expiring(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) 
         {"amo_id": amo_id}, tables=("stock_items",))
 
 
-@kpi("STOR", 1, "Expired stock in a serviceable location (should be 0)")
+@kpi("STOR", 1, "Expired stock in a serviceable location (should be 0)",
+     headline=Headline("Expired stock in serviceable locations", "violations",
+                       how="Serviceable stock past its shelf life outside quarantine, scrap and U/S stores"))
 def expired_in_serviceable(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Serviceable stock past its shelf life outside quarantine, scrap and U/S stores."""
     return ctx.query(f"""
@@ -46,7 +53,11 @@ def expired_in_serviceable(ctx: KpiContext, *, amo_id: int, department_id: Dept 
         ORDER BY s.shelf_life_expires_at, s.id""", {"amo_id": amo_id}, tables=("stock_items",))
 
 
-@kpi("STOR", 1, "Quarantine count and ageing by reason")
+@kpi("STOR", 1, "Quarantine count and ageing by reason",
+     headline=Headline("Items in quarantine", "sum", column="items", better="lower",
+                       how="Stock items in quarantine, all reasons",
+                       also=(Headline("oldest", "max", column="oldest_days", unit="d",
+                                      how="Days the oldest waits"),)))
 def quarantine_ageing(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Items in quarantine per reason: count, oldest age in days, ids."""
     return ctx.query(f"""
@@ -59,7 +70,11 @@ def quarantine_ageing(ctx: KpiContext, *, amo_id: int, department_id: Dept = Non
         GROUP BY reason ORDER BY oldest_days DESC, reason""", {"amo_id": amo_id}, tables=("stock_items",))
 
 
-@kpi("STOR", 1, "Receiving inspection backlog, oldest first")
+@kpi("STOR", 1, "Receiving inspection backlog, oldest first",
+     headline=Headline("Receiving inspections pending", "count", better="lower",
+                       how="Received items still waiting for their receiving inspection",
+                       also=(Headline("oldest", "max", column="days_waiting", unit="d",
+                                      how="Days the oldest waits"),)))
 def receiving_backlog(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Received items still PENDING receiving inspection, with days waiting."""
     return ctx.query(f"""
@@ -70,7 +85,9 @@ def receiving_backlog(ctx: KpiContext, *, amo_id: int, department_id: Dept = Non
         ORDER BY s.received_at, s.id""", {"amo_id": amo_id}, tables=("stock_items",))
 
 
-@kpi("STOR", 1, "Robbery (cannibalisation) movements per month, last 12 months")
+@kpi("STOR", 1, "Robbery (cannibalisation) movements per month, last 12 months",
+     headline=Headline("Robberies", "sum", column="robberies", context="in 12 months", better="lower",
+                       how="Cannibalisation (ROBBERY) movements in the last 12 months"))
 def robbery_count(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """ROBBERY movements per month of the AMO's stock."""
     return ctx.query("""
@@ -82,7 +99,11 @@ def robbery_count(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -
         GROUP BY month ORDER BY month""", {"amo_id": amo_id}, tables=("part_movements", "stock_items"))
 
 
-@kpi("STOR", 1, "Unserviceable and unsalvageable stock awaiting repair or mutilation, by age")
+@kpi("STOR", 1, "Unserviceable and unsalvageable stock awaiting repair or mutilation, by age",
+     headline=Headline("Unserviceable items awaiting disposal", "sum", column="items", better="lower",
+                       how="Unserviceable or unsalvageable items still on the books",
+                       also=(Headline("over 180 d", "sum", column="items", where="bucket == '>180'",
+                                      how="Of them waiting more than 180 days"),)))
 def unserviceable_awaiting_disposal(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Items still on the books (qty > 0) in UNSERVICEABLE (awaiting repair) or UNSALVAGEABLE
     (awaiting mutilation) condition, per condition and age bucket (0–30, 31–90, 91–180, > 180 days).
@@ -105,7 +126,9 @@ def unserviceable_awaiting_disposal(ctx: KpiContext, *, amo_id: int, department_
         {"amo_id": amo_id}, tables=("stock_items",))
 
 
-@kpi("STOR", 1, "Ledger integrity: stock quantity differing from the sum of its movements (should be 0)")
+@kpi("STOR", 1, "Ledger integrity: stock quantity differing from the sum of its movements (should be 0)",
+     headline=Headline("Items differing from their ledger", "violations",
+                       how="Stock items whose quantity differs from the sum of their movements"))
 def ledger_discrepancies(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Stock items whose quantity is not the sum of their ledger movements by then (signed as the
     module docstring says): a part moved without a ledger row, or a ledger row without the move,
@@ -123,7 +146,10 @@ def ledger_discrepancies(ctx: KpiContext, *, amo_id: int, department_id: Dept = 
         ORDER BY abs(difference) DESC, s.id""", {"amo_id": amo_id}, tables=("stock_items", "part_movements"))
 
 
-@kpi("STOR", 1, "Cycle-count accuracy: counted items needing no adjustment, last 12 months")
+@kpi("STOR", 1, "Cycle-count accuracy: counted items needing no adjustment, last 12 months",
+     headline=Headline("Cycle-count accuracy", "latest", column="rate", unit="%", scale=100,
+                       target=0.98, alarm=0.95,
+                       better="higher", how="1 − items adjusted ÷ items counted, last 12 months"))
 def cycle_count_accuracy(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """A cycle count books one ADJUST movement per item counted: qty 0 when the shelf agreed with
     the books, else the correction. Counted items, items adjusted, and the rate = 1 − adjusted ÷

@@ -6,6 +6,7 @@ Scope: the AMO, and optionally the department that owns the tools or shop work o
 from __future__ import annotations
 
 from warehouse.kpi.base import Dept, Frame, KpiContext, kpi
+from warehouse.kpi.headline import Headline
 
 _TOOLS = ("t.amo_id = $amo_id AND t.voided_at IS NULL "
           "AND ($department_id::BIGINT IS NULL OR t.department_id = $department_id::BIGINT)")
@@ -15,7 +16,11 @@ def _params(amo_id: int, department_id: int | None) -> dict:
     return {"amo_id": amo_id, "department_id": department_id}
 
 
-@kpi("WKSP", 1, "Calibration overdue (should be 0) and due within 30 days")
+@kpi("WKSP", 1, "Calibration overdue (should be 0) and due within 30 days",
+     headline=Headline("Calibration overdue", "violations", where="overdue",
+                       how="Calibrated tools in use past their calibration due date",
+                       also=(Headline("due in 30 d", "count", where="not overdue",
+                                      how="Tools whose calibration falls due within 30 days"),)))
 def calibration_due(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Calibrated tools in use whose calibration is overdue or due within 30 days."""
     return ctx.query(f"""
@@ -28,7 +33,10 @@ def calibration_due(ctx: KpiContext, *, amo_id: int, department_id: Dept = None)
         ORDER BY t.next_due_at, t.id""", _params(amo_id, department_id), tables=("tools",))
 
 
-@kpi("WKSP", 1, "Out-of-tolerance recall: task cards that used a tool since its last good calibration")
+@kpi("WKSP", 1, "Out-of-tolerance recall: task cards that used a tool since its last good calibration",
+     headline=Headline("Task cards to recall", "distinct", column="task_card_id", target=0, better="lower",
+                       how="Task cards that used a tool between its last good and an out-of-tolerance "
+                           "calibration"))
 def out_of_tolerance_recall(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """For each calibration found OUT_OF_TOL: every check-out of that tool since its previous
     in-tolerance calibration, with the task card, work order and aircraft to review."""
@@ -52,7 +60,11 @@ def out_of_tolerance_recall(ctx: KpiContext, *, amo_id: int, department_id: Dept
         tables=("tool_calibrations", "tools", "tool_usage", "task_cards", "work_orders"))
 
 
-@kpi("WKSP", 1, "Lost tools still open, with age (a FOD risk)")
+@kpi("WKSP", 1, "Lost tools still open, with age (a FOD risk)",
+     headline=Headline("Lost tools open", "count", target=0, better="lower",
+                       how="Tools in status LOST (a foreign-object risk)",
+                       also=(Headline("oldest", "max", column="days_lost", unit="d",
+                                      how="Days since the oldest was lost"),)))
 def lost_tools(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Tools in status LOST and the days since they were lost."""
     return ctx.query(f"""
@@ -62,7 +74,9 @@ def lost_tools(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> F
         ORDER BY days_lost DESC, t.id""", _params(amo_id, department_id), tables=("tools",))
 
 
-@kpi("WKSP", 1, "Shop turn-around and shop findings of shop work orders")
+@kpi("WKSP", 1, "Shop turn-around and shop findings of shop work orders",
+     headline=Headline("Shop turn-around median", "median", column="tat_days", unit="d", decimals=1,
+                       how="Median days from start to end of finished shop work orders"))
 def shop_tat(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Finished SHOP work orders: days from start to end, and the removals' shop findings."""
     return ctx.query("""

@@ -57,7 +57,9 @@ def _figures(tree) -> dict[str, dict]:
 
 
 def _card_figure(card) -> str:
-    return card["props"]["children"]["props"]["children"][0]["props"]["children"]
+    """The headline value a card shows (its "kpi-value" line)."""
+    return next(node["props"]["children"] for node in _walk(card)
+                if "kpi-value" in str(node["props"].get("className", "")))
 
 
 @pytest.mark.parametrize("code", sorted(cockpits.PANELS))
@@ -105,7 +107,7 @@ def test_a_past_date_reproduces_that_days_figures(world, clients, dash_app):
     try:
         for name in ("overdue_cars", "open_findings_by_level", "car_ageing"):
             frame = getattr(warehouse.kpi, name)(amo_id=world.amo_id, as_of=past)
-            assert _card_figure(cards[name]) == cockpits.headline(frame, REGISTRY[name].title), name
+            assert _card_figure(cards[name]) == REGISTRY[name].headline.evaluate(frame).text, name
         now = _cards(_render(clients["qa@nam.example"], dash_app, "quality"))
         assert [_card_figure(now[name]) for name in now] != [_card_figure(cards[name]) for name in now]
     finally:
@@ -121,10 +123,11 @@ def test_a_bad_as_of_date_gets_a_clear_message(clients, dash_app, value):
 def test_should_be_zero_kpis_with_violations_are_highlighted(clients, dash_app):
     cards = _cards(_render(clients["qa@nam.example"], dash_app, "quality"))
     alarms = {name for name, card in cards.items() if "kpi-alarm" in card["props"].get("className", "")}
-    should_be_zero = {name for name in cards if cockpits.should_be_zero(REGISTRY[name].title)}
-    assert alarms and alarms <= should_be_zero
-    assert all(_card_figure(cards[name]) != "0" for name in alarms)
-    assert all(_card_figure(cards[name]) == "0" for name in should_be_zero - alarms)
+    should_be_zero = {name for name in cards if REGISTRY[name].headline.aggregation == "violations"}
+    assert alarms & should_be_zero
+    assert all(_card_figure(cards[name]) != "0" for name in alarms & should_be_zero)
+    assert all(_card_figure(cards[name]) == "0" and "kpi-state-good" in cards[name]["props"]["className"]
+               for name in should_be_zero - alarms)
 
 
 def _click(client, dash_app, kpi: str, customdata, slug: str):
@@ -142,18 +145,18 @@ def test_a_bar_click_opens_the_records_page_with_its_ids(clients, dash_app):
     response = _click(clients["qa@nam.example"], dash_app, "overdue_cars", "5,7,x,-3,9", "quality")
     href = response.get_json()["response"]["cockpit-nav"]["href"]
     url = urlparse(href)
-    assert url.path == f"/maintenance/{AMO}/records"
+    assert url.path == f"/maintenance/{AMO}/cars"
     query = parse_qs(url.query)
-    assert query["kind"] == ["cars"] and query["ids"] == ["5,7,9"] and query["kpi"] == ["overdue_cars"]
+    assert query["ids"] == ["5,7,9"] and query["kpi"] == ["overdue_cars"]
 
 
 def test_a_click_on_another_departments_chart_leads_nowhere(clients, dash_app):
     """A member forging a click on a QMS chart: the panel is looked up in their own cockpit."""
     member = clients["prod@nam.example"]
     refused = _click(member, dash_app, "overdue_cars", "5,7", "quality")
-    assert refused.status_code in (200, 204) and "records" not in refused.get_data(as_text=True)
+    assert refused.status_code in (200, 204) and "cars" not in refused.get_data(as_text=True)
     response = _click(member, dash_app, "task_card_burndown", "11", "quality")
-    assert "kind=task_cards" in response.get_json()["response"]["cockpit-nav"]["href"]
+    assert f"/maintenance/{AMO}/task_cards?" in response.get_json()["response"]["cockpit-nav"]["href"]
 
 
 AIRCRAFT_OF_AMO = "SELECT id FROM aircraft WHERE amo_id = :amo"
@@ -181,4 +184,4 @@ def test_aircraft_and_authorisation_panels_drill_into_their_records(world, clien
     if ids:
         href = _click(clients["boss@nam.example"], dash_app, kpi, ",".join(map(str, bar_ids[0])),
                       DEPARTMENT_SLUGS[code]).get_json()["response"]["cockpit-nav"]["href"]
-        assert f"kind={kind}" in href
+        assert urlparse(href).path == f"/maintenance/{AMO}/{kind}"

@@ -40,10 +40,10 @@ def _console_audits(world, email: str) -> list[dict]:
 def test_non_auditors_are_refused_the_page_and_the_callback(world, clients, dash_app):
     for username in ("qa@nam.example", "prod@nam.example"):
         client = clients[username]
-        assert client.get(f"/maintenance/{AMO}/auditor").status_code == 403
+        assert client.get(f"/maintenance/{AMO}/console").status_code == 403
         assert _run(client, dash_app, "SELECT 1 AS one").status_code == 403
         assert _console_audits(world, username) == []
-    assert clients["audit@nam.example"].get(f"/maintenance/{AMO}/auditor").status_code == 200
+    assert clients["audit@nam.example"].get(f"/maintenance/{AMO}/console").status_code == 200
 
 
 def test_an_auditor_runs_a_select_and_it_is_audited(world, clients, dash_app):

@@ -28,8 +28,9 @@ def _ids(world, query: str, **params) -> list[int]:
 
 
 def _list(client, dash_app, kind: str, ids: list[int]) -> list[dict]:
-    search = "?" + urlencode({"kind": kind, "ids": ",".join(map(str, ids))})
-    response = call(client, dash_app, LIST, values={"url.search": search})
+    search = "?" + urlencode({"ids": ",".join(map(str, ids))})
+    response = call(client, dash_app, LIST, values={"url.pathname": f"/maintenance/{AMO}/{kind}",
+                                                    "url.search": search})
     assert response.status_code == 200
     return response.get_json()["response"]["records-grid"]["rowData"]
 
@@ -94,9 +95,9 @@ def test_the_csv_export_is_defused_and_audited(world, clients, dash_app):
             batch_no="+cmd", received_at=datetime.now(UTC), receiving_inspection_status="ACCEPTED",
         ).returning(stock_items.c.id)
         ).scalar_one()
-    search = "?" + urlencode({"kind": "stock_items", "ids": str(item)})
+    where = {"url.pathname": f"/maintenance/{AMO}/stock_items", "url.search": f"?ids={item}"}
     response = call(clients["stores@nam.example"], dash_app, "records-download.data",
-                    values={"records-export.n_clicks": 1, "url.search": search})
+                    values={"records-export.n_clicks": 1, **where})
     download = response.get_json()["response"]["records-download"]["data"]
     assert download["filename"] == "stock_items.csv"
     header, row = list(csv.reader(io.StringIO(download["content"])))
@@ -106,16 +107,16 @@ def test_the_csv_export_is_defused_and_audited(world, clients, dash_app):
     exports = _audits(world, "EXPORT", "stores@nam.example")
     assert exports[-1]["entity_type"] == "stock_items" and exports[-1]["after"]["ids"] == [item]
     response = call(clients["prod@nam.example"], dash_app, "records-download.data",
-                    values={"records-export.n_clicks": 1, "url.search": search})
+                    values={"records-export.n_clicks": 1, **where})
     assert "=1+2" not in response.get_data(as_text=True)
 
 
 def test_a_row_click_opens_the_record_page(clients, dash_app):
     response = call(clients["qa@nam.example"], dash_app, "records-nav.href",
                     values={"records-grid.cellClicked": {"rowId": "42", "colId": "car_no"},
-                            "url.search": "?kind=cars&ids=42,43"})
+                            "url.pathname": f"/maintenance/{AMO}/cars"})
     href = response.get_json()["response"]["records-nav"]["href"]
-    assert href == f"/maintenance/{AMO}/entity?type=cars&id=42"
+    assert href == f"/maintenance/{AMO}/cars/42"
 
 
 def test_the_record_page_shows_the_timeline_and_audits_the_view(world, clients, dash_app):
@@ -125,7 +126,7 @@ def test_the_record_page_shows_the_timeline_and_audits_the_view(world, clients, 
             {"amo": world.amo_id}).one()
     before = len(_audits(world, "VIEW", "qa@nam.example"))
     response = call(clients["qa@nam.example"], dash_app, "entity-body.children",
-                    values={"url.search": f"?type=cars&id={car_id}"})
+                    values={"url.pathname": f"/maintenance/{AMO}/cars/{car_id}"})
     text = response.get_data(as_text=True)
     assert car_no in text and "entity-timeline" in text and "CLOSED" in text and "entity-trail" in text
     views = _audits(world, "VIEW", "qa@nam.example")
@@ -137,10 +138,10 @@ def test_a_record_out_of_scope_looks_like_no_record_and_is_not_audited(world, cl
     prod = department_id(world, "PROD")
     other = _ids(world, "SELECT id FROM cars WHERE amo_id = :amo AND department_id <> :d LIMIT 1",
                  amo=world.amo_id, d=prod)[0]
-    searches = (f"?type=cars&id={other}", "?type=cars&id=999999999", "?type=users&id=1", "?type=cars&id=x")
-    for search in searches:
+    paths = (f"cars/{other}", "cars/999999999", "users/1", "cars/x")
+    for path in paths:
         response = call(clients["prod@nam.example"], dash_app, "entity-body.children",
-                        values={"url.search": search})
+                        values={"url.pathname": f"/maintenance/{AMO}/{path}"})
         assert "There is no such record" in response.get_data(as_text=True)
     assert _audits(world, "VIEW", "prod@nam.example") == []
 
@@ -157,13 +158,12 @@ def test_quality_analyst_drills_from_a_bar_to_a_record_in_chromium(served, chrom
     bar = page.locator("[id*='overdue_cars'] g.point path").first
     bar.wait_for(timeout=30_000)
     bar.click(force=True)
-    page.wait_for_url(f"{served}/maintenance/{AMO}/records?**", timeout=20_000)
-    assert "kind=cars" in page.url
+    page.wait_for_url(f"{served}/maintenance/{AMO}/cars?**", timeout=20_000)
     cell = page.locator(".ag-row .ag-cell[col-id='car_no']").first
     cell.wait_for(timeout=20_000)
     car_no = cell.inner_text()
     cell.click()
-    page.wait_for_url(f"{served}/maintenance/{AMO}/entity?**", timeout=20_000)
+    page.wait_for_url(f"{served}/maintenance/{AMO}/cars/*", timeout=20_000)
     page.locator("#entity-title").wait_for(timeout=20_000)
     assert car_no in page.locator("#entity-title").inner_text()
     page.locator("#entity-timeline li").first.wait_for(timeout=20_000)  # the active tab shows it

@@ -1,0 +1,159 @@
+"""The live simulator on PostgreSQL: new rows and their events appear together, and it stops cleanly."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from amoscope.cli import main
+from simulator import GeneratorError, simulate
+
+CHANGED_TABLES = (
+    "defects",
+    "task_cards",
+    "work_orders",
+    "findings",
+    "cars",
+    "stock_items",
+    "part_movements",
+    "tool_usage",
+    "operational_interruptions",
+)
+
+
+def _high_water(engine: sa.Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        marks = {
+            name: connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {name}").scalar_one()
+            for name in CHANGED_TABLES + ("audit_events", "activity_events")
+        }
+        marks["updated"] = connection.exec_driver_sql("SELECT max(updated_at) FROM task_cards").scalar_one()
+    return marks
+
+
+def test_changes_arrive_with_their_audit_and_activity_events(seeded_copy):
+    before = _high_water(seeded_copy)
+    done = simulate(seeded_copy, 40, threading.Event(), seconds=2, seed=5)
+    assert sum(done.values()) >= 20
+    with seeded_copy.connect() as connection:
+        new_audit = connection.exec_driver_sql(
+            "SELECT count(*) FROM audit_events WHERE id > %(mark)s", {"mark": before["audit_events"]}
+        ).scalar_one()
+        new_activity = connection.exec_driver_sql(
+            "SELECT count(*) FROM activity_events WHERE id > %(mark)s", {"mark": before["activity_events"]}
+        ).scalar_one()
+        assert new_audit >= sum(done.values()) and new_activity >= sum(done.values())
+        for name in CHANGED_TABLES:
+            # every record created by the simulator has its CREATE event; every version has its event
+            broken = connection.exec_driver_sql(
+                f"""
+                SELECT count(*) FROM {name} r WHERE r.id > %(mark)s AND NOT EXISTS (
+                    SELECT 1 FROM audit_events e WHERE e.entity_type = '{name}' AND e.action = 'CREATE'
+                    AND e.entity_id = CAST(r.id AS text) AND e.id > %(events)s)""",
+                {"mark": before[name], "events": before["audit_events"]},
+            ).scalar_one()
+            assert broken == 0, name
+        stale_versions = connection.exec_driver_sql(
+            """
+            SELECT count(*) FROM (
+                SELECT entity_type, entity_id, max(entity_version) AS version FROM audit_events
+                WHERE id > %(events)s AND entity_type IN ('task_cards', 'cars', 'stock_items')
+                GROUP BY entity_type, entity_id) e
+            LEFT JOIN task_cards t ON e.entity_type = 'task_cards' AND t.id = CAST(e.entity_id AS bigint)
+            LEFT JOIN cars c ON e.entity_type = 'cars' AND c.id = CAST(e.entity_id AS bigint)
+            LEFT JOIN stock_items s ON e.entity_type = 'stock_items' AND s.id = CAST(e.entity_id AS bigint)
+            WHERE e.version <> coalesce(t.row_version, c.row_version, s.row_version)""",
+            {"events": before["audit_events"]},
+        ).scalar_one()
+        ledger_breaks = connection.exec_driver_sql("""
+            SELECT count(*) FROM stock_items s WHERE s.qty <>
+                (SELECT coalesce(sum(m.qty), 0) FROM part_movements m WHERE m.stock_item_id = s.id)"""
+        ).scalar_one()
+        signed_now = connection.exec_driver_sql(
+            "SELECT count(*) FROM task_cards WHERE updated_at > %(mark)s AND performed_by IS NOT NULL",
+            {"mark": before["updated"]},
+        ).scalar_one()
+    assert stale_versions == 0 and ledger_breaks == 0
+    assert signed_now == done["task card signed"]
+
+
+def test_stop_event_ends_the_run_after_the_current_change(seeded_copy):
+    stop = threading.Event()
+    threading.Timer(0.7, stop.set).start()
+    started = time.monotonic()
+    done = simulate(seeded_copy, 10, stop, seed=6)
+    assert time.monotonic() - started < 3
+    assert 1 <= sum(done.values()) <= 12
+
+
+def test_refuses_an_empty_database_and_a_bad_rate(pg_engine, seeded_copy):
+    with pytest.raises(GeneratorError, match="seed it first"):
+        simulate(pg_engine, 5, threading.Event(), seconds=1)
+    with pytest.raises(GeneratorError, match="rate must be above 0"):
+        simulate(seeded_copy, 0, threading.Event(), seconds=1)
+
+
+def test_cli_simulate_runs_for_the_given_seconds(seeded_copy):
+    url = seeded_copy.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(
+        main, ["simulate", "--rate", "20", "--seconds", "1"], env={"AMOSCOPE_DATABASE_URL": url}
+    )
+    assert result.exit_code == 0, result.output
+    assert "stopped after" in result.output and "stopped after 0 changes" not in result.output
+
+
+def test_delivered_days_name_each_delay_and_cancellation(seeded_copy):
+    """The operator's feed: every new utilisation day counts exactly the interruptions delivered with it,
+    each day and interruption has its CREATE audit and activity event, and days follow on without gaps."""
+    marks = _high_water(seeded_copy)
+    delivered, interruptions = 0, 0
+    for seed in range(20, 40):  # a delay is a 1-in-80 departure: run until some are delivered
+        done = simulate(seeded_copy, 100, threading.Event(), seconds=2, seed=seed)
+        delivered += done["utilisation day delivered"]
+        with seeded_copy.connect() as connection:
+            interruptions = connection.exec_driver_sql(
+                "SELECT count(*) FROM operational_interruptions WHERE id > %(mark)s",
+                {"mark": marks["operational_interruptions"]}).scalar_one()
+        if interruptions >= 3:
+            break
+    assert delivered > 0 and interruptions >= 3
+    new_days = """
+        SELECT u.* FROM aircraft_utilisation u JOIN audit_events e ON e.entity_type = 'aircraft_utilisation'
+         AND e.action = 'CREATE' AND e.entity_id = u.aircraft_id || ':' || u.day AND e.id > %(events)s
+         AND CAST(e.after ->> 'fh' AS double precision) = u.fh
+         AND CAST(e.after ->> 'tech_delays_15m' AS int) = u.tech_delays_15m"""
+    params = {"events": marks["audit_events"], "activity": marks["activity_events"],
+              "mark": marks["operational_interruptions"]}
+    with seeded_copy.connect() as connection:
+        days, delays, cancellations, latest = connection.exec_driver_sql(
+            f"SELECT count(*), sum(tech_delays_15m), sum(tech_cancellations), max(day) FROM ({new_days}) d",
+            params).one()
+        miscounted = connection.exec_driver_sql(f"""
+            SELECT count(*) FROM ({new_days}) u
+            WHERE u.tech_delays_15m <> (SELECT count(*) FROM operational_interruptions i
+                                        WHERE i.aircraft_id = u.aircraft_id AND i.day = u.day
+                                          AND i.kind = 'DELAY' AND i.delay_minutes > 15)
+               OR u.tech_cancellations <> (SELECT count(*) FROM operational_interruptions i
+                                           WHERE i.aircraft_id = u.aircraft_id AND i.day = u.day
+                                             AND i.kind = 'CANCELLATION')""", params).scalar_one()
+        unannounced = connection.exec_driver_sql("""
+            SELECT count(*) FROM operational_interruptions i WHERE i.id > %(mark)s AND (
+                i.ata_chapter IS NULL
+                OR NOT EXISTS (SELECT 1 FROM audit_events e
+                               WHERE e.entity_type = 'operational_interruptions' AND e.action = 'CREATE'
+                                 AND e.entity_id = CAST(i.id AS text) AND e.id > %(events)s)
+                OR NOT EXISTS (SELECT 1 FROM activity_events a
+                               WHERE a.entity_type = 'operational_interruptions'
+                                 AND a.entity_id = CAST(i.id AS text) AND a.id > %(activity)s))""",
+            params).scalar_one()
+        gaps = connection.exec_driver_sql("""
+            SELECT count(*) FROM (SELECT aircraft_id FROM aircraft_utilisation GROUP BY aircraft_id
+                                  HAVING count(*) <> max(day) - min(day) + 1) g""").scalar_one()
+    assert days == delivered and delays + cancellations == interruptions
+    assert miscounted == 0 and unannounced == 0 and gaps == 0
+    assert latest < datetime.now(UTC).date()
