@@ -121,7 +121,7 @@ def start_background(settings: Settings, engine: Engine, stop: threading.Event, 
                 log.error("scheduler run failed: %s", error)
 
     workers = [
-        ("etl", lambda: follow(settings, engine, settings.etl_interval_seconds, stop)),
+        ("etl", lambda: follow(settings.etl, engine, settings.etl_interval_seconds, stop)),
         ("scheduler", scheduler_loop),
     ]
     if simulate_rate > 0:

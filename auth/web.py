@@ -20,15 +20,16 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from amoscope.settings import Settings
 from auth import csrf
 from auth.default_accounts import refuse_default_credentials
 from auth.headers import apply_security_headers, content_security_policy
 from auth.passwords import hasher
 from auth.secret_key import resolve_secret_key
+from auth.settings import AuthSettings
 from auth.views import blueprint
 from auth.web_sessions import init_login_manager, request_context
 from warehouse.events import record_audit
+from warehouse.settings import require
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE_SECURE_NAME = "__Host-amoscope"
@@ -52,7 +53,7 @@ class AuthConfig:
     static_prefixes: tuple[str, ...] = ()
 
 
-def init_app(server: flask.Flask, settings: Settings, engine: Engine, *,
+def init_app(server: flask.Flask, settings: AuthSettings, engine: Engine, *,
              stylesheet: str | None = None, static_prefixes: tuple[str, ...] = ()) -> None:
     """Configure ``server``; raises :class:`auth.errors.InsecureConfiguration` on a weak secret key
     or an account with a well-known default password.
@@ -60,6 +61,7 @@ def init_app(server: flask.Flask, settings: Settings, engine: Engine, *,
     Responses under ``static_prefixes`` (public files) never read the session, so they carry no
     cookie and no ``Vary: Cookie`` and may be cached like any static file.
     """
+    require(settings, AuthSettings, "auth.web.init_app")
     hasher(settings.password_hash_profile)  # an unknown profile fails at start, not at first login
     with engine.connect() as connection:
         refuse_default_credentials(connection)

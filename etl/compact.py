@@ -16,18 +16,19 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
-from amoscope.settings import Settings
 from etl.checkpoint import commit_checkpoint
 from etl.files import create_exclusive
 from etl.lock import archive_lock
 from etl.parquet_batch import BatchWriter
 from etl.run import utc_now_text
+from etl.settings import EtlSettings
 from etl.signing import Signer
 from warehouse.archive.layout import ARCHIVED_TABLES, MONTH_COLUMN, TableSpec, manifest_path, table_spec
 from warehouse.archive.manifest import Manifest
 from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import DataFile, live_files, read_chain
 from warehouse.archive.storage import ArchiveStore, open_store
+from warehouse.settings import require
 
 log = logging.getLogger(__name__)
 SMALL_FILE_ROWS = 100_000
@@ -40,10 +41,11 @@ class CompactResult:
     written: int
 
 
-def compact(settings: Settings, engine: sa.Engine, tables: list[str] | None = None, *,
+def compact(settings: EtlSettings, engine: sa.Engine, tables: list[str] | None = None, *,
             small_file_rows: int = SMALL_FILE_ROWS) -> list[CompactResult]:
     """Merge files under ``small_file_rows`` rows that share a month; one manifest per table."""
-    store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
+    require(settings, EtlSettings, "compact")
+    store = open_store(settings.warehouse.archive_url, s3_endpoint_url=settings.warehouse.s3_endpoint_url)
     signer = Signer(Path(settings.signing_key_path)) if settings.signing_key_path else None
     with archive_lock(engine):
         results = [_compact_table(store, table_spec(name), small_file_rows, signer)

@@ -8,17 +8,17 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from amoscope.settings import Settings
 from etl.errors import EtlError, LockedError, SourceMismatch
 from etl.isolation import isolated
 from etl.progress import Progress, plain_progress
 from etl.run import run_once
+from etl.settings import EtlSettings
 from warehouse.archive.errors import ArchiveError, ManifestError
 
 log = logging.getLogger(__name__)
 
 
-def follow(settings: Settings, engine: sa.Engine, interval: float, stop: threading.Event, *,
+def follow(settings: EtlSettings, engine: sa.Engine, interval: float, stop: threading.Event, *,
            new_progress: Callable[[], Progress] = plain_progress) -> int:
     """Run until ``stop`` is set; return the number of completed runs.
 

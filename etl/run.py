@@ -20,7 +20,6 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
-from amoscope.settings import Settings
 from etl.checkpoint import check_against_checkpoint, commit_checkpoint
 from etl.cleanup import remove_orphans
 from etl.errors import SourceMismatch
@@ -29,6 +28,7 @@ from etl.lock import archive_lock
 from etl.parquet_batch import BatchWriter
 from etl.prefetch import prefetch
 from etl.progress import Progress, plain_progress
+from etl.settings import EtlSettings
 from etl.signing import Signer
 from etl.source import PostgresSource, Snapshot, SourceIdentity, SqliteSource, open_source
 from warehouse.archive.checkpoint import StoredCheckpoint, read_newest_checkpoint
@@ -38,6 +38,7 @@ from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import StoredManifest, read_head
 from warehouse.archive.rowhash import cursor_arrays, cursor_at
 from warehouse.archive.storage import ArchiveStore, open_store
+from warehouse.settings import require
 
 log = logging.getLogger(__name__)
 
@@ -216,13 +217,14 @@ def check_same_source(store: ArchiveStore, last: StoredManifest, identity: Sourc
         )
 
 
-def make_archiver(settings: Settings, engine: sa.Engine, *, progress: Progress | None = None,
+def make_archiver(settings: EtlSettings, engine: sa.Engine, *, progress: Progress | None = None,
                   stop: threading.Event | None = None) -> Archiver:
     """The archiver configured by ``settings`` (archive URL, batch size, heartbeat, signing key)."""
+    require(settings, EtlSettings, "the archiver")
     return Archiver(
-        open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url),
+        open_store(settings.warehouse.archive_url, s3_endpoint_url=settings.warehouse.s3_endpoint_url),
         engine,
-        open_source(settings.database_url, engine),
+        open_source(settings.warehouse.database_url, engine),
         batch_rows=settings.etl_batch_rows,
         heartbeat_after=timedelta(minutes=settings.etl_heartbeat_minutes),
         signer=Signer(Path(settings.signing_key_path)) if settings.signing_key_path else None,
@@ -231,7 +233,7 @@ def make_archiver(settings: Settings, engine: sa.Engine, *, progress: Progress |
     )
 
 
-def run_once(settings: Settings, engine: sa.Engine, *, tables: Iterable[str] | None = None,
+def run_once(settings: EtlSettings, engine: sa.Engine, *, tables: Iterable[str] | None = None,
              new_progress: Callable[[], Progress] = plain_progress,
              stop: threading.Event | None = None) -> RunReport:
     """Archive the operational database of ``settings`` once (what ``amoscope etl run`` does,

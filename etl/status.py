@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from amoscope.settings import Settings
+from etl.settings import EtlSettings
 from etl.source import open_source
 from warehouse.archive.anchors import newest_anchor
 from warehouse.archive.checkpoint import read_newest_checkpoint
@@ -16,6 +16,7 @@ from warehouse.archive.layout import ARCHIVED_TABLES
 from warehouse.archive.manifest import Cursor
 from warehouse.archive.reader import read_chain
 from warehouse.archive.storage import open_store
+from warehouse.settings import require
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,11 @@ class TableStatus:
     problem: str | None = None
 
 
-def archive_status(settings: Settings, engine: sa.Engine) -> list[TableStatus]:
+def archive_status(settings: EtlSettings, engine: sa.Engine) -> list[TableStatus]:
     """Watermark, last manifest, lag and rows behind, for every archived table."""
-    store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
-    source = open_source(settings.database_url, engine)
+    require(settings, EtlSettings, "archive_status")
+    store = open_store(settings.warehouse.archive_url, s3_endpoint_url=settings.warehouse.s3_endpoint_url)
+    source = open_source(settings.warehouse.database_url, engine)
     now = datetime.now(UTC)
     statuses = []
     with source.snapshot():
@@ -70,9 +72,10 @@ class CheckpointStatus:
     problem: str | None = None
 
 
-def checkpoint_status(settings: Settings, engine: sa.Engine) -> CheckpointStatus:
+def checkpoint_status(settings: EtlSettings, engine: sa.Engine) -> CheckpointStatus:
     """Where the archive-wide head stands: the newest checkpoint, and whether the database has it."""
-    store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
+    require(settings, EtlSettings, "checkpoint_status")
+    store = open_store(settings.warehouse.archive_url, s3_endpoint_url=settings.warehouse.s3_endpoint_url)
     anchor = newest_anchor(engine)
     anchored = (anchor.seq, anchor.sha256) if anchor else (None, None)
     try:

@@ -19,7 +19,6 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from amoscope.settings import Settings
 from warehouse import history as history_module
 from warehouse import investigation as investigation_module
 from warehouse import replay as replay_module
@@ -33,6 +32,7 @@ from warehouse.event_cache import EventCache
 from warehouse.events import RequestContext
 from warehouse.hot import HotTail
 from warehouse.kpi import KpiNamespace
+from warehouse.settings import WarehouseSettings, require
 from warehouse.sources import Sources
 
 
@@ -43,8 +43,8 @@ class Warehouse:
     cache and the database engine, so each call pays for its query only.
     """
 
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
-        self.settings = settings
+    def __init__(self, settings: WarehouseSettings, engine: Engine | None = None) -> None:
+        self.settings = require(settings, WarehouseSettings, "Warehouse")
         self.engine = engine if engine is not None else create_engine(settings.database_url)
         self.store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
         catalog, gate = ArchiveCatalog(self.store), DuckGate()
@@ -58,9 +58,9 @@ class Warehouse:
         self._console_lock = threading.Lock()
 
     @classmethod
-    def open(cls, settings: Settings | None = None, engine: Engine | None = None) -> Warehouse:
+    def open(cls, settings: WarehouseSettings | None = None, engine: Engine | None = None) -> Warehouse:
         """A warehouse for ``settings`` (default: read from the environment)."""
-        return cls(settings if settings is not None else Settings.from_env(), engine)
+        return cls(settings if settings is not None else WarehouseSettings.from_env(), engine)
 
     def replay(self, stream: str = "activity", after: str | None = None, limit: int = 500,
                **filters: Any) -> replay_module.ReplayPage:

@@ -185,7 +185,7 @@ def prove(settings, event_id: str | None, table: str, proof_file: Path | None,
 def compact(settings, tables: tuple[str, ...]) -> None:
     """Merge small files month by month; no row, and no verification result, changes."""
     engine = open_engine(settings)
-    results = compact_tables(settings, engine, list(tables) or None)
+    results = compact_tables(settings.etl, engine, list(tables) or None)
     for result in results:
         if result.replaced:
             click.echo(f"{result.table}: {result.replaced} files merged into {result.written}")

@@ -47,7 +47,7 @@ def demo(settings, host: str, port: int, simulate_rate: float, verbose: bool) ->
     check_archive_writable(settings)
     engine = open_engine(settings, pool_size=THREADS + 2)
     logins = prepare(settings, engine, click.echo)
-    app = create_app(settings, engine)
+    app = create_app(settings.dashboards, engine)
     url = f"http://{host}:{port}/login"
     logins_file = write_logins_file(logins, url)
     engine.dispose(close=False)  # the worker process opens its own connections

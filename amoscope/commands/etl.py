@@ -38,10 +38,10 @@ def run_command(settings, keep_following: bool, interval: str | None, tables: tu
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        runs = follow(settings, engine, seconds, stop, new_progress=progress_for_terminal)
+        runs = follow(settings.etl, engine, seconds, stop, new_progress=progress_for_terminal)
         click.echo(f"stopped after {runs} run(s)")
         return
-    report = isolated(engine, lambda: run_once(settings, engine, tables=tables or None,
+    report = isolated(engine, lambda: run_once(settings.etl, engine, tables=tables or None,
                                                new_progress=progress_for_terminal))
     batches = sum(table.batches for table in report.tables)
     heartbeats = sum(table.heartbeat for table in report.tables)
@@ -56,7 +56,7 @@ def status_command(settings) -> None:
     then the newest checkpoint, whose SHA-256 is the anchor 'amoscope archive verify' checks against."""
     engine = open_engine(settings)
     click.echo(f"{'table':24} {'watermark':>22} {'archived':>10} {'behind':>8} {'lag':>10}  last manifest")
-    for status in isolated(engine, lambda: archive_status(settings, engine)):
+    for status in isolated(engine, lambda: archive_status(settings.etl, engine)):
         if status.problem:
             click.echo(f"{status.table:24} PROBLEM: {status.problem}")
             continue
@@ -65,7 +65,7 @@ def status_command(settings) -> None:
         last = f"{status.last_manifest} ({status.last_kind})" if status.last_manifest else "-"
         click.echo(f"{status.table:24} {watermark:>22} {status.archived_rows:>10} "
                    f"{status.rows_behind:>8} {lag:>10}  {last}")
-    head = isolated(engine, lambda: checkpoint_status(settings, engine))
+    head = isolated(engine, lambda: checkpoint_status(settings.etl, engine))
     if head.problem:
         click.echo(f"checkpoint: PROBLEM: {head.problem}")
     elif head.path is None:
@@ -91,7 +91,7 @@ def prune_command(settings, keep: str | None, tables: tuple[str, ...]) -> None:
     """Delete archived, verified event rows older than the kept window from the operational DB."""
     window = parse_duration(keep) if keep else timedelta(days=settings.replay_window_days)
     engine = open_engine(settings)
-    results = isolated(engine, lambda: prune_tables(settings, engine, window,
+    results = isolated(engine, lambda: prune_tables(settings.etl, engine, window,
                                                     tables=tables or APPEND_ONLY_TABLES))
     for result in results:
         click.echo(f"{result.table}: deleted {result.deleted} rows"

@@ -24,7 +24,7 @@ def serve(settings, host: str, port: int, workers: int, threads: int, access_log
     """Serve the dashboards and the login pages."""
     engine = open_engine(settings, pool_size=threads)
     try:
-        app = create_app(settings, engine)
+        app = create_app(settings.dashboards, engine)
     except InsecureConfiguration as error:
         raise click.ClickException(str(error)) from None
     if dev:

@@ -65,7 +65,7 @@ def run_etl(settings: Settings, engine: sa.Engine, **options) -> RunReport:
     """One ETL run, waiting out the lock of a run that was just killed (the server frees it)."""
     for _ in range(100):
         try:
-            return run_once(settings, engine, **options)
+            return run_once(settings.etl, engine, **options)
         except LockedError:
             time.sleep(0.05)
     raise AssertionError("the ETL lock was never released")

@@ -69,7 +69,7 @@ def _crashing_run(settings, point: str | None, nth: int, delay: float) -> bool:
             if point is not None:
                 POINTS[point](nth)
             engine = create_engine(settings.database_url, pool_size=1)
-            run_once(settings, engine, tables=TABLES)
+            run_once(settings.etl, engine, tables=TABLES)
         finally:
             os._exit(0)
     if point is None:

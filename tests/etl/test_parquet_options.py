@@ -16,7 +16,7 @@ from warehouse.archive import committed_files, open_store
 
 def test_entity_ids_get_bloom_filters_and_only_repeating_columns_a_dictionary(pg_settings, pg_engine):
     insert_audit(pg_engine, 3000, start=datetime(2026, 3, 1, tzinfo=UTC), step=timedelta(minutes=1))
-    run_once(pg_settings, pg_engine, tables=["audit_events"])
+    run_once(pg_settings.etl, pg_engine, tables=["audit_events"])
     store = open_store(pg_settings.archive_url)
     (data_file,) = committed_files(store, "audit_events")
     parquet = pq.ParquetFile(store.local_root / data_file.path)

@@ -32,7 +32,7 @@ def demo(tmp_path_factory) -> Settings:
     engine = create_engine(settings.database_url)
     migrate.upgrade(engine)
     seed_database(engine, scale="demo")
-    run_once(settings, engine)
+    run_once(settings.etl, engine)
     engine.dispose()
     return settings
 
@@ -68,7 +68,7 @@ def test_the_notebook_runs_against_the_demo(demo, monkeypatch):
     aircraft, since = re.search(r"Investigating (\S+) from (\S+)", printed["aircraft"]).groups()
     rows, defects = map(int, re.search(r"(\d+) rows: (\d+) defects", printed["wide-view"]).groups())
     assert rows >= defects > 0
-    warehouse = Warehouse.open(demo)
+    warehouse = Warehouse.open(demo.warehouse)
     try:
         view = warehouse.investigation(aircraft, since=date.fromisoformat(since))
     finally:

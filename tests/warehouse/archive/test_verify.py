@@ -205,7 +205,7 @@ def test_max_age_catches_a_removed_newest_heartbeat_and_checkpoint(signed_archiv
     root = tmp_path / "copy"
     shutil.copytree(signed_archive["root"], root)
     settings = signed_archive["settings"].replace(archive_url=str(root), etl_heartbeat_minutes=0)
-    run_once(settings, signed_archive["engine"], tables=["audit_events"])
+    run_once(settings.etl, signed_archive["engine"], tables=["audit_events"])
     store = open_store(str(root))
     *_, batch, heartbeat = read_chain(store, "audit_events")
     assert heartbeat.manifest.kind == "heartbeat"
