@@ -141,10 +141,11 @@ def _fetch(sources: Sources, table_name: str, event_filter: EventFilter, key: tu
                              limit)
     files = _month_files(sources.catalog.files(table_name), event_filter, key, descending)
     # Months are disjoint time ranges: read them in page order and stop once the page is full.
-    months = sorted({f.month for f in files}, reverse=descending)
+    months = sorted({f.partition for f in files}, reverse=descending)
     archived, found = [], 0
     for month in months:
-        rows = sources.archive_rows(table_name, [f for f in files if f.month == month], conditions, params,
+        in_month = [f for f in files if f.partition == month]
+        rows = sources.archive_rows(table_name, in_month, conditions, params,
                                     f"occurred_at {direction}, id {direction}", limit)
         archived.append(rows)
         found += rows.num_rows
@@ -166,7 +167,7 @@ def _month_files(files: list[DataFile], event_filter: EventFilter, key: tuple[in
     if key is not None:
         month = datetime.fromtimestamp(key[0] / 1_000_000, UTC).strftime("%Y-%m")
         high, low = (min(high, month), low) if descending else (high, max(low, month))
-    return [f for f in files if low <= f.month <= high]
+    return [f for f in files if low <= f.partition <= high]
 
 
 def _key(rows: pa.Table, index: int) -> tuple[int, int]:
