@@ -73,7 +73,7 @@ from etl.run import run_once
 settings = Settings.from_env()
 engine = open_engine(settings)
 start, cpu = time.perf_counter(), time.process_time()
-report = isolated(engine, lambda: run_once(settings, engine, tables=["audit_events"]))
+report = isolated(engine, lambda: run_once(settings.etl, engine, tables=["audit_events"]))
 worker = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"rows": report.rows, "seconds": time.perf_counter() - start,
                   "cpu": time.process_time() - cpu + worker.ru_utime + worker.ru_stime}))
@@ -200,7 +200,7 @@ def main() -> None:
         fill(engine, args.rows + 1, args.rows + 10_000, args.rows)
         settings = Settings.from_env({}, database_url=url, archive_url=archive)
         start = time.perf_counter()
-        incremental = isolated(engine, lambda: run_once(settings, engine, tables=["audit_events"]))
+        incremental = isolated(engine, lambda: run_once(settings.etl, engine, tables=["audit_events"]))
         incremental_seconds = time.perf_counter() - start
         archive_bytes = sum(os.path.getsize(os.path.join(folder, file))
                             for folder, _, files in os.walk(archive) for file in files)

@@ -129,7 +129,7 @@ def main() -> None:
               flush=True)
         full = create_engine(full_url)
         started = time.perf_counter()
-        run_once(Settings.from_env({}, database_url=full_url, archive_url=folder), full,
+        run_once(Settings.from_env({}, database_url=full_url, archive_url=folder).etl, full,
                  tables=["activity_events"])
         print(f"archived them in {time.perf_counter() - started:.0f} s", flush=True)
         _measure(args, full, empty_url, folder, cache, spread)
@@ -143,7 +143,7 @@ def main() -> None:
 
 def _measure(args, full: sa.Engine, empty_url: str, folder: str, cache: str, spread: int) -> None:
     settings = Settings.from_env({}, database_url=empty_url, archive_url=folder, warehouse_cache_dir=cache)
-    wh = Warehouse.open(settings)
+    wh = Warehouse.open(settings.warehouse)
     started = time.perf_counter()
     wh.sources.cache.refresh()  # a server builds it in the background, reading the archive meanwhile
     size = wh.sources.cache.path.stat().st_size / 2**20

@@ -12,9 +12,9 @@ import flask
 from flask_login import current_user
 from sqlalchemy.engine import Engine
 
-from amoscope.settings import Settings
 from auth.actors import Actor
 from auth.web_sessions import request_context
+from dashboards.settings import DashboardsSettings
 from warehouse import Warehouse
 
 EXTENSION = "amoscope_dashboards"
@@ -27,7 +27,7 @@ class AppContext:
     """What ``create_app`` gives every page: one engine and the settings."""
 
     engine: Engine
-    settings: Settings
+    settings: DashboardsSettings
 
 
 def app_context() -> AppContext:
@@ -46,7 +46,7 @@ def warehouse() -> Warehouse:
     extensions = flask.current_app.extensions
     with _warehouse_lock:
         if WAREHOUSE not in extensions:
-            extensions[WAREHOUSE] = Warehouse(app_context().settings, engine())
+            extensions[WAREHOUSE] = Warehouse(app_context().settings.warehouse, engine())
         return extensions[WAREHOUSE]
 
 
@@ -59,4 +59,4 @@ def user():
 
 def actor() -> Actor:
     """The signed-in user as the actor of command-center actions."""
-    return Actor.from_session(user().session, request_context(), app_context().settings.base_url)
+    return Actor.from_session(user().session, request_context(), app_context().settings.auth.base_url)

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from amoscope.settings import Settings
 from etl.errors import EtlError
 from etl.lock import archive_lock
+from etl.settings import EtlSettings
 from etl.source import open_source
 from warehouse.archive.layout import TableSpec, table_spec
 from warehouse.archive.manifest import Cursor
@@ -27,6 +27,7 @@ from warehouse.archive.rowhash import cursor_arrays
 from warehouse.archive.storage import ArchiveStore, open_store
 from warehouse.archive.verify import verify_archive
 from warehouse.schema import APPEND_ONLY_TABLES, metadata
+from warehouse.settings import require
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,11 @@ class PruneResult:
     watermark: Cursor | None
 
 
-def prune(settings: Settings, engine: sa.Engine, keep: timedelta, *,
+def prune(settings: EtlSettings, engine: sa.Engine, keep: timedelta, *,
           tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> list[PruneResult]:
     """Delete event rows older than ``keep`` that are verified in the archive; return what went."""
-    store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
+    require(settings, EtlSettings, "prune")
+    store = open_store(settings.warehouse.archive_url, s3_endpoint_url=settings.warehouse.s3_endpoint_url)
     before = datetime.now(UTC) - keep
     results = []
     with archive_lock(engine):
@@ -53,7 +55,7 @@ def prune(settings: Settings, engine: sa.Engine, keep: timedelta, *,
     return results
 
 
-def _prune_table(settings: Settings, engine: sa.Engine, store: ArchiveStore, spec: TableSpec,
+def _prune_table(settings: EtlSettings, engine: sa.Engine, store: ArchiveStore, spec: TableSpec,
                  before: datetime) -> PruneResult:
     chain = read_chain(store, spec.name)
     upto = watermark(chain)
@@ -65,7 +67,7 @@ def _prune_table(settings: Settings, engine: sa.Engine, store: ArchiveStore, spe
                        f"({len(report.problems)} problem(s), first: {report.problems[0]}); "
                        "run 'amoscope archive verify' and repair the archive first")
     archived = _archived_rows(store, spec, chain[-1].manifest.columns, upto, before)
-    source = open_source(settings.database_url, engine)
+    source = open_source(settings.warehouse.database_url, engine)
     candidates = 0
     with source.snapshot():
         for batch in source.read_prunable(spec, upto, before):

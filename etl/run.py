@@ -20,22 +20,26 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
-from amoscope.settings import Settings
+from etl.checkpoint import check_against_checkpoint, commit_checkpoint
 from etl.cleanup import remove_orphans
+from etl.compact import CompactResult, compact_table
 from etl.errors import SourceMismatch
 from etl.files import create_exclusive
 from etl.lock import archive_lock
 from etl.parquet_batch import BatchWriter
 from etl.prefetch import prefetch
 from etl.progress import Progress, plain_progress
+from etl.settings import EtlSettings
 from etl.signing import Signer
 from etl.source import PostgresSource, Snapshot, SourceIdentity, SqliteSource, open_source
+from warehouse.archive.checkpoint import StoredCheckpoint, read_newest_checkpoint
 from warehouse.archive.layout import ARCHIVED_TABLES, TableSpec, manifest_path, table_spec
-from warehouse.archive.manifest import CREATED_AT_FORMAT, Cursor, Manifest, manifest_sha256
+from warehouse.archive.manifest import Cursor, Manifest, created_at_now, manifest_sha256
 from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import StoredManifest, read_head
-from warehouse.archive.rowhash import cursor_arrays, cursor_at
+from warehouse.archive.rowhash import arrow_schema, cursor_arrays, cursor_at, schema_fields
 from warehouse.archive.storage import ArchiveStore, open_store
+from warehouse.settings import require
 
 log = logging.getLogger(__name__)
 
@@ -55,45 +59,54 @@ class TableRun:
 @dataclass
 class RunReport:
     tables: list[TableRun]
+    compacted: list[CompactResult] = field(default_factory=list)
+    checkpoint: StoredCheckpoint | None = None  # the archive's newest checkpoint after the run
 
     @property
     def rows(self) -> int:
         return sum(table.rows for table in self.tables)
 
 
-def utc_now_text() -> str:
-    return datetime.now(UTC).strftime(CREATED_AT_FORMAT)
-
-
 class Archiver:
     """Archives the tables of one operational database into one archive store."""
 
     def __init__(self, store: ArchiveStore, engine: sa.Engine, source: PostgresSource | SqliteSource, *,
-                 batch_rows: int, heartbeat_after: timedelta, signer: Signer | None = None,
-                 progress: Progress | None = None, stop: threading.Event | None = None):
+                 batch_rows: int, heartbeat_after: timedelta, small_file_rows: int,
+                 signer: Signer | None = None, progress: Progress | None = None,
+                 stop: threading.Event | None = None):
         self.store = store
         self.engine = engine
         self.source = source
         self.batch_rows = batch_rows
         self.heartbeat_after = heartbeat_after
+        self.small_file_rows = small_file_rows
         self.signer = signer
         self.progress = progress or plain_progress()
         self.stop = stop or threading.Event()
 
-    def run(self, tables: Iterable[str] | None = None) -> RunReport:
-        """Archive everything committed below the snapshot horizon; raise on any failure."""
+    def run(self, tables: Iterable[str] | None = None, *, compact: Iterable[str] = ()) -> RunReport:
+        """Archive everything committed below the snapshot horizon, then compact the tables named
+        by ``compact`` and commit a checkpoint; raise on any failure."""
         specs = [table_spec(name) for name in (tables or ARCHIVED_TABLES)]
-        with archive_lock(self.engine), self.source.snapshot() as snapshot:
-            identity = self.source.identity()
-            results = []
-            for spec in specs:
-                if self.stop.is_set():
-                    break
-                results.append(self._run_table(spec, snapshot, identity))
-            return RunReport(results)
+        with archive_lock(self.engine):
+            checkpoint = read_newest_checkpoint(self.store)
+            with self.source.snapshot() as snapshot:
+                identity = self.source.identity()
+                results = []
+                for spec in specs:
+                    if self.stop.is_set():
+                        break
+                    results.append(self._run_table(spec, snapshot, identity, checkpoint))
+            compacted = [compact_table(self.store, table_spec(name), self.small_file_rows, self.signer)
+                         for name in compact if not self.stop.is_set()]
+            # After the snapshot's transaction: recording the anchor writes to the database.
+            checkpoint = commit_checkpoint(self.store, self.engine, self.signer, created_at_now())
+            return RunReport(results, compacted, checkpoint)
 
-    def _run_table(self, spec: TableSpec, snapshot: Snapshot, identity: SourceIdentity) -> TableRun:
+    def _run_table(self, spec: TableSpec, snapshot: Snapshot, identity: SourceIdentity,
+                   checkpoint: StoredCheckpoint | None) -> TableRun:
         last = read_head(self.store, spec.name)
+        check_against_checkpoint(checkpoint, spec.name, last)
         result = TableRun(spec.name, removed=remove_orphans(self.store, spec.name, last))
         if last is not None:
             check_same_source(self.store, last, identity, snapshot)
@@ -141,9 +154,9 @@ class Archiver:
                 root: str, files) -> StoredManifest:
         seq = (last.manifest.seq if last else 0) + 1
         manifest = Manifest(
-            table=spec.name, seq=seq, kind=kind, created_at=utc_now_text(),
+            table=spec.name, seq=seq, kind=kind, created_at=created_at_now(),
             cursor_columns=spec.cursor_columns, cursor_from=cursor_from, cursor_to=cursor_to,
-            row_count=rows, merkle_root=root, columns=spec.columns,
+            row_count=rows, merkle_root=root, columns=spec.columns, schema=schema_fields(arrow_schema(spec)),
             source={"dialect": identity.dialect, "database": identity.database,
                     "system_identifier": identity.system_identifier, "horizon": snapshot.horizon},
             previous={"seq": last.manifest.seq, "sha256": last.sha256} if last else None,
@@ -155,7 +168,7 @@ class Archiver:
         path = manifest_path(spec.name, seq)
         create_exclusive(self.store, path, raw)
         log.debug("committed %s (%s, %d rows)", path, kind, rows)
-        return StoredManifest(path, manifest_sha256(raw), manifest)
+        return StoredManifest(path, manifest_sha256(raw), raw, manifest)
 
 
 END_OF_READ = object()
@@ -208,29 +221,31 @@ def check_same_source(store: ArchiveStore, last: StoredManifest, identity: Sourc
         )
 
 
-def make_archiver(settings: Settings, engine: sa.Engine, *, progress: Progress | None = None,
+def make_archiver(settings: EtlSettings, engine: sa.Engine, *, progress: Progress | None = None,
                   stop: threading.Event | None = None) -> Archiver:
     """The archiver configured by ``settings`` (archive URL, batch size, heartbeat, signing key)."""
+    require(settings, EtlSettings, "the archiver")
     return Archiver(
-        open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url),
+        open_store(settings.warehouse.archive_url, s3_endpoint_url=settings.warehouse.s3_endpoint_url),
         engine,
-        open_source(settings.database_url, engine),
+        open_source(settings.warehouse.database_url, engine),
         batch_rows=settings.etl_batch_rows,
         heartbeat_after=timedelta(minutes=settings.etl_heartbeat_minutes),
+        small_file_rows=settings.etl_compact_small_file_rows,
         signer=Signer(Path(settings.signing_key_path)) if settings.signing_key_path else None,
         progress=progress,
         stop=stop,
     )
 
 
-def run_once(settings: Settings, engine: sa.Engine, *, tables: Iterable[str] | None = None,
-             new_progress: Callable[[], Progress] = plain_progress,
+def run_once(settings: EtlSettings, engine: sa.Engine, *, tables: Iterable[str] | None = None,
+             compact: Iterable[str] = (), new_progress: Callable[[], Progress] = plain_progress,
              stop: threading.Event | None = None) -> RunReport:
     """Archive the operational database of ``settings`` once (what ``amoscope etl run`` does,
-    there in a child process on PostgreSQL: etl.isolation), showing progress on a display made
-    by ``new_progress`` in the process that runs."""
+    there in a child process on PostgreSQL: etl.isolation), then compact the ``compact`` tables,
+    showing progress on a display made by ``new_progress`` in the process that runs."""
     progress = new_progress()
     try:
-        return make_archiver(settings, engine, progress=progress, stop=stop).run(tables)
+        return make_archiver(settings, engine, progress=progress, stop=stop).run(tables, compact=compact)
     finally:
         progress.close()

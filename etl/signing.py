@@ -1,4 +1,4 @@
-"""Ed25519 keys for manifest signatures: make a key pair, sign a manifest."""
+"""Ed25519 keys for manifest and checkpoint signatures: make a key pair, sign a document."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from etl.errors import EtlError
 from warehouse.archive.manifest import Manifest
-from warehouse.archive.signatures import ALGORITHM, key_id
+from warehouse.archive.signatures import ALGORITHM, key_id, signing_payload
 
 
 def generate_keypair(private_path: Path) -> tuple[Path, str]:
@@ -55,6 +55,10 @@ class Signer:
         self._key = key
         self.key_id = key_id(key.public_key())
 
+    def signature(self, document: dict) -> dict[str, str]:
+        """The ``signature`` member for a document (manifest or checkpoint) without one."""
+        value = base64.b64encode(self._key.sign(signing_payload(document))).decode()
+        return {"algorithm": ALGORITHM, "key_id": self.key_id, "value": value}
+
     def sign(self, manifest: Manifest) -> Manifest:
-        value = base64.b64encode(self._key.sign(manifest.signing_payload())).decode()
-        return manifest.with_signature({"algorithm": ALGORITHM, "key_id": self.key_id, "value": value})
+        return manifest.with_signature(self.signature(manifest.to_document(with_signature=False)))

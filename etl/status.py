@@ -7,13 +7,16 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from amoscope.settings import Settings
+from etl.settings import EtlSettings
 from etl.source import open_source
+from warehouse.archive.anchors import newest_anchor
+from warehouse.archive.checkpoint import read_newest_checkpoint
 from warehouse.archive.errors import ArchiveError
 from warehouse.archive.layout import ARCHIVED_TABLES
 from warehouse.archive.manifest import Cursor
 from warehouse.archive.reader import read_chain
 from warehouse.archive.storage import open_store
+from warehouse.settings import require
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,11 @@ class TableStatus:
     problem: str | None = None
 
 
-def archive_status(settings: Settings, engine: sa.Engine) -> list[TableStatus]:
+def archive_status(settings: EtlSettings, engine: sa.Engine) -> list[TableStatus]:
     """Watermark, last manifest, lag and rows behind, for every archived table."""
-    store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
-    source = open_source(settings.database_url, engine)
+    require(settings, EtlSettings, "archive_status")
+    store = open_store(settings.warehouse.archive_url, s3_endpoint_url=settings.warehouse.s3_endpoint_url)
+    source = open_source(settings.warehouse.database_url, engine)
     now = datetime.now(UTC)
     statuses = []
     with source.snapshot():
@@ -54,3 +58,31 @@ def archive_status(settings: Settings, engine: sa.Engine) -> list[TableStatus]:
                 rows_behind=source.count_after(spec, cursor),
             ))
     return statuses
+
+
+@dataclass(frozen=True)
+class CheckpointStatus:
+    """The archive's newest checkpoint and the newest one the database records (the anchor)."""
+
+    path: str | None
+    sha256: str | None
+    age_seconds: float | None
+    anchored_seq: int | None  # newest checkpoint the operational database records
+    anchored_sha256: str | None
+    problem: str | None = None
+
+
+def checkpoint_status(settings: EtlSettings, engine: sa.Engine) -> CheckpointStatus:
+    """Where the archive-wide head stands: the newest checkpoint, and whether the database has it."""
+    require(settings, EtlSettings, "checkpoint_status")
+    store = open_store(settings.warehouse.archive_url, s3_endpoint_url=settings.warehouse.s3_endpoint_url)
+    anchor = newest_anchor(engine)
+    anchored = (anchor.seq, anchor.sha256) if anchor else (None, None)
+    try:
+        newest = read_newest_checkpoint(store)
+    except ArchiveError as error:
+        return CheckpointStatus(None, None, None, *anchored, problem=str(error))
+    if newest is None:
+        return CheckpointStatus(None, None, None, *anchored)
+    age = (datetime.now(UTC) - newest.checkpoint.created).total_seconds()
+    return CheckpointStatus(newest.path, newest.sha256, age, *anchored)

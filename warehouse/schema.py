@@ -604,6 +604,21 @@ tool_usage = sa.Table(
     sa.Index("ix_tool_usage_cursor", "txid", "id"),
 )
 
+# ── Archive anchors ───────────────────────────────────────────────────────────────────────
+# The hash of each archive checkpoint the ETL commits, kept outside the archive: verify trusts the
+# newest one, so deleting the archive's newest manifests or checkpoints cannot go unnoticed.
+# Operational bookkeeping, never archived itself (no txid, no change_txid).
+archive_checkpoints = sa.Table(
+    "archive_checkpoints",
+    metadata,
+    _id(),
+    sa.Column("archive_url", sa.Text, nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("tables", sa.Integer, nullable=False),
+)
+
 # ── Events ────────────────────────────────────────────────────────────────────────────────
 audit_events = sa.Table(
     "audit_events",

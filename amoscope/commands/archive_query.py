@@ -27,7 +27,7 @@ def _context(command: str) -> RequestContext:
 def _open_warehouse(settings):
     from warehouse import Warehouse
 
-    return Warehouse.open(settings, open_engine(settings))
+    return Warehouse.open(settings.warehouse, open_engine(settings))
 
 
 @click.command()

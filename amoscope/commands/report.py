@@ -34,7 +34,7 @@ def half_yearly(settings, amo_code: str, half: str, out: Path) -> None:
 
     context = RequestContext(auth_method="CLI",
                              user_agent=f"amoscope report half-yearly (os user {getpass.getuser()})")
-    warehouse = Warehouse.open(settings, open_engine(settings))
+    warehouse = Warehouse.open(settings.warehouse, open_engine(settings))
     try:
         _content, summary = export_half_yearly(warehouse, amo_code=amo_code, half=half, context=context,
                                                out=out)

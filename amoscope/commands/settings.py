@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from amoscope.settings import SETTINGS, settings_table_markdown
+from warehouse.settings import env_name
 
 _SECRET = {"secret_key"}
 
@@ -17,8 +18,9 @@ def settings_command(settings, markdown: bool) -> None:
     if markdown:
         click.echo(settings_table_markdown(), nl=False)
         return
-    for setting in SETTINGS:
-        value = getattr(settings, setting.name)
-        if setting.name in _SECRET and value:
+    values = settings.values()
+    for field in SETTINGS:
+        value = values[field.name]
+        if field.name in _SECRET and value:
             value = "(set, hidden)"
-        click.echo(f"{setting.env_name:34} {value!s:40} {setting.help}")
+        click.echo(f"{env_name(field):34} {value!s:40} {field.metadata['help']}")

@@ -88,7 +88,7 @@ def _jsonable(rows: list[dict]) -> list[dict]:
 
 
 def _idle() -> timedelta:
-    return timedelta(minutes=context.app_context().settings.session_idle_minutes)
+    return timedelta(minutes=context.app_context().settings.auth.session_idle_minutes)
 
 
 def register_callbacks(app: Dash) -> None:

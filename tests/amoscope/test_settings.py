@@ -10,6 +10,10 @@ from click.testing import CliRunner
 from amoscope.cli import main
 from amoscope.runtime import check_archive_writable, open_engine
 from amoscope.settings import SETTINGS, Settings, SettingsError, settings_table_markdown
+from dashboards import create_app
+from etl.run import run_once
+from warehouse import Warehouse
+from warehouse.settings import env_name
 
 DOCS = Path(__file__).parents[2] / "docs" / "settings.md"
 
@@ -17,14 +21,37 @@ DOCS = Path(__file__).parents[2] / "docs" / "settings.md"
 def test_docs_list_every_setting_with_its_help():
     text = DOCS.read_text()
     assert settings_table_markdown() in text, "regenerate docs/settings.md: amoscope settings --markdown"
-    for setting in SETTINGS:
-        assert setting.help and setting.env_name in text
+    for field in SETTINGS:
+        assert field.metadata["help"] and env_name(field) in text
 
 
 def test_defaults_are_the_embedded_demo():
     settings = Settings.from_env({})
     assert settings.database_url.startswith("sqlite:///")
     assert settings.archive_url == "var/archive"
+
+
+def test_each_layer_gets_its_section_read_from_the_same_variables():
+    settings = Settings.from_env({"AMOSCOPE_ARCHIVE_URL": "/data/archive", "AMOSCOPE_ETL_BATCH_ROWS": "500",
+                                  "AMOSCOPE_SESSION_IDLE_MINUTES": "12"})
+    assert settings.warehouse.archive_url == "/data/archive"
+    assert settings.etl.warehouse == settings.warehouse == settings.dashboards.warehouse
+    assert settings.etl.etl_batch_rows == 500
+    assert settings.auth.session_idle_minutes == settings.dashboards.auth.session_idle_minutes == 12
+    changed = settings.replace(archive_url="/elsewhere", session_idle_minutes=5)
+    assert changed.etl.warehouse.archive_url == changed.dashboards.warehouse.archive_url == "/elsewhere"
+    assert changed.dashboards.auth.session_idle_minutes == 5
+    assert settings.warehouse.archive_url == "/data/archive"  # the original is unchanged
+
+
+def test_a_layer_refuses_anything_but_its_own_section(sqlite_engine):
+    settings = Settings.from_env({})
+    with pytest.raises(TypeError, match="Warehouse takes the WarehouseSettings section"):
+        Warehouse(settings, sqlite_engine)
+    with pytest.raises(TypeError, match="the archiver takes the EtlSettings section"):
+        run_once(settings.warehouse, sqlite_engine)
+    with pytest.raises(TypeError, match="create_app takes the DashboardsSettings section"):
+        create_app(settings.auth, sqlite_engine)
 
 
 def test_unknown_variable_is_named():

@@ -49,7 +49,7 @@ def settings_for_tests(settings, **overrides):
 
 
 def make_app(settings, engine):
-    app = create_app(settings, engine)
+    app = create_app(settings.dashboards, engine)
     app.testing = True
     return app
 

@@ -55,7 +55,7 @@ def seeded_world(pg_template: str) -> World:
         seed_database(engine, scale="demo")
         settings = settings_for_tests(Settings.from_env({}, database_url=url, archive_url=str(archive),
                                                         secret_key="test-secret-" + "x" * 40))
-        run_once(settings, engine)
+        run_once(settings.etl, engine)
         for email, (role, department) in USERS.items():
             make_user(engine, email, role, department, amo=AMO)
         with engine.connect() as connection:

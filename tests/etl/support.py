@@ -20,7 +20,9 @@ from amoscope.settings import Settings
 from etl.errors import LockedError
 from etl.run import RunReport, run_once
 from warehouse.archive import committed_files, open_dataset, open_store
+from warehouse.archive.anchors import Anchor, newest_anchor
 from warehouse.archive.verify import verify_archive
+from warehouse.database import create_engine
 from warehouse.events import uuid7
 from warehouse.schema import audit_events
 
@@ -63,7 +65,7 @@ def run_etl(settings: Settings, engine: sa.Engine, **options) -> RunReport:
     """One ETL run, waiting out the lock of a run that was just killed (the server frees it)."""
     for _ in range(100):
         try:
-            return run_once(settings, engine, **options)
+            return run_once(settings.etl, engine, **options)
         except LockedError:
             time.sleep(0.05)
     raise AssertionError("the ETL lock was never released")
@@ -91,8 +93,21 @@ def assert_events_archived_exactly_once(settings: Settings, engine: sa.Engine,
     return len(source)
 
 
+def database_anchor(settings: Settings) -> Anchor | None:
+    """The newest checkpoint hash the operational database of ``settings`` records."""
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        return newest_anchor(engine)
+    finally:
+        engine.dispose()
+
+
 def assert_archive_verifies(settings: Settings) -> None:
-    report = verify_archive(open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url))
+    """The archive verifies, against the checkpoint the operational database records."""
+    anchor = database_anchor(settings)
+    assert anchor is not None, "the database records no checkpoint"
+    report = verify_archive(open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url),
+                            anchor=anchor)
     assert report.ok, [str(problem) for problem in report.problems]
 
 

@@ -18,17 +18,17 @@ from warehouse.archive.verify import verify_archive
 def test_compaction_keeps_every_row_and_every_merkle_root(pg_settings, pg_engine, tmp_path):
     settings = pg_settings.replace(etl_batch_rows=60)
     insert_audit(pg_engine, 500, start=datetime(2026, 8, 20, tzinfo=UTC), step=timedelta(hours=6))
-    run_once(settings, pg_engine, tables=["audit_events"])
+    run_once(settings.etl, pg_engine, tables=["audit_events"])
     store = open_store(settings.archive_url)
     before_rows = archived_table(settings, "audit_events").drop_columns(["month"]).sort_by("id")
     before_files = committed_files(store, "audit_events")
     roots = [s.manifest.merkle_root for s in read_chain(store, "audit_events")]
     event_id = before_rows.column("event_id")[123].as_py()
 
-    (result,) = compact(settings, pg_engine, ["audit_events"])
+    (result,) = compact(settings.etl, pg_engine, ["audit_events"])
 
     after_files = committed_files(store, "audit_events")
-    assert len(after_files) == len({f.month for f in before_files}) < len(before_files)
+    assert len(after_files) == len({f.partition for f in before_files}) < len(before_files)
     assert result.replaced > result.written > 0
     chain = read_chain(store, "audit_events")
     assert chain[-1].manifest.kind == "compaction"
@@ -48,9 +48,9 @@ def test_compaction_keeps_every_row_and_every_merkle_root(pg_settings, pg_engine
 
     # The ETL carries on after a compaction; a second compaction has nothing to merge twice over.
     insert_audit(pg_engine, 30)
-    run_once(settings, pg_engine, tables=["audit_events"])
+    run_once(settings.etl, pg_engine, tables=["audit_events"])
     assert_events_archived_exactly_once(settings, pg_engine)
-    compact(settings, pg_engine, ["audit_events"])
+    compact(settings.etl, pg_engine, ["audit_events"])
     assert verify_archive(store).ok
     copy = tmp_path / "copy"
     shutil.copytree(store.local_root, copy)

@@ -57,7 +57,8 @@ def _terminated_runs(settings, engine, rounds: int, events: int, seed: int) -> i
 
         def run(outcome=outcome):
             try:
-                outcome.append(isolated(engine, lambda: run_once(settings, engine, tables=["audit_events"])))
+                outcome.append(isolated(engine, lambda: run_once(settings.etl, engine,
+                                                                 tables=["audit_events"])))
             except ExtractError as error:
                 outcome.append(error)
 

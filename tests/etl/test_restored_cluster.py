@@ -51,7 +51,7 @@ def second_cluster():
 
 def test_a_database_restored_into_another_cluster_is_refused(pg_settings, pg_engine, pg_url, second_cluster):
     insert_audit(pg_engine, 100)
-    run_once(pg_settings, pg_engine, tables=["audit_events"])
+    run_once(pg_settings.etl, pg_engine, tables=["audit_events"])
     insert_audit(pg_engine, 20)  # written before the "failure", restored with the backup
 
     name = sa.make_url(pg_url).database
@@ -69,7 +69,7 @@ def test_a_database_restored_into_another_cluster_is_refused(pg_settings, pg_eng
     restored = create_engine(restored_url)
     try:
         with pytest.raises(SourceMismatch, match="another cluster") as refused:
-            run_once(pg_settings.replace(database_url=restored_url), restored, tables=["audit_events"])
+            run_once(pg_settings.replace(database_url=restored_url).etl, restored, tables=["audit_events"])
     finally:
         restored.dispose()
     assert "new AMOSCOPE_ARCHIVE_URL" in str(refused.value)

@@ -21,7 +21,7 @@ def test_the_archive_works_in_an_s3_bucket(pg_settings, pg_engine, s3_endpoint):
     settings = pg_settings.replace(archive_url="s3://amo-archive/prod", s3_endpoint_url=s3_endpoint,
                                    etl_batch_rows=400)
     insert_audit(pg_engine, 1000)
-    run_once(settings, pg_engine, tables=["audit_events", "amos"])
+    run_once(settings.etl, pg_engine, tables=["audit_events", "amos"])
     store = open_store(settings.archive_url, s3_endpoint_url=s3_endpoint)
     assert store.local_root is None
     assert [s.manifest.row_count for s in read_chain(store, "audit_events")] == [400, 400, 200]
@@ -31,7 +31,7 @@ def test_the_archive_works_in_an_s3_bucket(pg_settings, pg_engine, s3_endpoint):
     with store.fs.open_output_stream(store.full_path(leftover)) as stream:
         stream.write(b"half a parquet file")
     insert_audit(pg_engine, 10)
-    report = run_once(settings, pg_engine, tables=["audit_events"])
+    report = run_once(settings.etl, pg_engine, tables=["audit_events"])
     assert report.tables[0].removed == [leftover]
     assert assert_events_archived_exactly_once(settings, pg_engine) == 1010
 

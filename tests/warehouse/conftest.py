@@ -103,7 +103,7 @@ def prune_archived(engine, table: str, settings) -> int:
 
     from etl.prune import prune
 
-    return sum(result.deleted for result in prune(settings, engine, timedelta(0), tables=(table,)))
+    return sum(result.deleted for result in prune(settings.etl, engine, timedelta(0), tables=(table,)))
 
 
 def wait_visible(engine, timeout: float = 60) -> None:
@@ -138,7 +138,7 @@ def archive_now(settings, engine, tables=("activity_events", "audit_events")) ->
     from etl.run import run_once
 
     wait_visible(engine)
-    run_once(settings, engine, tables=None if tables is None else list(tables))
+    run_once(settings.etl, engine, tables=None if tables is None else list(tables))
 
 
 def write_record(engine, table_name: str, values: dict, at, *, record_id: int | None = None,

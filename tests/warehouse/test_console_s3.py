@@ -51,7 +51,7 @@ def world(s3_endpoint, module_pg_engine):
                                   "status": "OPEN"}, raised)
     insert_audit(engine, 300)
     archive_now(settings, engine, tables=None)
-    warehouse = Warehouse.open(settings, engine)
+    warehouse = Warehouse.open(settings.warehouse, engine)
     yield warehouse, settings, engine, finding
     warehouse.close()
 

@@ -24,14 +24,15 @@ T0 = datetime(2025, 3, 1, 9, tzinfo=UTC)
 
 @pytest.fixture
 def plain(pg_settings, pg_engine):
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse
     warehouse.close()
 
 
 @pytest.fixture
 def cached(pg_settings, pg_engine, tmp_path):
-    warehouse = Warehouse.open(pg_settings.replace(warehouse_cache_dir=str(tmp_path / "cache")), pg_engine)
+    settings = pg_settings.replace(warehouse_cache_dir=str(tmp_path / "cache"))
+    warehouse = Warehouse.open(settings.warehouse, pg_engine)
     yield warehouse
     warehouse.close()
 
@@ -143,7 +144,7 @@ def test_a_cache_held_by_another_process_falls_back_to_the_archive(plain, pg_eng
     _history(pg_engine, org, range(1, 4))
     _archived(pg_engine, pg_settings)
     settings = pg_settings.replace(warehouse_cache_dir=str(tmp_path / "cache"))
-    first = Warehouse.open(settings, pg_engine)
+    first = Warehouse.open(settings.warehouse, pg_engine)
     first.sources.cache.refresh()
     path = first.sources.cache.path
     first.close()
@@ -152,7 +153,7 @@ def test_a_cache_held_by_another_process_falls_back_to_the_archive(plain, pg_eng
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        blocked = Warehouse.open(settings, pg_engine)
+        blocked = Warehouse.open(settings.warehouse, pg_engine)
         try:
             assert blocked.sources.cache.state("audit_events_by_entity") is None
             _same_timelines(plain, blocked)
@@ -168,7 +169,8 @@ def test_an_unusable_cache_folder_falls_back_to_the_archive(plain, pg_engine, pg
     _history(pg_engine, org, range(1, 3))
     _archived(pg_engine, pg_settings)
     (tmp_path / "not-a-folder").write_text("a file where the cache folder should be")
-    wh = Warehouse.open(pg_settings.replace(warehouse_cache_dir=str(tmp_path / "not-a-folder")), pg_engine)
+    unusable = pg_settings.replace(warehouse_cache_dir=str(tmp_path / "not-a-folder"))
+    wh = Warehouse.open(unusable.warehouse, pg_engine)
     try:
         wh.sources.cache.refresh()
         assert wh.sources.cache.state("audit_events_by_entity") is None
@@ -183,7 +185,7 @@ def test_an_unreadable_cache_file_is_rebuilt(plain, pg_engine, pg_settings, tmp_
     _history(pg_engine, org, range(1, 4))
     _archived(pg_engine, pg_settings)
     settings = pg_settings.replace(warehouse_cache_dir=str(tmp_path / "cache"))
-    wh = Warehouse.open(settings, pg_engine)
+    wh = Warehouse.open(settings.warehouse, pg_engine)
     try:
         wh.sources.cache.path.parent.mkdir(parents=True)
         wh.sources.cache.path.write_bytes(b"not a database" * 1000)

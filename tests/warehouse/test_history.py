@@ -14,7 +14,7 @@ from warehouse.events import SYSTEM, RequestContext, record_activity, record_aud
 
 @pytest.fixture
 def wh(pg_settings, pg_engine):
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse
     warehouse.close()
 

@@ -115,7 +115,7 @@ def history(pg_settings, pg_engine):
                                 "rectification_task_card_id": ids["tc1"]}, at("2025-06-04T12:00"),
                  record_id=ids["d1"])
     wait_visible(e)
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse, people, ids
     warehouse.close()
 

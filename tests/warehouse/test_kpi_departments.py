@@ -292,7 +292,7 @@ def fleet(pg_settings, pg_engine):
     ids["r2"] = report("R2", "2025-06-10T08:00", "2025-06-20T08:00")
     write_record(e, "users", {"left_at": at("2025-05-01")}, at("2025-05-01"), record_id=people["PROD"])
     wait_visible(e)
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse, org, people, ids
     warehouse.close()
 
@@ -431,7 +431,7 @@ def test_kpi_definitions_are_versioned_and_unknown_names_refused(fleet):
 def test_kpis_on_empty_database(pg_settings, pg_engine):
     """Nothing recorded: every KPI answers, with no rows, one row of zeros, or (the coverage and SPI
     grids) only gaps."""
-    wh = Warehouse.open(pg_settings, pg_engine)
+    wh = Warehouse.open(pg_settings.warehouse, pg_engine)
     yesterday = datetime.now(UTC) - timedelta(days=1)
     try:
         for department in DEPARTMENTS:
@@ -466,7 +466,7 @@ def test_event_kpis_across_archive_and_hot_tail(pg_settings, pg_engine):
     prune_archived(pg_engine, "activity_events", pg_settings)
     add_activity(pg_engine, org, 2, department="PROD", kind="crs.issued", start=at("2026-02-03"))
     wait_visible(pg_engine)
-    wh = Warehouse.open(pg_settings, pg_engine)
+    wh = Warehouse.open(pg_settings.warehouse, pg_engine)
     try:
         volume = wh.kpi.activity_volume(amo_id=org["amo"], department_id=org["PROD"], as_of=date(2026, 3, 1))
         assert volume[["month", "kind", "events"]].values.tolist() == [

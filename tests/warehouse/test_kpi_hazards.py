@@ -37,7 +37,7 @@ def register(pg_settings, pg_engine):
                  record_id=ids["H2"])
     ids["H3"] = hazard("H3", "PROD", "2025-06-01", 5, 2, 90)
     wait_visible(e)
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse, org, ids
     warehouse.close()
 

@@ -85,7 +85,7 @@ def planning(pg_settings, pg_engine):
         "amo_id": amo, "department_id": prod, "role_id": role_id, "username": "gone",
         "email": "gone@amo.example", "full_name": "Gone", "is_active": False}, at("2024-01-01"))
     wait_visible(e)
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse, org, ids
     warehouse.close()
 

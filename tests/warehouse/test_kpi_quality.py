@@ -66,7 +66,7 @@ def qms(pg_settings, pg_engine):
     write_record(e, "audits", {"performed_date": date(2025, 5, 15), "status": "REPORTED"}, at("2025-05-15"),
                  record_id=a3)
     wait_visible(e)
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse, org, {"f1": f1, "f2": f2, "f3": f3, "c1": c1, "c2": c2, "c3": c3,
                            "a1": a1, "a2": a2, "a3": a3}
     warehouse.close()
@@ -226,7 +226,7 @@ def staff(pg_settings, pg_engine):
         "status": "CRS_ISSUED", "crs_signed_by": people["PROD"], "crs_issued_at": at("2024-09-01")},
         at("2024-09-01"))
     wait_visible(e)
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse, org, {**people, "p_auth": p_auth, "q_auth": q_auth, "certified": certified}
     warehouse.close()
 

@@ -46,7 +46,7 @@ def utilisation(pg_settings, pg_engine):
         "aircraft_id": aircraft, "day": day, "kind": kind, "ata_chapter": ata, "delay_minutes": minutes},
         datetime.combine(day, time(23, 30), UTC)) for day, kind, ata, minutes in interruptions]
     wait_visible(pg_engine)
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse, org, aircraft, ids
     warehouse.close()
 
@@ -126,7 +126,7 @@ def pilot_reports(pg_settings, pg_engine):
             "defect_no": f"M{day.month}", "aircraft_id": aircraft, "source": "MAREP", "reported_at": reported,
             "ata_chapter": "32", "description": "brake wear", "status": "CLOSED"}, reported))
     wait_visible(pg_engine)
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse, org, ids, pireps_per_month
     warehouse.close()
 

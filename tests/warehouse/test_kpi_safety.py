@@ -49,7 +49,7 @@ def spi(pg_settings, pg_engine):
     card("TC-2025-08", "2025-08-10", 2000.0)
     reports("OCCURRENCE", "2025-08-11", 1)
     wait_visible(e)
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse, org, {"early": early, "late": late, "july": july, "hazard": hazard}
     warehouse.close()
 

@@ -62,7 +62,7 @@ def stores(pg_settings, pg_engine):
     with e.begin() as connection:
         connection.execute(sa.insert(part_movements), moves)
     wait_visible(e)
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse, org, ids
     warehouse.close()
 

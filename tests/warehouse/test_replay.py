@@ -15,7 +15,7 @@ from warehouse.events import record_activity
 
 @pytest.fixture
 def wh(pg_settings, pg_engine):
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse
     warehouse.close()
 
@@ -152,7 +152,7 @@ def test_replay_on_sqlite(sqlite_settings, sqlite_engine):
     archive_now(sqlite_settings, sqlite_engine)
     ids += add_activity(sqlite_engine, org, 4)
     prune_archived(sqlite_engine, "activity_events", sqlite_settings)
-    wh = Warehouse.open(sqlite_settings, sqlite_engine)
+    wh = Warehouse.open(sqlite_settings.warehouse, sqlite_engine)
     try:
         assert _all_ids(wh, 3)[0] == ids
     finally:

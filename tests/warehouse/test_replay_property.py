@@ -40,7 +40,7 @@ def _run(operations, cut, page_size, pg_template):
     folder = tempfile.mkdtemp(prefix="amoscope-replay-")
     engine = create_engine(url)
     config = Settings.from_env({}, database_url=url, archive_url=folder, secret_key="k" * 40)
-    wh = Warehouse.open(config, engine)
+    wh = Warehouse.open(config.warehouse, engine)
     try:
         org = seed_org(engine)
         source: list[int] = []

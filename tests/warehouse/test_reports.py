@@ -55,7 +55,7 @@ def pack(pg_settings, pg_engine):
         "planned_date": date(2025, 6, 11), "performed_date": date(2025, 6, 11), "status": "REPORTED"},
         at("2025-06-11"))
     wait_visible(e)
-    warehouse = Warehouse.open(pg_settings, pg_engine)
+    warehouse = Warehouse.open(pg_settings.warehouse, pg_engine)
     yield warehouse, org, {"f1": f1, "f2": f2, "f3": f3, "c2": c2, "audit": audit}
     warehouse.close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -69,7 +70,7 @@ def build_proof(store: ArchiveStore, value: str, *, table: str = "audit_events",
         "path": inclusion_proof(hashes, index),
         "manifest_path": stored.path,
         "manifest_sha256": stored.sha256,
-        "manifest": manifest.to_document(),
+        "manifest": json.loads(stored.raw),
     }
 
 
@@ -90,7 +91,7 @@ def check_proof(proof: dict[str, Any], public_key: Ed25519PublicKey | None = Non
         if hashlib.sha256(manifest_raw).hexdigest() != proof["manifest_sha256"]:
             problems.append("the manifest does not match its stated SHA-256")
         if public_key is not None:
-            problem = signature_problem(manifest, public_key)
+            problem = signature_problem(proof["manifest"], public_key)
             if problem:
                 problems.append(f"manifest {problem}")
         return problems

@@ -19,10 +19,11 @@ from warehouse.archive.storage import ArchiveStore
 
 @dataclass(frozen=True)
 class StoredManifest:
-    """A manifest with its path and the SHA-256 of its stored bytes (what the next one chains to)."""
+    """A manifest with its path, its stored bytes and their SHA-256 (what the next one chains to)."""
 
     path: str
     sha256: str
+    raw: bytes
     manifest: Manifest
 
 
@@ -39,8 +40,8 @@ class DataFile:
         return self.entry.path
 
     @property
-    def month(self) -> str:
-        return self.entry.month
+    def partition(self) -> str:
+        return self.entry.partition
 
     @property
     def rows(self) -> int:
@@ -64,7 +65,7 @@ def manifest_paths(store: ArchiveStore, table: str) -> list[str]:
 
 def load_manifest(store: ArchiveStore, path: str) -> StoredManifest:
     raw = store.read_bytes(path)
-    return StoredManifest(path, manifest_sha256(raw), parse_manifest(raw, path))
+    return StoredManifest(path, manifest_sha256(raw), raw, parse_manifest(raw, path))
 
 
 def read_chain(store: ArchiveStore, table: str) -> list[StoredManifest]:

@@ -1,7 +1,10 @@
-"""Checking the Ed25519 signatures of manifests against a trusted public key.
+"""Checking the Ed25519 signatures of manifests and checkpoints against a trusted public key.
 
-The public key is never taken from the archive itself (whoever could rewrite the archive could
-put their own key there): the verifier is given it, as a PEM file.
+A signature covers the canonical JSON of the document as stored, minus its ``signature`` member:
+every member, including ones this version does not know, so a later format's additions stay
+signed and a verifier never needs to know a member to check it. The public key is never taken
+from the archive itself (whoever could rewrite the archive could put their own key there): the
+verifier is given it, as a PEM file.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from warehouse.archive.errors import ArchiveError
-from warehouse.archive.manifest import Manifest
+from warehouse.archive.manifest import canonical_json
 
 ALGORITHM = "ed25519"
 
@@ -44,10 +47,15 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
-def signature_problem(manifest: Manifest, public_key: Ed25519PublicKey) -> str | None:
-    """Why the manifest's signature does not verify with ``public_key``, or None if it does."""
-    signature = manifest.signature
-    if not signature:
+def signing_payload(document: dict) -> bytes:
+    """What a signature signs: the canonical JSON of ``document`` without ``signature``."""
+    return canonical_json({key: value for key, value in document.items() if key != "signature"})
+
+
+def signature_problem(document: dict, public_key: Ed25519PublicKey) -> str | None:
+    """Why the stored document's signature does not verify with ``public_key``, or None if it does."""
+    signature = document.get("signature")
+    if not isinstance(signature, dict) or not signature:
         return "is not signed, but a signing key is expected"
     if signature.get("algorithm") != ALGORITHM:
         return f"signature algorithm {signature.get('algorithm')!r} is not {ALGORITHM!r}"
@@ -55,7 +63,7 @@ def signature_problem(manifest: Manifest, public_key: Ed25519PublicKey) -> str |
         return f"signed by key {signature.get('key_id')!r}, not the trusted key {key_id(public_key)!r}"
     try:
         public_key.verify(base64.b64decode(signature.get("value", ""), validate=True),
-                          manifest.signing_payload())
+                          signing_payload(document))
     except (InvalidSignature, ValueError):
         return "signature does not match its content"
     return None

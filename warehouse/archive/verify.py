@@ -1,16 +1,22 @@
 """Offline verification of an archive: every check an auditor needs, every problem reported.
 
-Per table: each manifest parses and follows its predecessor (sequence, previous hash, cursor
-contiguity, same source), is signed by the trusted key when one is given; each committed file
-exists with its recorded size and SHA-256; each row lies in the cursor range of exactly one
-batch, in order, in the right month; each batch has its recorded row count and Merkle root; and
-no data file sits in the archive that no manifest commits.
+Archive-wide: the checkpoints form one chain, and the one the anchor names (kept outside the
+archive: the operational database, or ``--anchor``) is in it; every table a checkpoint records
+still holds the head manifest it records (a table cut short or deleted is named); no folder
+under ``manifests/`` or ``data/`` belongs to an unknown table or lacks its manifests.
+
+Per table: each manifest is canonical JSON, parses and follows its predecessor (sequence,
+previous hash, cursor contiguity, same source), is signed by the trusted key when one is given;
+each committed file exists with its recorded size, SHA-256 and Arrow schema; each row lies in the
+cursor range of exactly one batch, in order, in the right partition; each batch has its recorded
+row count and Merkle root; and no data file sits in the archive that no manifest commits.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -20,47 +26,33 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from warehouse.archive.anchors import Anchor
+from warehouse.archive.completeness import (
+    canonical_problem,
+    check_anchor,
+    check_checkpoint_age,
+    check_table_heads,
+    scan_folders,
+    verify_checkpoints,
+)
 from warehouse.archive.errors import ArchiveError, ManifestError
-from warehouse.archive.layout import MONTH_COLUMN, table_data_dir, table_spec
+from warehouse.archive.layout import ARCHIVED_TABLES, table_data_dir, table_spec
 from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import (
     DataFile,
     StoredManifest,
-    archived_tables,
     chain_problem,
     live_files,
     load_manifest,
     manifest_paths,
 )
+from warehouse.archive.report import Problem, VerifyReport
 from warehouse.archive.row_encoder import row_hash_array
-from warehouse.archive.rowhash import cursor_arrays
+from warehouse.archive.rowhash import arrow_schema, cursor_arrays, schema_fields
 from warehouse.archive.signatures import signature_problem
 from warehouse.archive.storage import ArchiveStore
 
-
-@dataclass(frozen=True)
-class Problem:
-    where: str  # the manifest or file at fault
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
-
-
-@dataclass
-class VerifyReport:
-    problems: list[Problem] = field(default_factory=list)
-    tables: int = 0
-    manifests: int = 0
-    files: int = 0
-    rows: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def add(self, where: str, message: str) -> None:
-        self.problems.append(Problem(where, message))
+__all__ = ["Problem", "VerifyReport", "verify_archive"]
 
 
 @dataclass
@@ -73,21 +65,34 @@ class _Rows:
 
 def verify_archive(store: ArchiveStore, *, tables: list[str] | None = None, since: date | None = None,
                    public_key: Ed25519PublicKey | None = None, max_age: timedelta | None = None,
-                   now: datetime | None = None) -> VerifyReport:
-    """Verify the tables (all archived ones by default); ``since`` limits the file and row checks
-    to manifests created on or after that day (the chain is always checked in full).
+                   now: datetime | None = None, anchor: Anchor | None = None) -> VerifyReport:
+    """Verify the tables (by default every table the archive or its checkpoints hold); ``since``
+    limits the file and row checks to manifests created on or after that day (the chains are
+    always checked in full).
 
-    ``max_age`` (a little more than the ETL's heartbeat interval) also makes a table whose newest
-    manifest is older than that, at ``now``, a problem: with the ETL running, that means newer
-    manifests were removed (even a heartbeat, which commits no file) or the ETL has stopped.
+    ``anchor`` is the hash of a checkpoint trusted from outside the archive: it must be in the
+    checkpoint chain, and every table must still hold the head each checkpoint records.
+    ``max_age`` (a little more than the ETL's heartbeat interval) also makes the newest
+    checkpoint, and a table whose newest manifest, older than that at ``now`` a problem: with
+    the ETL running, that means newer ones were removed or the ETL has stopped.
     """
-    report = VerifyReport()
-    for table in tables or archived_tables(store):
+    now = now or datetime.now(UTC)
+    report = VerifyReport(anchor=anchor, signatures_checked=public_key is not None)
+    checkpoints = verify_checkpoints(store, public_key, report)
+    if anchor is not None:
+        check_anchor(checkpoints, anchor, report)
+    if max_age is not None and not tables:
+        check_checkpoint_age(checkpoints, max_age, now, report, _duration)
+    with_manifests, with_data = scan_folders(store, report)
+    recorded = {name for stored in checkpoints for name in stored.checkpoint.tables
+                if name in ARCHIVED_TABLES}
+    for table in tables or sorted(with_manifests | with_data | recorded):
         table_spec(table)
         report.tables += 1
         chain = _verify_table(store, table, since, public_key, report)
+        check_table_heads(table, chain, checkpoints, report)
         if max_age is not None and chain:
-            age = (now or datetime.now(UTC)) - chain[-1].manifest.created
+            age = now - chain[-1].manifest.created
             if age > max_age:
                 report.add(chain[-1].path, f"the newest manifest is {_duration(age)} old, more than the "
                                            f"{_duration(max_age)} allowed: newer manifests were removed, "
@@ -119,11 +124,8 @@ def _verify_table(store: ArchiveStore, table: str, since: date | None,
         problem = chain_problem(chain[-1] if chain else None, stored, table)
         if problem:
             report.add(path, problem)
-        problem = _manifest_problem(stored, chain[0] if chain else None)
-        if problem:
-            report.add(path, problem)
-        if public_key is not None:
-            problem = signature_problem(stored.manifest, public_key)
+        for problem in (_manifest_problem(stored, chain[0] if chain else None), canonical_problem(stored.raw),
+                        public_key and signature_problem(json.loads(stored.raw), public_key)):
             if problem:
                 report.add(path, problem)
         chain.append(stored)
@@ -150,8 +152,29 @@ def _verify_table(store: ArchiveStore, table: str, since: date | None,
     return chain
 
 
+def _schema_difference(found: tuple[dict, ...], expected: tuple[dict, ...]) -> str:
+    """The first field where two schema descriptions differ, in words."""
+    def spelled(item: dict | None) -> str:
+        if item is None:
+            return "absent"
+        return f"{item['type']}{'' if item['nullable'] else ' not null'}"
+    for index in range(max(len(found), len(expected))):
+        have = found[index] if index < len(found) else None
+        want = expected[index] if index < len(expected) else None
+        if have != want:
+            name = (have or want)["name"]
+            if have and want and have["name"] != want["name"]:
+                return f"field {index + 1} is {have['name']!r}, expected {want['name']!r}"
+            return f"column {name} is {spelled(have)}, expected {spelled(want)}"
+    return "none"
+
+
 def _manifest_problem(stored: StoredManifest, first: StoredManifest | None) -> str | None:
     manifest = stored.manifest
+    expected = tuple(item for item in schema_fields(arrow_schema(table_spec(manifest.table)))
+                     if item["name"] in {*manifest.columns, table_spec(manifest.table).partition})
+    if manifest.schema != expected:
+        return f"records a schema other than the archive's: {_schema_difference(manifest.schema, expected)}"
     if manifest.kind in ("heartbeat", "compaction") and (
             manifest.row_count != 0 or manifest.cursor_to != manifest.cursor_from):
         return f"a {manifest.kind} must add no rows"
@@ -183,6 +206,10 @@ def _verify_file(store: ArchiveStore, data_file: DataFile, committing: StoredMan
         report.add(where, f"SHA-256 differs from the one in {committing.path}: the file was changed")
     try:
         table = pq.ParquetFile(pa.BufferReader(raw)).read(use_threads=False)
+        found = schema_fields(table.schema)
+        if found != committing.manifest.schema:
+            report.add(where, f"its Arrow schema differs from the one {committing.path} records: "
+                              f"{_schema_difference(found, committing.manifest.schema)}")
         _verify_rows(data_file, table, committing, batches, rows, report)
     except Exception as error:  # any failure to read untrusted bytes is a finding, not a crash
         report.add(where, f"not a readable archive Parquet file ({type(error).__name__}: {error})")
@@ -196,9 +223,11 @@ def _verify_rows(data_file: DataFile, table: pa.Table, committing: StoredManifes
         report.add(where, f"holds {table.num_rows} rows, {committing.path} says {entry.rows}")
     if table.num_rows == 0:
         return
-    months = table.column(MONTH_COLUMN) if MONTH_COLUMN in table.column_names else None
-    if months is None or pc.any(pc.not_equal(months, entry.month)).as_py():
-        report.add(where, f"has rows outside its month partition {entry.month}")
+    labels = table.column(spec.partition) if spec.partition in table.column_names else None
+    if labels is None or pc.any(pc.not_equal(labels, entry.partition)).as_py():
+        report.add(where, f"has rows outside its partition {spec.partition}={entry.partition}")
+    if not where.startswith(f"{table_data_dir(spec.name)}/{spec.partition}={entry.partition}/"):
+        report.add(where, f"lies outside the folder of its partition {spec.partition}={entry.partition}")
     cursors = [array.to_numpy(zero_copy_only=False) for array in cursor_arrays(table, spec)]
     if not _strictly_increasing(cursors):
         report.add(where, "rows are not in strictly increasing cursor order (duplicated or reordered)")

@@ -41,7 +41,7 @@ def test_keygen_signs_and_verify_checks_with_the_key(pg_settings, pg_engine, tmp
 
 def test_verify_exits_non_zero_and_names_each_broken_file(pg_settings, pg_engine):
     insert_audit(pg_engine, 20)
-    run_once(pg_settings.replace(etl_batch_rows=10), pg_engine, tables=["audit_events"])
+    run_once(pg_settings.replace(etl_batch_rows=10).etl, pg_engine, tables=["audit_events"])
     root = Path(pg_settings.archive_url)
     files = sorted((root / "data" / "audit_events").rglob("*.parquet"))
     files[0].write_bytes(files[0].read_bytes()[:-1] + b"\x00")
@@ -56,7 +56,7 @@ def test_verify_exits_non_zero_and_names_each_broken_file(pg_settings, pg_engine
 
 def test_prove_prints_a_proof_that_checks_offline(pg_settings, pg_engine, tmp_path):
     event_ids = insert_audit(pg_engine, 25)
-    run_once(pg_settings, pg_engine, tables=["audit_events"])
+    run_once(pg_settings.etl, pg_engine, tables=["audit_events"])
     runner = CliRunner()
     proved = runner.invoke(main, ["archive", "prove", event_ids[11]], env=_env(pg_settings))
     assert proved.exit_code == 0, proved.output
@@ -75,7 +75,7 @@ def test_prove_prints_a_proof_that_checks_offline(pg_settings, pg_engine, tmp_pa
 
 def test_verify_max_age_fails_a_stale_archive_and_refuses_a_bad_duration(pg_settings, pg_engine):
     insert_audit(pg_engine, 5)
-    run_once(pg_settings, pg_engine, tables=["audit_events"])
+    run_once(pg_settings.etl, pg_engine, tables=["audit_events"])
     runner = CliRunner()
     fresh = runner.invoke(main, ["archive", "verify", "--max-age", "1h"], env=_env(pg_settings))
     assert fresh.exit_code == 0, fresh.output

@@ -29,7 +29,7 @@ def signed_archive(pg_template: str, tmp_path_factory) -> dict:
     insert_audit(engine, 600, start=datetime(2026, 7, 1, tzinfo=UTC), step=timedelta(hours=3), amo_id=amo_id)
     settings = Settings.from_env({}, database_url=url, archive_url=str(root), etl_batch_rows=100,
                                  signing_key_path=str(keys / "signing.pem"))
-    run_once(settings, engine, tables=["audit_events", "activity_events"])
+    run_once(settings.etl, engine, tables=["audit_events", "activity_events"])
     yield {"root": root, "public_key": Path(public_path), "settings": settings, "engine": engine}
     engine.dispose()
     drop_pg_database(url)

@@ -43,13 +43,30 @@ def _rewrite_manifest(path: Path, change) -> None:
 
 
 def _rechain_after(root: Path, edited: Path) -> None:
-    """What a careful forger does next: fix every later manifest's link to the edited one."""
+    """What a careful forger does next: fix every later manifest's link to the edited one, then
+    make every checkpoint record the new heads and re-chain the checkpoints."""
     manifests = _manifests(root)
     for earlier, later in zip(manifests, manifests[1:], strict=False):
         if later <= edited:
             continue
         digest = manifest_sha256(earlier.read_bytes())
         _rewrite_manifest(later, lambda document, digest=digest: document["previous"].update(sha256=digest))
+    rewrite_checkpoints(root)
+
+
+def rewrite_checkpoints(root: Path) -> None:
+    """Make every checkpoint agree with the manifests as they now are, and chain again."""
+    previous = None
+    for path in sorted((root / "checkpoints").glob("*.json")):
+        document = json.loads(path.read_bytes())
+        for name, head in document["tables"].items():
+            manifest = root / "manifests" / name / f"{head['seq']:012d}.json"
+            if manifest.exists():
+                head["sha256"] = manifest_sha256(manifest.read_bytes())
+        if previous is not None:
+            document["previous"]["sha256"] = manifest_sha256(previous.read_bytes())
+        path.write_bytes(canonical_json(document))
+        previous = path
 
 
 def _flip_byte(root: Path, rng: random.Random) -> str:
@@ -176,17 +193,19 @@ def test_a_consistent_rewrite_of_history_is_caught_by_the_signature(signed_archi
     _rechain_after(root, target)
     assert verify_archive(store).ok
     report = verify_archive(store, public_key=load_public_key(signed_archive["public_key"]))
-    assert {p.where for p in report.problems} == {str(p.relative_to(root)) for p in _manifests(root)[2:]}
+    assert {p.where for p in report.problems} == {
+        *(str(p.relative_to(root)) for p in _manifests(root)[2:]), "checkpoints/000000000001.json"}
     assert all("signature does not match" in p.message for p in report.problems)
 
 
-def test_max_age_catches_a_removed_newest_heartbeat(signed_archive, tmp_path):
-    """A heartbeat commits no file, so removing the newest one leaves a valid, shorter chain; the
-    age of the newest manifest, checked against the heartbeat interval, still gives it away."""
+def test_max_age_catches_a_removed_newest_heartbeat_and_checkpoint(signed_archive, tmp_path):
+    """A heartbeat commits no file, so removing the newest one leaves a valid, shorter chain: the
+    newest checkpoint records it. Removed with that checkpoint too, and with no anchor, the age of
+    the newest manifest, checked against the heartbeat interval, still gives it away."""
     root = tmp_path / "copy"
     shutil.copytree(signed_archive["root"], root)
     settings = signed_archive["settings"].replace(archive_url=str(root), etl_heartbeat_minutes=0)
-    run_once(settings, signed_archive["engine"], tables=["audit_events"])
+    run_once(settings.etl, signed_archive["engine"], tables=["audit_events"])
     store = open_store(str(root))
     *_, batch, heartbeat = read_chain(store, "audit_events")
     assert heartbeat.manifest.kind == "heartbeat"
@@ -195,7 +214,12 @@ def test_max_age_catches_a_removed_newest_heartbeat(signed_archive, tmp_path):
     assert verify_archive(store, tables=["audit_events"], max_age=max_age, now=now).ok
 
     (root / heartbeat.path).unlink()
-    assert verify_archive(store, tables=["audit_events"]).ok  # what the chain alone cannot see
+    (problem,) = verify_archive(store, tables=["audit_events"]).problems
+    assert problem.where == "manifests/audit_events/"
+    assert problem.message.startswith(f"manifests {heartbeat.manifest.seq}..{heartbeat.manifest.seq} "
+                                      "of audit_events are missing")
+    sorted((root / "checkpoints").glob("*.json"))[-1].unlink()
+    assert verify_archive(store, tables=["audit_events"]).ok  # what the chains alone cannot see
     report = verify_archive(store, tables=["audit_events"], max_age=max_age, now=now)
     assert [problem.where for problem in report.problems] == [batch.path]
     assert "newer manifests were removed" in report.problems[0].message

@@ -1,0 +1,16 @@
+"""The dashboards' settings section: the sections of the layers the pages stand on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auth.settings import AuthSettings
+from warehouse.settings import WarehouseSettings, nested
+
+
+@dataclass(frozen=True)
+class DashboardsSettings:
+    """What ``create_app`` needs: the warehouse every page reads through, auth for the sign-in."""
+
+    warehouse: WarehouseSettings = nested(WarehouseSettings)
+    auth: AuthSettings = nested(AuthSettings)
