@@ -94,7 +94,7 @@ def _user_id(pathname: str | None) -> int | None:
 
 
 def _idle() -> timedelta:
-    return timedelta(minutes=context.app_context().settings.session_idle_minutes)
+    return timedelta(minutes=context.app_context().settings.auth.session_idle_minutes)
 
 
 def _when(moment) -> str:
