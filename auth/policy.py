@@ -61,6 +61,7 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "..admin-result.children...admin-form-key.data...admin-refresh.data..": ADMINS,
     "cockpit-body.children": DEPARTMENT_VIEWERS,
     "cockpit-nav.href": DEPARTMENT_VIEWERS,
+    "cockpit-as-of-nav.href": DEPARTMENT_VIEWERS,
     "..cockpit-report-download.data...cockpit-report-error.children..": ADMINS | {"quality"},  # AM summary
     "..records-grid.rowData...records-grid.columnDefs...records-title.children..": SIGNED_IN,
     "records-nav.href": SIGNED_IN,
