@@ -66,6 +66,9 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "..records-grid.rowData...records-grid.columnDefs...records-title.children..": SIGNED_IN,
     "records-nav.href": SIGNED_IN,
     "records-download.data": SIGNED_IN,
+    "records-download-xlsx.data": SIGNED_IN,
+    "..records-subtitle.children...records-banner.children...records-grid.filterModel..": SIGNED_IN,
+    "records-url.search": SIGNED_IN,
     "entity-body.children": SIGNED_IN,
     "console-result.children": ADMINS | {"auditor"},
 }

@@ -44,12 +44,17 @@ def parse(search: str | None) -> date | None:
     return None if chosen == today() else chosen
 
 
+def search_of(params: dict[str, str]) -> str:
+    """A query string ("?a=1&b=2", or "" for none) of ``params``."""
+    return f"?{urlencode(params)}" if params else ""
+
+
 def search_with(search: str | None, as_of: date | None) -> str:
     """``search`` with its as-of date replaced (removed for now), other parameters kept."""
     params = {key: value for key, value in query(search).items() if key != PARAMETER}
     if as_of is not None:
         params[PARAMETER] = as_of.isoformat()
-    return f"?{urlencode(params)}" if params else ""
+    return search_of(params)
 
 
 def banner(as_of: date | None, pathname: str | None, search: str | None):
