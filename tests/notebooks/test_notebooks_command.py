@@ -3,6 +3,7 @@ kernel starts, and a real run writing the executed copy and a self-contained HTM
 
 from __future__ import annotations
 
+import os
 import re
 
 import nbformat
@@ -69,9 +70,13 @@ def test_parameters_must_be_annotated_assignments():
         parse_parameters("A: list = []")
 
 
-def test_run_writes_the_executed_notebook_and_html(demo, tmp_path):
-    env = {"AMOSCOPE_DATABASE_URL": demo.settings.database_url,
-           "AMOSCOPE_ARCHIVE_URL": demo.settings.archive_url}
+def test_run_writes_the_executed_notebook_and_html(demo, tmp_path, monkeypatch):
+    # Settings from a config file only: the kernel must be handed what the command resolved.
+    for name in [name for name in os.environ if name.startswith("AMOSCOPE_")]:
+        monkeypatch.delenv(name)
+    config = tmp_path / "amoscope.toml"
+    config.write_text(f"database_url = {demo.settings.database_url!r}\narchive_url = {demo.settings.archive_url!r}\n")
+    env = {"AMOSCOPE_CONFIG": str(config)}
     out = tmp_path / "reports"
     result = _cli("notebooks", "run", "user_activity", "--param", f"USER={demo.suspect['username']}",
                   "--param", "WINDOW_DAYS=14", "--out", str(out), env=env)
