@@ -61,10 +61,14 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "..admin-result.children...admin-form-key.data...admin-refresh.data..": ADMINS,
     "cockpit-body.children": DEPARTMENT_VIEWERS,
     "cockpit-nav.href": DEPARTMENT_VIEWERS,
+    "cockpit-as-of-nav.href": DEPARTMENT_VIEWERS,
     "..cockpit-report-download.data...cockpit-report-error.children..": ADMINS | {"quality"},  # AM summary
     "..records-grid.rowData...records-grid.columnDefs...records-title.children..": SIGNED_IN,
     "records-nav.href": SIGNED_IN,
     "records-download.data": SIGNED_IN,
+    "records-download-xlsx.data": SIGNED_IN,
+    "..records-subtitle.children...records-banner.children...records-grid.filterModel..": SIGNED_IN,
+    "records-url.search": SIGNED_IN,
     "entity-body.children": SIGNED_IN,
     "console-result.children": ADMINS | {"auditor"},
 }
