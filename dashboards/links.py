@@ -4,15 +4,14 @@ attachments, an aircraft's defects and work orders, a tool's calibrations and ch
 
 One mechanism for every entity type: adding a foreign key to the schema adds the link both ways
 on the record pages. Records pointing back are read with the user's scope
-(:func:`dashboards.records.fetch`); the label of a record a page names is shown as it is (same
-AMO), and its own page checks scope again when the link is followed.
+(:func:`dashboards.records.fetch`); the label of a record a page names is read within the AMO,
+and its own page checks scope again when the link is followed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dashboards import records
@@ -55,24 +54,22 @@ def label(kind_name: str, record: dict) -> str:
     return str(value) if value not in (None, "") else f"{kind.singular} {record.get('id')}"
 
 
-def labels(connection: Connection, kind_name: str, ids: set[int]) -> dict[int, str]:
-    """Id → label of records of ``kind_name`` (one query)."""
-    if not ids:
-        return {}
+def labels(connection: Connection, amo_id: int, kind_name: str, ids: set[int]) -> dict[int, str]:
+    """Id → label of the AMO's records of ``kind_name`` among ``ids`` (one query)."""
     kind = records.KINDS[kind_name]
-    table = metadata.tables[kind_name]
-    rows = connection.execute(sa.select(table.c.id, table.c[kind.label]).where(table.c.id.in_(ids))).all()
-    return {row[0]: label(kind_name, {"id": row[0], kind.label: row[1]}) for row in rows}
+    found = records.labels(connection, amo_id, kind_name, ids)
+    return {record_id: text if kind.label != "id" else f"{kind.singular} {record_id}"
+            for record_id, text in found.items()}
 
 
-def named(connection: Connection, kind_name: str, record: dict) -> dict[str, Link]:
+def named(connection: Connection, amo_id: int, kind_name: str, record: dict) -> dict[str, Link]:
     """Column → the record it names, for the foreign keys of ``record`` that are set."""
     links = {}
     for column, target in references(kind_name).items():
         value = record.get(column)
         if value is None:
             continue
-        found = labels(connection, target, {int(value)})
+        found = labels(connection, amo_id, target, {int(value)})
         links[column] = Link(target, int(value), found.get(int(value), f"{target} {value} (not found)"))
     return links
 

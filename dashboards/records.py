@@ -156,7 +156,7 @@ def _directives_in_amo(amo_id: int) -> list:
 _AMO_SCOPES = {"components": _components_in_amo, "directives": _directives_in_amo}
 
 
-def _in_amo(kind: Kind, amo_id: int) -> list:
+def in_amo(kind: Kind, amo_id: int) -> list:
     """The WHERE clauses limiting ``kind`` to one AMO's records."""
     table = kind.sa_table
     if kind.table in _AMO_SCOPES:
@@ -170,7 +170,7 @@ def _in_amo(kind: Kind, amo_id: int) -> list:
 def _scope(kind: Kind, user, department_ids: dict[str, int]):
     """The WHERE clause limiting ``kind`` to what ``user`` may read, or None when nothing."""
     table = kind.sa_table
-    clauses = _in_amo(kind, user.amo_id)
+    clauses = in_amo(kind, user.amo_id)
     if DATA_SCOPES.get(user.role) == "amo" or user.department_code in DRILL_OWNERS.get(kind.table, ()):
         return sa.and_(*clauses)
     own = department_ids.get(user.department_code)
@@ -238,8 +238,19 @@ def exists_in_amo(connection: Connection, amo_id: int, kind_name: str, record_id
     if kind is None:
         return False
     table = kind.sa_table
-    query = sa.select(table.c.id).where(table.c.id == record_id, *_in_amo(kind, amo_id))
+    query = sa.select(table.c.id).where(table.c.id == record_id, *in_amo(kind, amo_id))
     return connection.execute(query).first() is not None
+
+
+def labels(connection: Connection, amo_id: int, kind_name: str, ids: set[int]) -> dict[int, str]:
+    """id → label (e.g. CAR-0413) of the AMO's records among ``ids``; other AMOs' are left out."""
+    kind = KINDS.get(kind_name)
+    if kind is None or not ids:
+        return {}
+    table = kind.sa_table
+    rows = connection.execute(sa.select(table.c.id, table.c[kind.label])
+                              .where(table.c.id.in_(sorted(ids)), *in_amo(kind, amo_id)))
+    return {record_id: str(label) for record_id, label in rows}
 
 
 def in_words(kind_name: str, found: list[dict], labels: dict[str, dict]) -> list[dict]:

@@ -190,7 +190,7 @@ def register_callbacks(app: Dash) -> None:
             record = found[0]
             kind = records.KINDS[kind_name]
             labels = records.labels_of(connection, user.amo_id)
-            named = links.named(connection, kind_name, record)
+            named = links.named(connection, user.amo_id, kind_name, record)
             back = links.pointing_back(connection, user, kind_name, entity_id)
         with context.engine().begin() as connection:
             record_audit(connection, request_context(), "VIEW", amo_id=user.amo_id, entity_type=kind_name,
