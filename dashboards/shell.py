@@ -12,10 +12,12 @@ button; ``assets/shell.js`` does both in the browser, ``assets/shell.css`` hides
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
 import flask
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 from flask_login import current_user
 
 from auth import csrf
@@ -71,14 +73,15 @@ def layout():
 
 
 def register_callbacks(app: Dash) -> None:
-    @app.callback(Output("page-content", "children"), Input("url", "pathname"))
-    def render_page(pathname):
+    @app.callback(Output("page-content", "children"), Input("url", "pathname"), State("url", "search"))
+    def render_page(pathname, search):
         user = current_user
         try:
             with context.engine().connect() as connection:
                 resolution = resolve(connection, user, pathname)
             if resolution.status == 200:
-                return resolution.match.route.module.layout(user, resolution.match)
+                query = {key: values[0] for key, values in parse_qs((search or "").lstrip("?")).items()}
+                return resolution.match.route.module.layout(user, replace(resolution.match, query=query))
         except Exception:  # a page that fails is a message inside the shell, never a blank page
             log.exception("page %s failed (request %s)", pathname, flask.g.get("request_id"))
             return refusal(500)

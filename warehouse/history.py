@@ -20,10 +20,10 @@ import sqlalchemy as sa
 
 from warehouse.archive import DataFile
 from warehouse.cursor import HistoryCursor, decode_history, encode_history
-from warehouse.errors import CursorError
+from warehouse.errors import CursorError, WarehouseError
 from warehouse.filters import EventFilter
 from warehouse.hot import table_schema
-from warehouse.replay import check_stream_and_limit
+from warehouse.replay import MAX_PAGE, check_stream_and_limit
 from warehouse.schema import metadata
 from warehouse.sources import Sources, merge_events
 
@@ -99,6 +99,27 @@ def history(sources: Sources, stream: str, *, page: str | None = None, limit: in
         next_page = make("after", last) if more else None
         previous_page = make("before", first) if cursor is not None else None
     return HistoryPage(rows.to_pandas(), next_page, previous_page, current)
+
+
+def all_events(sources: Sources, stream: str, *, max_events: int, **filters: Any) -> pd.DataFrame:
+    """Every event of ``stream`` matching ``filters``, oldest first: history pages read to the end.
+
+    More than ``max_events`` is an error naming the cap, not a silent cut: an investigation that
+    shows part of a window would read as if the rest never happened.
+    """
+    if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
+        raise WarehouseError(f"max_events must be a whole number above 0, not {max_events!r}")
+    pages, found, cursor = [], 0, None
+    while True:
+        page = history(sources, stream, page=cursor, limit=MAX_PAGE, newest_first=False, **filters)
+        pages.append(page.events)
+        found += len(page.events)
+        if found > max_events:
+            raise WarehouseError(f"more than {max_events} {stream} events match; narrow the window or the "
+                                 "filters, or raise max_events")
+        if page.next_page is None:
+            return pd.concat(pages, ignore_index=True) if len(pages) > 1 else pages[0]
+        cursor = page.next_page
 
 
 def _fetch(sources: Sources, table_name: str, event_filter: EventFilter, key: tuple[int, int] | None,
