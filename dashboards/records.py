@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from auth.policy import DATA_SCOPES
 from dashboards.cockpits import DRILL_OWNERS
 from warehouse.schema import metadata
+from warehouse.scope import TenantScope
 from warehouse.spreadsheet import defuse_formula
 
 MAX_IDS = 500
@@ -35,7 +36,6 @@ class Kind:
     table: str
     label: str
     columns: tuple[str, ...]
-    amo_via: str | None = None  # a column to a table holding amo_id, when the table has none
     department: str | None = None  # the column naming the record's department
 
     @property
@@ -59,28 +59,24 @@ KINDS: dict[str, Kind] = {kind.table: kind for kind in (
     Kind("aircraft", "registration", ("registration", "msn", "type_model", "customer_operator", "base",
                                        "status", "tsn_fh", "csn_fc", "as_of")),
     Kind("staff_authorisations", "id", ("user_id", "auth_type", "scope", "licence_no", "issued_at",
-                                        "expires_at", "status", "last_experience_check_at"),
-         amo_via="user_id"),
+                                        "expires_at", "status", "last_experience_check_at")),
     Kind("defects", "defect_no", ("defect_no", "aircraft_id", "ata_chapter", "source", "is_deferred",
-                                  "mel_category", "deferral_expires_at", "status", "reported_at"),
-         amo_via="aircraft_id"),
+                                  "mel_category", "deferral_expires_at", "status", "reported_at")),
     Kind("operational_interruptions", "id", ("aircraft_id", "day", "kind", "ata_chapter", "delay_minutes",
-                                             "description"), amo_via="aircraft_id"),
+                                             "description")),
     Kind("component_removals", "id", ("component_id", "aircraft_id", "removed_at", "is_unscheduled",
-                                      "shop_finding", "reason_text"), amo_via="aircraft_id"),
+                                      "shop_finding", "reason_text")),
     Kind("directive_compliance", "id", ("directive_id", "aircraft_id", "applicability", "status",
-                                        "next_due_at", "next_due_fh", "last_done_at"), amo_via="aircraft_id"),
+                                        "next_due_at", "next_due_fh", "last_done_at")),
     Kind("work_orders", "wo_no", ("wo_no", "wo_type", "department", "status", "planned_start", "planned_end",
                                   "actual_end", "planned_mh", "actual_mh"), department="department_id"),
     Kind("task_cards", "card_no", ("card_no", "work_order_id", "card_type", "ata_chapter", "status",
-                                   "planned_mh", "actual_mh", "performed_at", "inspected_at"),
-         amo_via="work_order_id"),
+                                   "planned_mh", "actual_mh", "performed_at", "inspected_at")),
     Kind("stock_items", "part_no", ("part_no", "serial_no", "batch_no", "description", "location_code",
                                     "condition", "shelf_life_expires_at", "quarantine_reason")),
     Kind("tools", "tool_no", ("tool_no", "description", "department", "status", "next_due_at", "lost_at"),
          department="department_id"),
 )}
-_VIA_TABLES = {"aircraft_id": "aircraft", "work_order_id": "work_orders", "user_id": "users"}
 
 
 def parse_ids(text: str | None) -> list[int]:
@@ -94,12 +90,8 @@ def parse_ids(text: str | None) -> list[int]:
 
 
 def _in_amo(kind: Kind, amo_id: int) -> list:
-    """The WHERE clauses limiting ``kind`` to one AMO's records."""
-    table = kind.sa_table
-    if kind.amo_via:
-        via = metadata.tables[_VIA_TABLES[kind.amo_via]]
-        return [table.c[kind.amo_via].in_(sa.select(via.c.id).where(via.c.amo_id == amo_id))]
-    return [table.c.amo_id == amo_id]
+    """The WHERE clauses limiting ``kind`` to one AMO's records: the warehouse's tenant scope."""
+    return TenantScope.for_amo(amo_id).where(kind.table)
 
 
 def _scope(kind: Kind, user, department_ids: dict[str, int]):

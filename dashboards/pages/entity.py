@@ -92,7 +92,7 @@ def register_callbacks(app: Dash) -> None:
         label = record.get(records.KINDS[kind].label, entity_id)
         try:
             page = context.warehouse().history("audit", entity_type=kind, entity_id=str(entity_id),
-                                               amo_id=user.amo_id, newest_first=False, limit=MAX_EVENTS)
+                                               newest_first=False, limit=MAX_EVENTS)
             events = page.events
             history = dbc.Tabs([
                 dbc.Tab(_status_timeline(events), label="Status timeline", tab_id="timeline",
