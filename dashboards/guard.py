@@ -6,7 +6,8 @@
 * Pages: signed in (else a redirect to login); a link of an earlier form is redirected to its
   route; otherwise the shell is served with the status of :func:`dashboards.routes.resolve`
   (404 unknown, 403 refused, each drawn inside the shell by the router).
-* Dash's dev-tool routes are not served at all.
+* Dash's dev-tool routes are not served at all, nor the full plotly.js bundle (pages use the
+  partial one of :mod:`dashboards.bundles`).
 
 Refusals are audited as AUTHZ_DENIED.
 """
@@ -23,6 +24,7 @@ from auth.policy import may_call
 from auth.views import landing_path
 from auth.web import error_response
 from auth.web_sessions import DASH_DISPATCH_PATH, request_context
+from dashboards.bundles import FULL_PLOTLY_PATH
 from dashboards.context import engine
 from dashboards.paths import PREFIX
 from dashboards.routes import legacy_target, resolve
@@ -31,7 +33,7 @@ from warehouse.events import record_audit
 PUBLIC_ENDPOINTS = frozenset({"auth.login_form", "auth.login_submit", "auth.logout", "auth.forgot_form",
                               "auth.forgot_submit", "auth.reset", "healthz", "static"})
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
-DISABLED_PATHS = ("/_reload-hash", "/_mcp", "/_alive_")
+DISABLED_PATHS = ("/_reload-hash", "/_mcp", "/_alive_", FULL_PLOTLY_PATH)
 SIGNED_IN_PATHS = frozenset({"/_dash-layout", "/_dash-dependencies"})
 
 
@@ -44,10 +46,10 @@ def init_app(server: flask.Flask, app: Dash) -> None:
 
 def check_request():
     path = flask.request.path
-    if flask.request.endpoint in PUBLIC_ENDPOINTS or path.startswith(PUBLIC_PREFIXES):
-        return None
     if path.startswith(DISABLED_PATHS):
         return error_response(404)
+    if flask.request.endpoint in PUBLIC_ENDPOINTS or path.startswith(PUBLIC_PREFIXES):
+        return None
     if not current_user.is_authenticated:
         if path.startswith("/_dash") or flask.request.method != "GET":
             return error_response(401)

@@ -114,6 +114,24 @@ def department_ids_of(connection: Connection, amo_id: int) -> dict[str, int]:
     return {code: department_id for code, department_id in rows}
 
 
+def labels_of(connection: Connection, amo_id: int) -> dict[str, dict[int, str]]:
+    """Id columns of KPI tables → the words a person reads for each id, for one AMO: department
+    names, people's names, tool numbers, aircraft registrations."""
+    departments, users = metadata.tables["departments"], metadata.tables["users"]
+    tools, aircraft = metadata.tables["tools"], metadata.tables["aircraft"]
+    names = dict(connection.execute(sa.select(departments.c.id, departments.c.name)
+                                    .where(departments.c.amo_id == amo_id)).all())
+    people = dict(connection.execute(sa.select(users.c.id, users.c.full_name)
+                                     .where(users.c.amo_id == amo_id)).all())
+    tool_numbers = dict(connection.execute(sa.select(tools.c.id, tools.c.tool_no)
+                                           .where(tools.c.amo_id == amo_id)).all())
+    registrations = dict(connection.execute(sa.select(aircraft.c.id, aircraft.c.registration)
+                                            .where(aircraft.c.amo_id == amo_id)).all())
+    return {"department_id": names, "auditee_department_id": names, "user_id": people,
+            "performed_by": people, "inspected_by": people, "lead_auditor_id": people,
+            "tool_id": tool_numbers, "aircraft_id": registrations}
+
+
 def fetch(connection: Connection, user, kind_name: str, ids: list[int]) -> list[dict]:
     """The records ``ids`` of ``kind_name`` that ``user`` may read, current state, by id.
 

@@ -31,8 +31,9 @@ def layout():
     if not flask.has_request_context() or not current_user.is_authenticated:
         return html.Div([dcc.Location(id="url"), html.Div(id="page-content")])
     user = current_user
+    # Client-side links: the router callback draws the page, nothing is downloaded again.
     links = [dbc.NavItem(dbc.NavLink(route.title, href=page_path(user.amo_code, route.pattern),
-                                     external_link=True))
+                                     active="exact"))
              for route in ROUTES.values()
              if route.in_menu and may_open_page(user.role, user.department_code, route.pattern)]
     sign_out = html.Form([

@@ -15,9 +15,11 @@ from __future__ import annotations
 import copy
 import threading
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow.fs as pafs
 from sqlalchemy.engine import Engine
 
 from warehouse import history as history_module
@@ -25,6 +27,7 @@ from warehouse import investigation as investigation_module
 from warehouse import replay as replay_module
 from warehouse import timeline as timeline_module
 from warehouse.archive import archived_tables, open_store
+from warehouse.archive.layout import manifest_dir, table_data_dir
 from warehouse.catalog import ArchiveCatalog
 from warehouse.console import Console, ConsoleResult
 from warehouse.database import create_engine
@@ -34,9 +37,24 @@ from warehouse.event_cache import EventCache
 from warehouse.events import RequestContext
 from warehouse.hot import HotTail
 from warehouse.kpi import KpiNamespace
+from warehouse.kpi.base import KpiContext
+from warehouse.schema import MUTABLE_TABLES, metadata
 from warehouse.scope import ALL_AMOS, TenantScope
 from warehouse.settings import WarehouseSettings, require
 from warehouse.sources import Sources
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from warehouse.archive.verify import VerifyReport
+
+
+def _trusted_key(public_key: str | Path | None) -> Ed25519PublicKey | None:
+    if public_key is None:
+        return None
+    from warehouse.archive.signatures import load_public_key
+
+    return load_public_key(Path(public_key))
 
 
 class Warehouse:
@@ -108,6 +126,31 @@ class Warehouse:
         """An ETag-like value that changes when the events matching ``filters`` change."""
         return history_module.fingerprint(self.sources, stream, **filters)
 
+    def events(self, stream: str = "activity", *, max_events: int = 100_000, **filters: Any) -> pd.DataFrame:
+        """Every event of ``stream`` matching ``filters``, oldest first, archive and hot tail alike.
+
+        The filters of :meth:`history` (``since``, ``until``, ``actor_user_id``, ``action``, ...);
+        more than ``max_events`` matching is an error rather than a silently partial answer.
+
+        >>> wh.events("audit", actor_user_id=7, since=datetime(2026, 1, 1, tzinfo=UTC))  # doctest: +SKIP
+        """
+        return history_module.all_events(self.sources, stream, max_events=max_events, **filters)
+
+    def records(self, table: str, *, as_of: date | datetime | None = None) -> pd.DataFrame:
+        """The rows of a record table (``users``, ``aircraft``, ``cars``, ...): the current rows, or
+        with ``as_of`` each record as it stood then, rebuilt from the audit trail like an as-of KPI.
+
+        Columns are the archived ones (secrets such as password hashes never leave the database).
+
+        >>> wh.records("users")[["id", "full_name", "department_id"]]     # doctest: +SKIP
+        """
+        if table not in MUTABLE_TABLES:
+            raise WarehouseError(f"{table!r} is not a record table; use one of "
+                                 f"{', '.join(sorted(MUTABLE_TABLES))}")
+        key = ", ".join(f'"{column.name}"' for column in metadata.tables[table].primary_key)
+        with KpiContext(self.sources, as_of) as ctx:
+            return ctx.query(f'SELECT * FROM "{table}" ORDER BY {key}', tables=(table,))
+
     def timeline(self, entity_type: str, entity_id: Any) -> pd.DataFrame:
         """Every audit and activity event of one record, oldest first, with its state after each."""
         return timeline_module.timeline(self.sources, entity_type, entity_id)
@@ -129,6 +172,52 @@ class Warehouse:
         >>> view[view.calibration_at_use == "OVERDUE"]                 # doctest: +SKIP
         """
         return investigation_module.wide_view(self.sources, aircraft, since=since, until=until, as_of=as_of)
+
+    def verify(self, tables: list[str] | None = None, *, since: date | None = None,
+               public_key: str | Path | None = None, archive_url: str | None = None) -> VerifyReport:
+        """Re-check the archive offline, as ``amoscope archive verify`` does: the manifests' chain,
+        every committed file's size and SHA-256, every row's hash against its batch's Merkle root.
+
+        ``public_key`` is the trusted Ed25519 key (a PEM file) for signed manifests;
+        ``archive_url`` verifies another copy of the archive (a folder or ``s3://`` URL) instead.
+        The report lists every problem found (``report.ok`` when there is none).
+        """
+        from warehouse.archive.verify import verify_archive
+
+        store = self.store if archive_url is None else open_store(
+            archive_url, s3_endpoint_url=self.settings.s3_endpoint_url)
+        return verify_archive(store, tables=tables, since=since, public_key=_trusted_key(public_key))
+
+    def prove(self, value: str, *, table: str = "audit_events", column: str = "event_id") -> dict[str, Any]:
+        """The inclusion proof of one archived row (by default the audit event ``value``): its
+        fields, the Merkle path to its batch's root and the batch's manifest, as a JSON-able dict
+        that :meth:`check_proof` (or any SHA-256 tool, docs/archive-format.md) checks offline."""
+        from warehouse.archive.proof import build_proof
+
+        return build_proof(self.store, value, table=table, column=column)
+
+    @staticmethod
+    def check_proof(proof: dict[str, Any], public_key: str | Path | None = None) -> list[str]:
+        """Problems with an inclusion proof (empty: the row is in the batch its manifest commits)."""
+        from warehouse.archive.proof import check_proof
+
+        return check_proof(proof, _trusted_key(public_key))
+
+    def copy_archive(self, folder: str | Path, tables: list[str] | None = None) -> Path:
+        """Copy the manifests and data of ``tables`` (default: all archived) into a local folder.
+
+        The copy is a complete archive of those tables: verify it with ``verify(archive_url=...)``,
+        hand it to a third party, or alter it to see what tampering looks like, never touching
+        the archive itself.
+        """
+        target, local = Path(folder).resolve(), pafs.LocalFileSystem()
+        for table in tables or archived_tables(self.store):
+            for part in (manifest_dir(table), table_data_dir(table)):
+                if self.store.exists(part):
+                    (target / part).mkdir(parents=True, exist_ok=True)
+                    pafs.copy_files(self.store.full_path(part), str(target / part),
+                                    source_filesystem=self.store.fs, destination_filesystem=local)
+        return target
 
     def sql(self, query: str, *, context: RequestContext | None = None,
             amo_id: int | None = None) -> ConsoleResult:

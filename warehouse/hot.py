@@ -30,9 +30,10 @@ HORIZON = sa.literal_column(HORIZON_SQL)
 
 
 def table_schema(name: str) -> pa.Schema:
-    """Arrow schema of a table's archived columns, without the archive's ``month`` partition column."""
-    schema = arrow_schema(table_spec(name))
-    return schema.remove(schema.get_field_index("month"))
+    """Arrow schema of a table's archived columns, without the archive's partition column."""
+    spec = table_spec(name)
+    schema = arrow_schema(spec)
+    return schema.remove(schema.get_field_index(spec.partition))
 
 
 def select_columns(name: str) -> list[sa.ColumnElement]:

@@ -25,6 +25,7 @@ from warehouse.reports import export_half_yearly
 NAMES = {"QUAL": "QMS cockpit", "PLAN": "Planning", "PROD": "Production", "REL": "Reliability",
          "SAFE": "Safety", "STOR": "Stores", "ENG": "Engineering", "WKSP": "Workshops"}
 REPORT_ACTION = "report.half_yearly"
+THEME = "light"  # the charts' template: charts.TEMPLATES has "light" and "dark"
 
 
 def layout(user, match):
@@ -106,9 +107,10 @@ def _card(name: str, frame) -> dbc.Col:
                    md=3, className="mb-2")
 
 
-def _chart(panel: cockpits.Panel, frame, labels) -> dbc.Col:
-    graph = dcc.Graph(id={"type": "cockpit-chart", "kpi": panel.kpi},
-                      figure=charts.figure(panel, frame, labels),
+def _chart(panel: cockpits.Panel, frame, labels, as_of: date | None, theme: str) -> dbc.Col:
+    figure = charts.figure(panel, frame, labels, theme=theme, period_end=as_of or datetime.now(UTC).date(),
+                           headline=REGISTRY[panel.kpi].headline.evaluate(frame))
+    graph = dcc.Graph(id={"type": "cockpit-chart", "kpi": panel.kpi}, figure=figure,
                       config={"displaylogo": False, "displayModeBar": False})
     return dbc.Col(dbc.Card([dbc.CardHeader(panel.title), dbc.CardBody(graph, className="p-1")],
                             className="h-100"), lg=6, className="mb-3")
@@ -134,11 +136,10 @@ def register_callbacks(app: Dash) -> None:
         except WarehouseError as error:
             return dbc.Alert(f"The KPIs could not be computed: {error}", color="danger")
         with context.engine().connect() as connection:
-            departments = {i: c for c, i in records.department_ids_of(connection, user.amo_id).items()}
-        labels = {"department_id": departments}
+            labels = records.labels_of(connection, user.amo_id)
         cards = dbc.Row([_card(name, frame) for name, frame in snapshot.items()], className="g-2 mb-3")
-        panels = dbc.Row([_chart(panel, snapshot[panel.kpi], labels) for panel in cockpits.PANELS[code]
-                          if panel.kpi in snapshot])
+        panels = dbc.Row([_chart(panel, snapshot[panel.kpi], labels, as_of, THEME)
+                          for panel in cockpits.PANELS[code] if panel.kpi in snapshot])
         return [cards, panels]
 
     @app.callback(Output("cockpit-nav", "href"), Input({"type": "cockpit-chart", "kpi": ALL}, "clickData"),
@@ -152,9 +153,10 @@ def register_callbacks(app: Dash) -> None:
         if panel is None or not isinstance(click, dict) or not click.get("points"):
             return no_update
         point = click["points"][0]
-        ids = records.parse_ids(str(point.get("customdata") or ""))
+        ids_text, element = charts.drilled(point.get("customdata"))
+        ids = records.parse_ids(ids_text)
         return list_path(user.amo_code, panel.entity, {"ids": ",".join(map(str, ids)), "kpi": panel.kpi,
-                                                       "bar": str(point.get("x", ""))[:80]})
+                                                       "bar": str(element or "")[:80]})
 
     @app.callback(Output("cockpit-report-download", "data"), Output("cockpit-report-error", "children"),
                   Input("cockpit-report-button", "n_clicks"), State("cockpit-report-half", "value"),

@@ -72,7 +72,7 @@ def test_every_department_cockpit_renders_its_kpis_and_charts(clients, dash_app,
     drillable = [trace for figure in figures.values() for trace in figure["data"]
                  if any(trace.get("customdata") or [])]
     assert drillable, f"no chart of {code} has a bar with record ids"
-    ids = drillable[0]["customdata"][0].split(",")
+    ids = drillable[0]["customdata"][0].partition("|")[0].split(",")
     assert all(part.isdigit() for part in ids)
 
 
@@ -174,8 +174,8 @@ def test_aircraft_and_authorisation_panels_drill_into_their_records(world, clien
                                                                    kind, of_amo):
     """Each bar carries ids of the panel's record kind, of the user's AMO, and a click lists them."""
     figure = _figures(_render(clients["boss@nam.example"], dash_app, DEPARTMENT_SLUGS[code]))[kpi]
-    bar_ids = [[int(i) for i in text.split(",") if i] for trace in figure["data"]
-               for text in trace.get("customdata") or []]
+    bar_ids = [[int(i) for i in cell.partition("|")[0].split(",") if i] for trace in figure["data"]
+               for cell in trace.get("customdata") or []]
     ids = {i for bar in bar_ids for i in bar}
     if kpi in ("dispatch_reliability", "authorisations_expiring"):
         assert ids and all(bar_ids), f"{kpi} has no bars with ids on the demo data"
