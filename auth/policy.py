@@ -37,6 +37,8 @@ def _department_page(code: str) -> PageRule:
 # Page path patterns below /maintenance/<amo>/ (the routing table's keys) → who may open them.
 PAGES: dict[str, PageRule] = {
     "admin": PageRule(ADMINS),
+    "admin/users": PageRule(ADMINS),
+    "admin/users/<user_id>": PageRule(ADMINS),  # a user of another AMO is "not found"
     "quality": PageRule(ADMINS | {"quality"}),
     "console": PageRule(ADMINS | {"auditor"}),
     # Drill targets: every role may open them; the records shown are scoped on the server.
@@ -59,12 +61,23 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "admin-schedules.rowData": ADMINS,
     "admin-timeline.rowData": ADMINS,
     "..admin-result.children...admin-form-key.data...admin-refresh.data..": ADMINS,
+    "..users-table.children...users-summary.children...users-location.search...users-page.data..."
+    "users-previous.disabled...users-next.disabled..": ADMINS,
+    "user-facts.children": ADMINS,
+    "..user-activity-list.children...user-activity-cursor.data...user-activity-more.disabled..": ADMINS,
+    "..user-account-list.children...user-account-cursor.data...user-account-more.disabled..": ADMINS,
+    "..user-confirm-dialog.is_open...user-confirm-text.children...user-result.children...user-reason.value..."
+    "user-subject.value...user-body.value...user-form-key.data...user-refresh.data..": ADMINS,
     "cockpit-body.children": DEPARTMENT_VIEWERS,
     "cockpit-nav.href": DEPARTMENT_VIEWERS,
+    "cockpit-as-of-nav.href": DEPARTMENT_VIEWERS,
     "..cockpit-report-download.data...cockpit-report-error.children..": ADMINS | {"quality"},  # AM summary
     "..records-grid.rowData...records-grid.columnDefs...records-title.children..": SIGNED_IN,
     "records-nav.href": SIGNED_IN,
     "records-download.data": SIGNED_IN,
+    "records-download-xlsx.data": SIGNED_IN,
+    "..records-subtitle.children...records-banner.children...records-grid.filterModel..": SIGNED_IN,
+    "records-url.search": SIGNED_IN,
     "entity-body.children": SIGNED_IN,
     "console-result.children": ADMINS | {"auditor"},
 }

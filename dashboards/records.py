@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from auth.policy import DATA_SCOPES
+from dashboards import words
 from dashboards.cockpits import DRILL_OWNERS
 from warehouse.schema import metadata
 from warehouse.scope import TenantScope
@@ -37,6 +38,13 @@ class Kind:
     label: str
     columns: tuple[str, ...]
     department: str | None = None  # the column naming the record's department
+    singular: str = ""  # "CAR", "Finding": the kind in words (default: from the table name)
+    plural: str = ""
+
+    def __post_init__(self) -> None:
+        words = self.table.replace("_", " ")
+        object.__setattr__(self, "plural", self.plural or words[0].upper() + words[1:])
+        object.__setattr__(self, "singular", self.singular or self.plural.removesuffix("s"))
 
     @property
     def sa_table(self) -> sa.Table:
@@ -47,7 +55,8 @@ KINDS: dict[str, Kind] = {kind.table: kind for kind in (
     Kind("findings", "finding_no", ("finding_no", "level", "source", "regulation_ref", "department", "status",
                                     "raised_at", "target_date", "closed_at"), department="department_id"),
     Kind("cars", "car_no", ("car_no", "department", "status", "root_cause_category", "due_date",
-                            "extended_due_date", "extension_count", "closed_at"), department="department_id"),
+                            "extended_due_date", "extension_count", "closed_at"), department="department_id",
+         singular="CAR", plural="CARs"),
     Kind("audits", "audit_no", ("audit_no", "audit_type", "department", "status", "planned_date",
                                 "performed_date", "is_unannounced", "is_night"),
          department="auditee_department_id"),
@@ -57,9 +66,11 @@ KINDS: dict[str, Kind] = {kind.table: kind for kind in (
     Kind("hazards", "hazard_no", ("hazard_no", "title", "department", "risk_index", "tolerability", "status",
                                   "last_reviewed_at", "next_review_due_at"), department="department_id"),
     Kind("aircraft", "registration", ("registration", "msn", "type_model", "customer_operator", "base",
-                                       "status", "tsn_fh", "csn_fc", "as_of")),
+                                       "status", "tsn_fh", "csn_fc", "as_of"),
+         singular="Aircraft", plural="Aircraft"),
     Kind("staff_authorisations", "id", ("user_id", "auth_type", "scope", "licence_no", "issued_at",
-                                        "expires_at", "status", "last_experience_check_at")),
+                                        "expires_at", "status", "last_experience_check_at"),
+         singular="Staff authorisation"),
     Kind("defects", "defect_no", ("defect_no", "aircraft_id", "ata_chapter", "source", "is_deferred",
                                   "mel_category", "deferral_expires_at", "status", "reported_at")),
     Kind("operational_interruptions", "id", ("aircraft_id", "day", "kind", "ata_chapter", "delay_minutes",
@@ -67,7 +78,8 @@ KINDS: dict[str, Kind] = {kind.table: kind for kind in (
     Kind("component_removals", "id", ("component_id", "aircraft_id", "removed_at", "is_unscheduled",
                                       "shop_finding", "reason_text")),
     Kind("directive_compliance", "id", ("directive_id", "aircraft_id", "applicability", "status",
-                                        "next_due_at", "next_due_fh", "last_done_at")),
+                                        "next_due_at", "next_due_fh", "last_done_at"),
+         singular="Directive compliance record", plural="Directive compliance records"),
     Kind("work_orders", "wo_no", ("wo_no", "wo_type", "department", "status", "planned_start", "planned_end",
                                   "actual_end", "planned_mh", "actual_mh"), department="department_id"),
     Kind("task_cards", "card_no", ("card_no", "work_order_id", "card_type", "ata_chapter", "status",
@@ -89,7 +101,7 @@ def parse_ids(text: str | None) -> list[int]:
     return sorted(set(ids))[:MAX_IDS]
 
 
-def _in_amo(kind: Kind, amo_id: int) -> list:
+def in_amo(kind: Kind, amo_id: int) -> list:
     """The WHERE clauses limiting ``kind`` to one AMO's records: the warehouse's tenant scope."""
     return TenantScope.for_amo(amo_id).where(kind.table)
 
@@ -97,7 +109,7 @@ def _in_amo(kind: Kind, amo_id: int) -> list:
 def _scope(kind: Kind, user, department_ids: dict[str, int]):
     """The WHERE clause limiting ``kind`` to what ``user`` may read, or None when nothing."""
     table = kind.sa_table
-    clauses = _in_amo(kind, user.amo_id)
+    clauses = in_amo(kind, user.amo_id)
     if DATA_SCOPES.get(user.role) == "amo" or user.department_code in DRILL_OWNERS.get(kind.table, ()):
         return sa.and_(*clauses)
     own = department_ids.get(user.department_code)
@@ -162,8 +174,39 @@ def exists_in_amo(connection: Connection, amo_id: int, kind_name: str, record_id
     if kind is None:
         return False
     table = kind.sa_table
-    query = sa.select(table.c.id).where(table.c.id == record_id, *_in_amo(kind, amo_id))
+    query = sa.select(table.c.id).where(table.c.id == record_id, *in_amo(kind, amo_id))
     return connection.execute(query).first() is not None
+
+
+def labels(connection: Connection, amo_id: int, kind_name: str, ids: set[int]) -> dict[int, str]:
+    """id → label (e.g. CAR-0413) of the AMO's records among ``ids``; other AMOs' are left out."""
+    kind = KINDS.get(kind_name)
+    if kind is None or not ids:
+        return {}
+    table = kind.sa_table
+    rows = connection.execute(sa.select(table.c.id, table.c[kind.label])
+                              .where(table.c.id.in_(sorted(ids)), *in_amo(kind, amo_id)))
+    return {record_id: str(label) for record_id, label in rows}
+
+
+def in_words(kind_name: str, found: list[dict], labels: dict[str, dict]) -> list[dict]:
+    """The records with ids that name something (department, aircraft, person, tool) and
+    booleans put in words, for lists and exports."""
+    if kind_name not in KINDS:
+        return found
+    kind = KINDS[kind_name]
+    departments = labels.get("department_id", {})
+    shown = []
+    for record in found:
+        record = dict(record)
+        if kind.department:
+            record["department"] = departments.get(record.get(kind.department), record.get("department"))
+        for column in kind.columns:
+            value = record.get(column)
+            if value is not None and (column in labels or column in words.BOOLEANS):
+                record[column] = words.word(column, value, labels)
+        shown.append(record)
+    return shown
 
 
 def list_rows(kind_name: str, records: list[dict]) -> list[dict]:

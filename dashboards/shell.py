@@ -7,9 +7,12 @@ the guard would refuse either; a refused or unknown page is drawn inside the she
 
 from __future__ import annotations
 
+from dataclasses import replace
+from urllib.parse import parse_qs
+
 import dash_bootstrap_components as dbc
 import flask
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 from flask_login import current_user
 
 from auth import csrf
@@ -50,13 +53,14 @@ def layout():
 
 
 def register_callbacks(app: Dash) -> None:
-    @app.callback(Output("page-content", "children"), Input("url", "pathname"))
-    def render_page(pathname):
+    @app.callback(Output("page-content", "children"), Input("url", "pathname"), State("url", "search"))
+    def render_page(pathname, search):
         user = current_user
         with context.engine().connect() as connection:
             resolution = resolve(connection, user, pathname)
         if resolution.status == 200:
-            return resolution.match.route.module.layout(user, resolution.match)
+            query = {key: values[0] for key, values in parse_qs((search or "").lstrip("?")).items()}
+            return resolution.match.route.module.layout(user, replace(resolution.match, query=query))
         return refusal(resolution.status)
 
 

@@ -106,7 +106,7 @@ class Archiver:
     def _run_table(self, spec: TableSpec, snapshot: Snapshot, identity: SourceIdentity,
                    checkpoint: StoredCheckpoint | None) -> TableRun:
         last = read_head(self.store, spec.name)
-        check_against_checkpoint(checkpoint, spec.name, last)
+        check_against_checkpoint(checkpoint, spec.name, last.manifest.seq if last else None)
         result = TableRun(spec.name, removed=remove_orphans(self.store, spec.name, last))
         if last is not None:
             check_same_source(self.store, last, identity, snapshot)
