@@ -27,7 +27,8 @@ from warehouse.scope import TenantScope
 from warehouse.spreadsheet import defuse_formula
 
 MAX_IDS = 500
-HIDDEN_COLUMNS = frozenset({"change_txid", "created_by", "updated_by", "voided_by", "reporter_user_id"})
+HIDDEN_COLUMNS = frozenset({"change_txid", "created_by", "updated_by", "voided_by", "reporter_user_id",
+                            "txid", "password_hash", "session_version"})
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,15 @@ class Kind:
     department: str | None = None  # the column naming the record's department
     singular: str = ""  # "CAR", "Finding": the kind in words (default: from the table name)
     plural: str = ""
+    status: str = ""  # the column the record page's header shows as its state (default: "status")
+    members_by_department: bool = True  # members may read their own department's records of it
 
     def __post_init__(self) -> None:
         words = self.table.replace("_", " ")
         object.__setattr__(self, "plural", self.plural or words[0].upper() + words[1:])
         object.__setattr__(self, "singular", self.singular or self.plural.removesuffix("s"))
+        if not self.status and "status" in self.sa_table.c:
+            object.__setattr__(self, "status", "status")
 
     @property
     def sa_table(self) -> sa.Table:
@@ -88,6 +93,25 @@ KINDS: dict[str, Kind] = {kind.table: kind for kind in (
                                     "condition", "shelf_life_expires_at", "quarantine_reason")),
     Kind("tools", "tool_no", ("tool_no", "description", "department", "status", "next_due_at", "lost_at"),
          department="department_id"),
+    Kind("users", "full_name", ("full_name", "employee_no", "department", "job_title", "is_active", "left_at",
+                                "last_login_at"), department="department_id", singular="Person",
+         plural="People", status="is_active", members_by_department=False),
+    Kind("training_records", "course_code", ("course_code", "user_id", "course_type", "completed_at",
+                                             "valid_until", "result", "provider"), status="result"),
+    Kind("components", "part_no", ("part_no", "serial_no", "description", "ata_chapter", "status",
+                                   "installed_aircraft_id", "position", "tsn", "csn", "is_llp")),
+    Kind("directives", "ref_no", ("ref_no", "kind", "authority", "revision", "effective_date", "subject",
+                                  "ata_chapter", "is_recurring")),
+    Kind("car_attachments", "filename", ("filename", "car_id", "media_type", "size_bytes", "verify_status",
+                                         "last_verified_at", "uploaded_by", "uploaded_at"),
+         singular="CAR attachment", status="verify_status"),
+    Kind("tool_calibrations", "certificate_no", ("certificate_no", "tool_id", "calibrated_at", "lab",
+                                                 "as_found", "as_left", "next_due_at"), status="as_found"),
+    Kind("tool_usage", "id", ("tool_id", "usage_kind", "user_id", "task_card_id", "occurred_at"),
+         singular="Tool check-out or return", plural="Tool usage", status="usage_kind"),
+    Kind("part_movements", "id", ("stock_item_id", "movement_type", "qty", "from_location", "to_location",
+                                  "work_order_id", "task_card_id", "performed_by", "performed_at", "reason"),
+         status="movement_type"),
 )}
 
 
@@ -102,7 +126,8 @@ def parse_ids(text: str | None) -> list[int]:
 
 
 def in_amo(kind: Kind, amo_id: int) -> list:
-    """The WHERE clauses limiting ``kind`` to one AMO's records: the warehouse's tenant scope."""
+    """The WHERE clauses limiting ``kind`` to one AMO's records: the warehouse's tenant scope
+    (child records through their parents, components and directives through the fleet)."""
     return TenantScope.for_amo(amo_id).where(kind.table)
 
 
@@ -113,7 +138,7 @@ def _scope(kind: Kind, user, department_ids: dict[str, int]):
     if DATA_SCOPES.get(user.role) == "amo" or user.department_code in DRILL_OWNERS.get(kind.table, ()):
         return sa.and_(*clauses)
     own = department_ids.get(user.department_code)
-    if user.role != "member" or kind.department is None or own is None:
+    if user.role != "member" or kind.department is None or own is None or not kind.members_by_department:
         return None
     return sa.and_(*clauses, table.c[kind.department] == own)
 
@@ -144,20 +169,23 @@ def labels_of(connection: Connection, amo_id: int) -> dict[str, dict[int, str]]:
             "tool_id": tool_numbers, "aircraft_id": registrations}
 
 
-def fetch(connection: Connection, user, kind_name: str, ids: list[int]) -> list[dict]:
-    """The records ``ids`` of ``kind_name`` that ``user`` may read, current state, by id.
+def fetch(connection: Connection, user, kind_name: str, ids: list[int], *, where=None,
+          limit: int | None = None) -> list[dict]:
+    """The records ``ids`` of ``kind_name`` that ``user`` may read, current state, by id (or,
+    with ``where`` instead of ids, the first ``limit`` records matching it).
 
     Unknown kinds and records out of scope are simply absent, exactly like ids that do not exist.
     """
     kind = KINDS.get(kind_name)
-    if kind is None or not ids:
+    if kind is None or (not ids and where is None):
         return []
     department_ids = department_ids_of(connection, user.amo_id)
     scope = _scope(kind, user, department_ids)
     if scope is None:
         return []
     table = kind.sa_table
-    rows = connection.execute(sa.select(table).where(table.c.id.in_(ids), scope).order_by(table.c.id))
+    wanted = table.c.id.in_(ids) if where is None else where
+    rows = connection.execute(sa.select(table).where(wanted, scope).order_by(table.c.id).limit(limit))
     codes = {department_id: code for code, department_id in department_ids.items()}
     records = []
     for row in rows.mappings():
