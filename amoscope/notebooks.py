@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import copy
 import io
+import os
 import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -189,10 +190,12 @@ class RunResult:
 
 
 def run(info: NotebookInfo, values: dict[str, Any], out: Path, *, cwd: Path,
+        env: dict[str, str] | None = None,
         on_cell: Callable[[int, int], None] = lambda done, total: None, timeout: int = 600) -> RunResult:
     """Execute the notebook with ``values`` and write ``<name>.ipynb`` and ``<name>.html`` to ``out``.
 
-    The kernel starts in ``cwd`` with this process's environment (its ``AMOSCOPE_*`` settings).
+    The kernel starts in ``cwd`` with ``env`` (default: this process's environment), where the
+    notebook's ``Warehouse.open()`` finds its ``AMOSCOPE_*`` settings.
     A failing cell still leaves both files, showing the error where it happened, and raises a
     NotebookError naming the cell.
     """
@@ -217,7 +220,7 @@ def run(info: NotebookInfo, values: dict[str, Any], out: Path, *, cwd: Path,
                             resources={"metadata": {"path": str(cwd)}})
     failure = None
     try:
-        client.execute()
+        client.execute(env=dict(os.environ) if env is None else env)
     except CellExecutionError as error:
         failure = error
     result = RunResult(out / f"{info.name}.ipynb", out / f"{info.name}.html")

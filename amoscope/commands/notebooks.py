@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -9,6 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from amoscope.notebooks import NOTEBOOKS_DIR, NotebookError, discover, find, run
+from amoscope.settings import Settings
+from warehouse.settings import WarehouseSettings, all_setting_fields, env_name
 
 _FOLDER = click.option("--notebooks", "folder", type=click.Path(file_okay=False, path_type=Path),
                        default=NOTEBOOKS_DIR, show_default=True, help="The folder of the notebooks.")
@@ -46,7 +49,9 @@ def list_notebooks(folder: Path) -> None:
 @click.option("--timeout", type=click.IntRange(min=1), default=600, show_default=True,
               help="Seconds one cell may run before the run is stopped.")
 @_FOLDER
-def run_notebooks(name: str | None, params: tuple[str, ...], out: Path, timeout: int, folder: Path) -> None:
+@click.pass_obj
+def run_notebooks(settings: Settings, name: str | None, params: tuple[str, ...], out: Path, timeout: int,
+                  folder: Path) -> None:
     """Run NAME (or every notebook) and write its executed copy and HTML to --out.
 
     Every parameter is checked against the notebooks' declarations before anything runs; without
@@ -66,6 +71,7 @@ def run_notebooks(name: str | None, params: tuple[str, ...], out: Path, timeout:
                     for info in chosen]
     except NotebookError as error:
         raise click.ClickException(str(error)) from None
+    env = kernel_environment(settings)
     console = Console(stderr=True)
     failures = []
     for info, values in runs:
@@ -74,7 +80,7 @@ def run_notebooks(name: str | None, params: tuple[str, ...], out: Path, timeout:
         with Progress(*columns, console=console) as progress:
             task = progress.add_task(info.name, total=None)
             try:
-                result = run(info, values, out, cwd=Path.cwd(), timeout=timeout,
+                result = run(info, values, out, cwd=Path.cwd(), env=env, timeout=timeout,
                              on_cell=lambda done, total, task=task: progress.update(task, completed=done,
                                                                                   total=total))
             except NotebookError as error:
@@ -83,6 +89,15 @@ def run_notebooks(name: str | None, params: tuple[str, ...], out: Path, timeout:
         click.echo(f"{info.name}: {result.notebook} and {result.html}")
     if failures:
         raise click.ClickException("\n".join(failures))
+
+
+def kernel_environment(settings: Settings) -> dict[str, str]:
+    """This process's environment with the warehouse's settings as resolved here (from the
+    environment and any ``AMOSCOPE_CONFIG`` file): the kernel's ``Warehouse.open()`` reads the
+    environment only, and must see the same database and archive as this command."""
+    resolved = {env_name(field): str(getattr(settings.warehouse, field.name))
+                for field in all_setting_fields(WarehouseSettings)}
+    return {**os.environ, **resolved}
 
 
 def _split(params: tuple[str, ...]) -> dict[str, str]:

@@ -3,14 +3,17 @@ kernel starts, and a real run writing the executed copy and a self-contained HTM
 
 from __future__ import annotations
 
+import ast
+import os
 import re
+from datetime import date
 
 import nbformat
 import pytest
 from click.testing import CliRunner
 
 from amoscope.cli import main
-from amoscope.notebooks import INJECTED_TAG, NotebookError, discover, parse_parameters
+from amoscope.notebooks import INJECTED_TAG, NotebookError, discover, inject, parse_parameters
 from tests.notebooks.conftest import ALL_NOTEBOOKS
 
 
@@ -48,6 +51,7 @@ def test_list_shows_questions_and_parameters():
     (["user_activity", "--param", "END=yesterday"], "parameter END takes a date like 2026-01-31 or none"),
     (["user_activity", "--param", "WINDOW_DAYS"], "--param 'WINDOW_DAYS' is not KEY=VALUE"),
     (["no_such_notebook"], "no notebook named 'no_such_notebook'; the notebooks: "),
+    (["../notebooks/user_activity"], "no notebook named '../notebooks/user_activity'"),
     (["--param", "NOPE=1"], "no notebook has a parameter NOPE"),
 ])
 def test_a_bad_parameter_fails_naming_it_before_anything_runs(tmp_path, args, message):
@@ -57,6 +61,20 @@ def test_a_bad_parameter_fails_naming_it_before_anything_runs(tmp_path, args, me
     assert message in result.output
     assert "Traceback" not in result.output
     assert not out.exists()  # nothing executed, nothing written
+
+
+def test_injected_values_are_literals_whatever_they_contain():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("USER: str | None = None  # who", metadata={"tags": ["parameters"]})]
+    hostile = "x'); import os; os.system('echo owned') #\n\"\"\""
+    inject(notebook, {"USER": hostile, "SINCE": date(2026, 1, 31), "LIMIT": None})
+    cell = notebook.cells[1]
+    assert cell.metadata["tags"] == [INJECTED_TAG]
+    tree = ast.parse(cell.source)
+    assigned = {node.targets[0].id: node.value for node in tree.body if isinstance(node, ast.Assign)}
+    assert ast.literal_eval(assigned["USER"]) == hostile  # a string literal, never code
+    assert ast.unparse(assigned["SINCE"]) == "date(2026, 1, 31)"
+    assert ast.literal_eval(assigned["LIMIT"]) is None
 
 
 def test_parameters_must_be_annotated_assignments():
@@ -69,9 +87,13 @@ def test_parameters_must_be_annotated_assignments():
         parse_parameters("A: list = []")
 
 
-def test_run_writes_the_executed_notebook_and_html(demo, tmp_path):
-    env = {"AMOSCOPE_DATABASE_URL": demo.settings.database_url,
-           "AMOSCOPE_ARCHIVE_URL": demo.settings.archive_url}
+def test_run_writes_the_executed_notebook_and_html(demo, tmp_path, monkeypatch):
+    # Settings from a config file only: the kernel must be handed what the command resolved.
+    for name in [name for name in os.environ if name.startswith("AMOSCOPE_")]:
+        monkeypatch.delenv(name)
+    config = tmp_path / "amoscope.toml"
+    config.write_text(f"database_url = {demo.settings.database_url!r}\narchive_url = {demo.settings.archive_url!r}\n")
+    env = {"AMOSCOPE_CONFIG": str(config)}
     out = tmp_path / "reports"
     result = _cli("notebooks", "run", "user_activity", "--param", f"USER={demo.suspect['username']}",
                   "--param", "WINDOW_DAYS=14", "--out", str(out), env=env)
