@@ -128,8 +128,8 @@ def chosen_filters(values: dict) -> dict[str, str]:
 
 
 def warehouse_filters(user, chosen: dict[str, str]) -> dict:
-    """The warehouse's history filters for the chosen values, always within the user's AMO."""
-    filters: dict = {"amo_id": user.amo_id}
+    """The warehouse's history filters for the chosen values (the AMO is the warehouse's scope)."""
+    filters: dict = {}
     if "department" in chosen:
         with context.engine().connect() as connection:
             filters["department_id"] = records.department_ids_of(connection, user.amo_id).get(

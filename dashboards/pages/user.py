@@ -168,7 +168,7 @@ def _history_item(names: Names, event: dict):
 def _history_page(user, user_id: int, name: str, cursor: str | None):
     """(items, the next cursor) of one history, or an error line."""
     try:
-        page = context.warehouse().history("audit", page=cursor, limit=HISTORY_PAGE, amo_id=user.amo_id,
+        page = context.warehouse().history("audit", page=cursor, limit=HISTORY_PAGE,
                                            **HISTORIES[name](user_id))
     except (WarehouseError, ArchiveError) as error:
         failure = html.Li(f"The history could not be read: {error}", className="list-group-item text-danger")
