@@ -133,3 +133,34 @@ def _number(value):
         return int(value)
     except (TypeError, ValueError):
         return value
+
+
+# Units of record fields, by the ending of the column name.
+UNITS = (("_mh", "MH"), ("_fh", "FH"), ("_fc", "FC"), ("_days", "d"), ("_minutes", "min"),
+         ("_bytes", "bytes"), ("_hours", "h"), ("tsn", "FH"), ("tso", "FH"), ("csn", "FC"), ("cso", "FC"))
+
+
+def unit(column: str, record: dict | None = None) -> str:
+    """The unit of a record field ("MH", "FH", "d"); a quantity takes the record's unit of measure."""
+    if column == "qty":
+        return str((record or {}).get("uom") or "")
+    return next((name for ending, name in UNITS if column.endswith(ending)), "")
+
+
+_UPPER_WORDS = frozenset({"tsn", "csn", "tso", "cso", "mfa", "mel", "ata", "crs", "fh", "fc", "mh", "msn",
+                          "ad", "sb", "nff", "llp", "mor", "sdr", "qpa", "uom", "wo", "na", "sha256"})
+_UNIT_WORDS = frozenset({"fh", "fc", "mh", "bytes", "days", "minutes", "hours"})
+
+
+def field_name(column: str) -> str:
+    """A column's name in words, its unit left to the value: "extended_due_date" → "Extended due
+    date", "aircraft_id" → "Aircraft", "tsn_fh" → "TSN", "is_llp" → "LLP"."""
+    tokens = column.split("_")
+    if len(tokens) > 1 and tokens[-1] == "id":
+        tokens = tokens[:-1]
+    if len(tokens) > 1 and tokens[0] == "is":
+        tokens = tokens[1:]
+    if len(tokens) > 1 and tokens[-1] in _UNIT_WORDS:
+        tokens = tokens[:-1]
+    text = " ".join(token.upper() if token in _UPPER_WORDS else token for token in tokens)
+    return text[0].upper() + text[1:]

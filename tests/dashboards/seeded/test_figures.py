@@ -34,7 +34,7 @@ def _walk(node):
 
 def _figures(client, dash_app, code: str, as_of=TODAY) -> dict[str, dict]:
     response = call(client, dash_app, "cockpit-body.children",
-                    values={"cockpit-as-of.value": as_of.isoformat(),
+                    values={"url.search": f"?as_of={as_of.isoformat()}",
                             "url.pathname": f"/maintenance/{AMO}/{DEPARTMENT_SLUGS[code]}"})
     assert response.status_code == 200
     tree = response.get_json()["response"]["cockpit-body"]["children"]

@@ -186,7 +186,7 @@ def _walk(node):
 def _rendered_cards(client, dash_app, code: str) -> dict[str, str]:
     """KPI name → the value its card shows, on ``code``'s cockpit as served."""
     response = call(client, dash_app, "cockpit-body.children",
-                    values={"cockpit-as-of.value": TODAY.isoformat(),
+                    values={"url.search": "",
                             "url.pathname": f"/maintenance/{AMO}/{DEPARTMENT_SLUGS[code]}"})
     assert response.status_code == 200
     tree = response.get_json()["response"]["cockpit-body"]["children"]
