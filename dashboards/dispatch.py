@@ -38,16 +38,27 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_scalar(value) -> bool:
+    return isinstance(value, str) or _is_number(value)
+
+
 PROPERTY_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "pathname": ("text", _none_or(lambda v: isinstance(v, str))),
     "search": ("text", _none_or(lambda v: isinstance(v, str))),
     "n_clicks": ("a count", _none_or(_is_count)),
     "n_intervals": ("a count", _none_or(_is_count)),
-    "value": ("text or a number", _none_or(lambda v: isinstance(v, str) or _is_number(v))),
+    "value": ("text, a number or a list of them (multiple choice)",
+              _none_or(lambda v: _is_scalar(v) or (isinstance(v, list) and all(_is_scalar(i) for i in v)))),
     "data": ("JSON data", lambda v: True),  # dcc.Store: whatever the page kept; callbacks parse it
     "selectedRows": ("a list of rows", _none_or(lambda v: isinstance(v, list)
                                                 and all(isinstance(row, dict) for row in v))),
+    "hash": ("text", _none_or(lambda v: isinstance(v, str))),
+    "is_open": ("true or false", _none_or(lambda v: isinstance(v, bool))),
     "cellClicked": ("a cell", _none_or(lambda v: isinstance(v, dict))),
+    "filterModel": ("a grid filter", _none_or(lambda v: isinstance(v, dict))),
+    "getRowsRequest": ("a grid rows request", _none_or(lambda v: isinstance(v, dict))),
+    "columnState": ("a list of columns", _none_or(lambda v: isinstance(v, list)
+                                                 and all(isinstance(column, dict) for column in v))),
     "clickData": ("a click", _none_or(lambda v: isinstance(v, dict))),
 }
 

@@ -105,7 +105,7 @@ def test_a_non_ascii_csrf_token_is_a_403_not_a_500(app, member, dash_app):
     client.get("/login")
     forged = {"username": "a", "password": "b", "csrf_token": "é✓"}
     assert client.post("/login", data=forged).status_code == 403
-    body = callback_body(dash_app, "inbox-list.children")
+    body = callback_body(dash_app, "..inbox-list.children...inbox-state.data..")
     assert member.post("/_dash-update-component", json=body,
                        headers={"X-CSRFToken": "\u00e9t\u00e9"}).status_code == 403
 

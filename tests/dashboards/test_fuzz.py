@@ -42,9 +42,16 @@ WELL_TYPED = {
     "search": st.one_of(st.none(), NASTY, st.text(max_size=40).map(lambda t: "?" + t)),
     "n_clicks": st.one_of(st.none(), st.integers(min_value=0)),
     "n_intervals": st.one_of(st.none(), st.integers(min_value=0)),
-    "value": st.one_of(st.none(), TEXT, st.integers(), st.floats()),
+    "value": st.one_of(st.none(), TEXT, st.integers(), st.floats(), st.lists(TEXT, max_size=4)),
     "data": JSON,
     "selectedRows": st.one_of(st.none(), st.lists(st.dictionaries(TEXT, JSON, max_size=3), max_size=3)),
+    "hash": st.one_of(st.none(), NASTY, st.text(max_size=20).map(lambda t: "#feed=" + t)),
+    "is_open": st.one_of(st.none(), st.booleans()),
+    "filterModel": st.one_of(st.none(), st.dictionaries(TEXT, JSON, max_size=3)),
+    "getRowsRequest": st.one_of(st.none(), st.fixed_dictionaries(
+        {"startRow": st.integers(), "endRow": st.integers()},
+        optional={"sortModel": JSON, "filterModel": JSON})),
+    "columnState": st.one_of(st.none(), st.lists(st.dictionaries(TEXT, JSON, max_size=3), max_size=3)),
     "cellClicked": st.one_of(st.none(), st.dictionaries(st.sampled_from(["rowId", "colId", "value"]), JSON)),
     "clickData": st.one_of(st.none(), st.dictionaries(TEXT, JSON, max_size=3)),
 }
