@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint install install-test
 
+# The pip that comes with Python installs everything here (PEP 660 editable installs need pip
+# 21.3); upgrading it first would cost a download on every fresh clone.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
 # Reinstall only when the dependency list changes. The demo needs the runtime dependencies
 # alone; the test extras (Playwright, moto, Jupyter, ...) are installed by `make test`.

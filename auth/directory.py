@@ -157,3 +157,10 @@ def department_codes(connection: Connection, amo_id: int) -> list[str]:
     """The AMO's department codes, sorted."""
     return list(connection.execute(sa.select(departments.c.code).where(departments.c.amo_id == amo_id)
                                    .order_by(departments.c.code)).scalars())
+
+
+def everyone(connection: Connection, amo_id: int) -> list[tuple[int, str]]:
+    """(id, full name) of every user of the AMO, by name (for pickers)."""
+    rows = connection.execute(sa.select(users.c.id, users.c.full_name).where(users.c.amo_id == amo_id)
+                              .order_by(users.c.full_name, users.c.id))
+    return [(user_id, name) for user_id, name in rows]

@@ -30,6 +30,9 @@ class PageRule:
     department: str | None = None
 
 
+HISTORY_READERS = ADMINS | {"quality", "auditor"}
+
+
 def _department_page(code: str) -> PageRule:
     return PageRule(ADMINS, department=code)
 
@@ -40,6 +43,7 @@ PAGES: dict[str, PageRule] = {
     "admin/users": PageRule(ADMINS),
     "admin/users/<user_id>": PageRule(ADMINS),  # a user of another AMO is "not found"
     "quality": PageRule(ADMINS | {"quality"}),
+    "history": PageRule(HISTORY_READERS),  # the AMO's audit trail
     "console": PageRule(ADMINS | {"auditor"}),
     # Drill targets: every role may open them; the records shown are scoped on the server.
     "<entity_type>": PageRule(frozenset(ROLES)),
@@ -68,6 +72,10 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "..user-account-list.children...user-account-cursor.data...user-account-more.disabled..": ADMINS,
     "..user-confirm-dialog.is_open...user-confirm-text.children...user-result.children...user-reason.value..."
     "user-subject.value...user-body.value...user-form-key.data...user-refresh.data..": ADMINS,
+    "..history-grid-box.children...history-location.search..": HISTORY_READERS,
+    "..history-grid.getRowsResponse...history-cursors.data...history-problem.children..": HISTORY_READERS,
+    "..history-event.is_open...history-event-title.children...history-event-body.children..": HISTORY_READERS,
+    "..history-download.data...history-export-problem.children..": HISTORY_READERS,  # audited EXPORT
     "cockpit-body.children": DEPARTMENT_VIEWERS,
     "cockpit-nav.href": DEPARTMENT_VIEWERS,
     "cockpit-as-of-nav.href": DEPARTMENT_VIEWERS,

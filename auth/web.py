@@ -48,17 +48,20 @@ class AuthConfig:
     base_url: str
     password_profile: str
     secure_cookies: bool
-    stylesheet: str | None
+    stylesheets: tuple[str, ...]
     csp: str
     static_prefixes: tuple[str, ...] = ()
+    script: str | None = None
 
 
 def init_app(server: flask.Flask, settings: AuthSettings, engine: Engine, *,
-             stylesheet: str | None = None, static_prefixes: tuple[str, ...] = ()) -> None:
+             stylesheets: tuple[str, ...] = (), script: str | None = None,
+             static_prefixes: tuple[str, ...] = ()) -> None:
     """Configure ``server``; raises :class:`auth.errors.InsecureConfiguration` on a weak secret key
     or an account with a well-known default password.
 
-    Responses under ``static_prefixes`` (public files) never read the session, so they carry no
+    The login pages link ``stylesheets`` and ``script`` (the app's look and theme). Responses
+    under ``static_prefixes`` (public files) never read the session, so they carry no
     cookie and no ``Vary: Cookie`` and may be cached like any static file.
     """
     require(settings, AuthSettings, "auth.web.init_app")
@@ -82,8 +85,8 @@ def init_app(server: flask.Flask, settings: AuthSettings, engine: Engine, *,
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0)
     server.extensions["amoscope_auth"] = AuthConfig(
         engine=engine, base_url=settings.base_url, password_profile=settings.password_hash_profile,
-        secure_cookies=secure, stylesheet=stylesheet, csp=content_security_policy([]),
-        static_prefixes=tuple(static_prefixes),
+        secure_cookies=secure, stylesheets=tuple(stylesheets), csp=content_security_policy([]),
+        static_prefixes=tuple(static_prefixes), script=script,
     )
     init_login_manager(server, engine, idle=timedelta(minutes=settings.session_idle_minutes),
                        absolute=timedelta(hours=settings.session_absolute_hours))

@@ -28,8 +28,9 @@ def create_app(settings: DashboardsSettings, engine: Engine | None = None) -> fl
     engine = engine or create_engine(settings.warehouse.database_url)
     server = flask.Flask(__name__)
     server.extensions[EXTENSION] = AppContext(engine=engine, settings=settings)
-    auth.web.init_app(server, settings.auth, engine, stylesheet="/assets/bootstrap.min.css",
-                      static_prefixes=delivery.STATIC_PREFIXES)
+    auth.web.init_app(server, settings.auth, engine,
+                      stylesheets=("/assets/bootstrap.min.css", "/assets/shell.css"),
+                      script="/assets/shell.js", static_prefixes=delivery.STATIC_PREFIXES)
     app = LeanDash(
         __name__, server=server, url_base_pathname="/", assets_folder=str(ASSETS),
         title="AMOscope", update_title=None, suppress_callback_exceptions=True, serve_locally=True,

@@ -23,6 +23,7 @@ from auth.policy import DATA_SCOPES
 from dashboards import words
 from dashboards.cockpits import DRILL_OWNERS
 from warehouse.schema import metadata
+from warehouse.scope import TenantScope
 from warehouse.spreadsheet import defuse_formula
 
 MAX_IDS = 500
@@ -37,7 +38,6 @@ class Kind:
     table: str
     label: str
     columns: tuple[str, ...]
-    amo_via: str | None = None  # a column to a table holding amo_id, when the table has none
     department: str | None = None  # the column naming the record's department
     singular: str = ""  # "CAR", "Finding": the kind in words (default: from the table name)
     plural: str = ""
@@ -75,22 +75,20 @@ KINDS: dict[str, Kind] = {kind.table: kind for kind in (
          singular="Aircraft", plural="Aircraft"),
     Kind("staff_authorisations", "id", ("user_id", "auth_type", "scope", "licence_no", "issued_at",
                                         "expires_at", "status", "last_experience_check_at"),
-         amo_via="user_id", singular="Staff authorisation"),
+         singular="Staff authorisation"),
     Kind("defects", "defect_no", ("defect_no", "aircraft_id", "ata_chapter", "source", "is_deferred",
-                                  "mel_category", "deferral_expires_at", "status", "reported_at"),
-         amo_via="aircraft_id"),
+                                  "mel_category", "deferral_expires_at", "status", "reported_at")),
     Kind("operational_interruptions", "id", ("aircraft_id", "day", "kind", "ata_chapter", "delay_minutes",
-                                             "description"), amo_via="aircraft_id"),
+                                             "description")),
     Kind("component_removals", "id", ("component_id", "aircraft_id", "removed_at", "is_unscheduled",
-                                      "shop_finding", "reason_text"), amo_via="aircraft_id"),
+                                      "shop_finding", "reason_text")),
     Kind("directive_compliance", "id", ("directive_id", "aircraft_id", "applicability", "status",
-                                        "next_due_at", "next_due_fh", "last_done_at"), amo_via="aircraft_id",
+                                        "next_due_at", "next_due_fh", "last_done_at"),
          singular="Directive compliance record", plural="Directive compliance records"),
     Kind("work_orders", "wo_no", ("wo_no", "wo_type", "department", "status", "planned_start", "planned_end",
                                   "actual_end", "planned_mh", "actual_mh"), department="department_id"),
     Kind("task_cards", "card_no", ("card_no", "work_order_id", "card_type", "ata_chapter", "status",
-                                   "planned_mh", "actual_mh", "performed_at", "inspected_at"),
-         amo_via="work_order_id"),
+                                   "planned_mh", "actual_mh", "performed_at", "inspected_at")),
     Kind("stock_items", "part_no", ("part_no", "serial_no", "batch_no", "description", "location_code",
                                     "condition", "shelf_life_expires_at", "quarantine_reason")),
     Kind("tools", "tool_no", ("tool_no", "description", "department", "status", "next_due_at", "lost_at"),
@@ -99,26 +97,22 @@ KINDS: dict[str, Kind] = {kind.table: kind for kind in (
                                 "last_login_at"), department="department_id", singular="Person",
          plural="People", status="is_active", members_by_department=False),
     Kind("training_records", "course_code", ("course_code", "user_id", "course_type", "completed_at",
-                                             "valid_until", "result", "provider"), amo_via="user_id",
-         status="result"),
+                                             "valid_until", "result", "provider"), status="result"),
     Kind("components", "part_no", ("part_no", "serial_no", "description", "ata_chapter", "status",
                                    "installed_aircraft_id", "position", "tsn", "csn", "is_llp")),
     Kind("directives", "ref_no", ("ref_no", "kind", "authority", "revision", "effective_date", "subject",
                                   "ata_chapter", "is_recurring")),
     Kind("car_attachments", "filename", ("filename", "car_id", "media_type", "size_bytes", "verify_status",
-                                         "last_verified_at", "uploaded_by", "uploaded_at"), amo_via="car_id",
+                                         "last_verified_at", "uploaded_by", "uploaded_at"),
          singular="CAR attachment", status="verify_status"),
     Kind("tool_calibrations", "certificate_no", ("certificate_no", "tool_id", "calibrated_at", "lab",
-                                                 "as_found", "as_left", "next_due_at"), amo_via="tool_id",
-         status="as_found"),
+                                                 "as_found", "as_left", "next_due_at"), status="as_found"),
     Kind("tool_usage", "id", ("tool_id", "usage_kind", "user_id", "task_card_id", "occurred_at"),
-         amo_via="tool_id", singular="Tool check-out or return", plural="Tool usage", status="usage_kind"),
+         singular="Tool check-out or return", plural="Tool usage", status="usage_kind"),
     Kind("part_movements", "id", ("stock_item_id", "movement_type", "qty", "from_location", "to_location",
                                   "work_order_id", "task_card_id", "performed_by", "performed_at", "reason"),
-         amo_via="stock_item_id", status="movement_type"),
+         status="movement_type"),
 )}
-_VIA_TABLES = {"aircraft_id": "aircraft", "work_order_id": "work_orders", "user_id": "users",
-               "car_id": "cars", "tool_id": "tools", "stock_item_id": "stock_items"}
 
 
 def parse_ids(text: str | None) -> list[int]:
@@ -131,40 +125,10 @@ def parse_ids(text: str | None) -> list[int]:
     return sorted(set(ids))[:MAX_IDS]
 
 
-def _aircraft_of(amo_id: int):
-    aircraft = metadata.tables["aircraft"]
-    return sa.select(aircraft.c.id).where(aircraft.c.amo_id == amo_id)
-
-
-def _components_in_amo(amo_id: int) -> list:
-    """Components installed on the AMO's aircraft or removed from one (no amo_id of their own)."""
-    components, removals = metadata.tables["components"], metadata.tables["component_removals"]
-    return [sa.or_(components.c.installed_aircraft_id.in_(_aircraft_of(amo_id)),
-                   components.c.id.in_(sa.select(removals.c.component_id)
-                                       .where(removals.c.aircraft_id.in_(_aircraft_of(amo_id)))))]
-
-
-def _directives_in_amo(amo_id: int) -> list:
-    """Directives (published by the authorities, shared) that the AMO's fleet has a record of."""
-    directives, compliance = metadata.tables["directives"], metadata.tables["directive_compliance"]
-    components = metadata.tables["components"]
-    installed = sa.select(components.c.id).where(components.c.installed_aircraft_id.in_(_aircraft_of(amo_id)))
-    return [directives.c.id.in_(sa.select(compliance.c.directive_id).where(sa.or_(
-        compliance.c.aircraft_id.in_(_aircraft_of(amo_id)), compliance.c.component_id.in_(installed))))]
-
-
-_AMO_SCOPES = {"components": _components_in_amo, "directives": _directives_in_amo}
-
-
 def in_amo(kind: Kind, amo_id: int) -> list:
-    """The WHERE clauses limiting ``kind`` to one AMO's records."""
-    table = kind.sa_table
-    if kind.table in _AMO_SCOPES:
-        return _AMO_SCOPES[kind.table](amo_id)
-    if kind.amo_via:
-        via = metadata.tables[_VIA_TABLES[kind.amo_via]]
-        return [table.c[kind.amo_via].in_(sa.select(via.c.id).where(via.c.amo_id == amo_id))]
-    return [table.c.amo_id == amo_id]
+    """The WHERE clauses limiting ``kind`` to one AMO's records: the warehouse's tenant scope
+    (child records through their parents, components and directives through the fleet)."""
+    return TenantScope.for_amo(amo_id).where(kind.table)
 
 
 def _scope(kind: Kind, user, department_ids: dict[str, int]):

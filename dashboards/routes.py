@@ -87,6 +87,7 @@ ROUTES: dict[str, Route] = {route.pattern: route for route in (
     Route("stores", "Stores", "cockpit", in_menu=True),
     Route("engineering", "Engineering", "cockpit", in_menu=True),
     Route("workshops", "Workshops", "cockpit", in_menu=True),
+    Route("history", "History", "history", in_menu=True),
     Route("console", "Console", "console", in_menu=True),
     Route("<entity_type>", "Records", "records"),
     Route("<entity_type>/<id>", "Record", "entity"),

@@ -12,6 +12,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import threading
 from datetime import date, datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ from warehouse.hot import HotTail
 from warehouse.kpi import KpiNamespace
 from warehouse.kpi.base import KpiContext
 from warehouse.schema import MUTABLE_TABLES, metadata
+from warehouse.scope import ALL_AMOS, TenantScope
 from warehouse.settings import WarehouseSettings, require
 from warehouse.sources import Sources
 
@@ -72,9 +74,21 @@ class Warehouse:
             identity = str(self.store.local_root.resolve()) if self.store.local_root else settings.archive_url
             cache = EventCache(settings.warehouse_cache_dir, identity, catalog, gate)
         self.sources = Sources(catalog, HotTail(self.engine), gate, cache)
+        self.scope = ALL_AMOS
         self.kpi = KpiNamespace(self.sources)
-        self._console: tuple[str, Console] | None = None
-        self._console_lock = threading.Lock()
+        self._consoles = _ConsoleCache()
+
+    def for_amo(self, amo_id: int) -> Warehouse:
+        """This warehouse read for one AMO: every list, record, history, replay, KPI, export and
+        console query of the result sees that AMO's rows only (DESIGN.md "Tenants").
+
+        Cheap (it shares the connections and caches); the dashboards take one per request.
+        """
+        scoped = copy.copy(self)
+        scoped.scope = TenantScope.for_amo(amo_id)
+        scoped.sources = self.sources.scoped(scoped.scope)
+        scoped.kpi = KpiNamespace(scoped.sources)
+        return scoped
 
     @classmethod
     def open(cls, settings: WarehouseSettings | None = None, engine: Engine | None = None) -> Warehouse:
@@ -209,49 +223,55 @@ class Warehouse:
             amo_id: int | None = None) -> ConsoleResult:
         """Run one SELECT in the auditors' sandbox over the archived tables (audited).
 
-        Each archived table is a view of the same name holding every archived row (for record
-        tables: every archived version). See :mod:`warehouse.console` for the sandbox.
+        Each archived table is a view of the same name holding every archived row of the scope
+        (for record tables: every archived version): this warehouse's scope, else the AMO
+        ``amo_id``, else every AMO's, which the console allows only to a superuser or to the
+        command line. See :mod:`warehouse.console` for the sandbox.
 
-        >>> wh.sql("SELECT action, count(*) FROM audit_events GROUP BY 1").to_pandas()  # doctest: +SKIP
+        >>> wh.sql("SELECT action, count(*) FROM audit_events GROUP BY 1", amo_id=1)  # doctest: +SKIP
         """
-        return self.console().query(query, context=context or RequestContext(auth_method="CLI"),
-                                    amo_id=amo_id)
+        scope = self.scope
+        if amo_id is not None:
+            if not scope.is_unscoped and scope.amo_id != amo_id:
+                raise WarehouseError("this warehouse is scoped to another AMO")
+            scope = TenantScope.for_amo(amo_id)
+        return self.console().query(query, context=context or RequestContext(auth_method="CLI"), scope=scope)
 
     def console(self) -> Console:
         """The sandboxed console over the current archive (rebuilt when a manifest is added).
 
-        A local archive is read by DuckDB's Parquet reader, confined to the archive folder; an
-        object store through pyarrow datasets over the manifest-listed files.
+        Each table is a pyarrow dataset over the manifest-listed files, local or on an object
+        store; the console's own processes read them (see :mod:`warehouse.sandbox`).
         """
         catalog = self.sources.catalog
         names = archived_tables(self.store)
         head = "|".join(f"{table}={catalog.head(table)}" for table in names)
-        with self._console_lock:
-            if self._console is None or self._console[0] != head:
+        with self._consoles.lock:
+            if self._consoles.console is None or self._consoles.head != head:
                 files = {table: catalog.files(table) for table in names}
-                if self.store.local_root is None:
-                    tables = {table: catalog.dataset(table, found) for table, found in files.items() if found}
-                else:
-                    tables = {table: [self.store.full_path(f.path) for f in found]
-                              for table, found in files.items()}
-                if self._console is not None:
-                    self._console[1].close()
+                tables = {table: catalog.dataset(table, found) for table, found in files.items() if found}
                 console = Console(
-                    self.store.local_root, tables, audit_engine=self.engine,
+                    tables, audit_engine=self.engine,
                     row_limit=self.settings.console_row_limit,
+                    byte_limit=self.settings.console_byte_limit,
                     timeout_seconds=self.settings.console_timeout_seconds,
                     memory_limit=self.settings.console_memory_limit,
                     threads=self.settings.console_threads,
                 )
-                self._console = (head, console)
-            return self._console[1]
+                self._consoles.head, self._consoles.console = head, console
+            return self._consoles.console
 
     def close(self) -> None:
-        """Release the DuckDB connections and the console."""
-        with self._console_lock:
-            if self._console is not None:
-                self._console[1].close()
-                self._console = None
+        """Release the DuckDB connections (of this warehouse and every view of it from :meth:`for_amo`)."""
         if self.sources.cache is not None:
             self.sources.cache.close()
         self.sources.gate.close()
+
+
+class _ConsoleCache:
+    """The console of the archive's current head, shared by a warehouse and its scoped views."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.head: str | None = None
+        self.console: Console | None = None

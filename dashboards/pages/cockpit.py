@@ -129,7 +129,7 @@ def register_callbacks(app: Dash) -> None:
             return [_heading(code, None),
                     dbc.Alert(f"Pick a date up to today ({error}).", color="warning")]
         try:
-            snapshot = context.warehouse().kpi.cockpit_snapshot(code, amo_id=user.amo_id, as_of=as_of)
+            snapshot = context.warehouse().kpi.cockpit_snapshot(code, as_of=as_of)
         except WarehouseError as error:
             return dbc.Alert(f"The KPIs could not be computed: {error}", color="danger")
         with context.engine().connect() as connection:

@@ -214,7 +214,7 @@ def register_callbacks(app: Dash) -> None:
         people = labels["user_id"]
         try:
             page = context.warehouse().history("audit", entity_type=kind_name, entity_id=str(entity_id),
-                                               amo_id=user.amo_id, newest_first=False, limit=MAX_EVENTS)
+                                               newest_first=False, limit=MAX_EVENTS)
             history = [dbc.Tab(_status_timeline(kind, page.events, people), label="Status timeline",
                                tab_id="timeline", class_name="pt-2"),
                        dbc.Tab(_trail(page.events, people), label="Audit trail", tab_id="trail",

@@ -26,6 +26,7 @@ from dashboards import context
 from dashboards.names import Names, action_words, event_dicts, relative_time
 from dashboards.paths import record_path
 from dashboards.routes import match_path
+from warehouse.archive import ArchiveError
 from warehouse.errors import WarehouseError
 from warehouse.schema import audit_events
 
@@ -167,9 +168,9 @@ def _history_item(names: Names, event: dict):
 def _history_page(user, user_id: int, name: str, cursor: str | None):
     """(items, the next cursor) of one history, or an error line."""
     try:
-        page = context.warehouse().history("audit", page=cursor, limit=HISTORY_PAGE, amo_id=user.amo_id,
+        page = context.warehouse().history("audit", page=cursor, limit=HISTORY_PAGE,
                                            **HISTORIES[name](user_id))
-    except WarehouseError as error:
+    except (WarehouseError, ArchiveError) as error:
         failure = html.Li(f"The history could not be read: {error}", className="list-group-item text-danger")
         return [failure], None
     events = event_dicts(page.events)
