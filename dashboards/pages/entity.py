@@ -23,9 +23,11 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Dash, Input, Output, html
 
+from auth.policy import may_open_page
 from auth.web_sessions import request_context
 from dashboards import context, links, records, words
-from dashboards.paths import record_path
+from dashboards.names import USER_PAGE
+from dashboards.paths import record_path, user_path
 from dashboards.routes import match_path
 from warehouse.errors import WarehouseError
 from warehouse.events import record_audit
@@ -145,6 +147,16 @@ def _who(actor_user_id, people: dict) -> str:
     return people.get(int(actor_user_id), f"user {int(actor_user_id)}")
 
 
+def _who_href(actor_user_id, people: dict) -> str | None:
+    """The actor's user page, for readers who may open it."""
+    user = context.user()
+    if actor_user_id is None or pd.isna(actor_user_id) or int(actor_user_id) not in people:
+        return None
+    if not may_open_page(user.role, user.department_code, USER_PAGE):
+        return None
+    return user_path(user.amo_code, int(actor_user_id))
+
+
 def _status_timeline(kind: records.Kind, events: pd.DataFrame, people: dict):
     """Each change of the record's state: who, when, from → to, and the reason given."""
     status = kind.status or "status"
@@ -160,11 +172,13 @@ def _status_timeline(kind: records.Kind, events: pd.DataFrame, people: dict):
         old = words.word(status, old) if old is not None else "—"
         new = words.word(status, new_state) if new_state is not None else row.action.lower()
         who = _who(row.actor_user_id, people)
+        href = _who_href(row.actor_user_id, people)
         reason = row.reason if isinstance(row.reason, str) and row.reason else None
         change = f"{old} → {new}" if row.action != "CREATE" else f"created as {new}"
         items.append(html.Li([
             html.Strong(change, className="me-2"),
-            html.Span(f"by {who}", className="entity-actor me-2"),
+            html.Span(["by ", html.A(who, href=href, className="user-link") if href else who],
+                      className="entity-actor me-2"),
             html.Small(_text(row.occurred_at), className="text-muted"),
             html.Div(f"Reason: {reason}", className="small entity-reason") if reason else None,
         ], className="list-group-item"))
