@@ -22,7 +22,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from auth.directory import everyone
 from auth.web_sessions import request_context
 from dashboards import context, exports, records
-from dashboards.names import AUDIT_WORDS, Names, action_words, entity_words, event_dicts
+from dashboards.names import AUDIT_WORDS, Names, action_words, entity_words, event_dicts, markdown_link
 from warehouse.archive import ArchiveError
 from warehouse.errors import WarehouseError
 from warehouse.events import AUDIT_ACTIONS, record_audit
@@ -147,11 +147,6 @@ def warehouse_filters(user, chosen: dict[str, str]) -> dict:
     return filters
 
 
-def _markdown_link(text: str, href: str | None) -> str:
-    escaped = "".join(f"\\{c}" if c in "\\`*_[]()<>#!|" else c for c in text)
-    return f"[{escaped}]({href})" if href else escaped
-
-
 def _json(value) -> str | None:
     if value is None:
         return None
@@ -167,8 +162,8 @@ def grid_rows(user, events: list[dict], departments: dict[int, str], *, links: b
         actor, kind, entity_id = event.get("actor_user_id"), event.get("entity_type"), event.get("entity_id")
         who, record = names.user_name(actor), names.record_label(kind, entity_id)
         if links:
-            who = _markdown_link(who, names.user_href(actor))
-            record = _markdown_link(record, names.record_href(kind, entity_id))
+            who = markdown_link(who, names.user_href(actor))
+            record = markdown_link(record, names.record_href(kind, entity_id))
         outcome = event.get("outcome")
         what = action_words(event["action"])
         if event.get("workflow_phase"):
