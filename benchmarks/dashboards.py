@@ -51,8 +51,8 @@ SECRET_KEY = "benchmark-secret-key-" + "0123456789abcdef" * 2
 POLL_SECONDS = 2.0
 PAGE_LOADS_PER_MINUTE = 1.0
 WARM_UP_SECONDS = 4.0
-FEED = "..feed-list.children...feed-cursor.data.."
-INBOX = "inbox-list.children"
+FEED = "..feed-list.children...feed-cursor.data...feed-pin-signal.data...feed-url.hash.."
+INBOX = "..inbox-list.children...inbox-state.data.."
 
 
 def _free_port() -> int:
@@ -206,17 +206,17 @@ class Tally:
             self.errors += 0 if ok else 1
 
 
-def _callback_body(output: str, tick: int, cursor, path: str) -> bytes:
+def _callback_body(output: str, tick: int, state) -> bytes:
+    """The body Dash's renderer sends for the live panel's feed or inbox callback on a tick."""
     interval = {"id": "feed-interval", "property": "n_intervals", "value": tick}
     if output == FEED:
-        body = {"output": FEED, "outputs": [{"id": "feed-list", "property": "children"},
-                                            {"id": "feed-cursor", "property": "data"}],
-                "inputs": [interval], "state": [{"id": "feed-cursor", "property": "data", "value": cursor},
-                                                {"id": "url", "property": "pathname", "value": path}]}
+        body = {"inputs": [interval, {"id": "feed-chips", "property": "value", "value": []}],
+                "state": [{"id": "feed-cursor", "property": "data", "value": state}]}
     else:
-        body = {"output": INBOX, "outputs": {"id": "inbox-list", "property": "children"},
-                "inputs": [interval], "state": []}
-    body["changedPropIds"] = ["feed-interval.n_intervals"]
+        body = {"inputs": [interval], "state": [{"id": "inbox-state", "property": "data", "value": state}]}
+    outputs = [dict(zip(("id", "property"), part.split("."), strict=True))
+               for part in output.strip(".").split("...")]
+    body.update(output=output, outputs=outputs, changedPropIds=["feed-interval.n_intervals"])
     return json.dumps(body).encode()
 
 
@@ -232,16 +232,15 @@ def run_client(port: int, path: str, cookie: str, csrf: str, tally: Tally, start
         try:
             connection.request(method, url, body=body, headers=headers)
             response = connection.getresponse()
-            data = response.read()
-            ok = response.status == 200
+            data, status = response.read(), response.status
         except (OSError, http.client.HTTPException):
             connection.close()
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            data, ok = None, False
-        tally.add(kind, time.monotonic() - began, ok, began >= measure_from)
-        return data if ok else None
+            data, status = None, 0
+        tally.add(kind, time.monotonic() - began, status in (200, 204), began >= measure_from)  # 204: no news
+        return data if status == 200 else None
 
-    cursor = None
+    cursor = inbox = None
     tick = 0
     next_tick = start + rng.uniform(0, POLL_SECONDS)
     while True:
@@ -254,12 +253,15 @@ def run_client(port: int, path: str, cookie: str, csrf: str, tally: Tally, start
             request("page", "GET", "/_dash-layout")
             request("page", "GET", "/_dash-dependencies")
         headers["Accept-Encoding"] = "identity"  # read the JSON cursor without decoding
-        data = request("poll", "POST", "/_dash-update-component", _callback_body(FEED, tick, cursor, path))
-        headers["Accept-Encoding"] = "br, gzip"
+        data = request("poll", "POST", "/_dash-update-component", _callback_body(FEED, tick, cursor))
         if data:
             with contextlib.suppress(ValueError, KeyError, TypeError):  # keep the old cursor
                 cursor = json.loads(data)["response"]["feed-cursor"]["data"]
-        request("poll", "POST", "/_dash-update-component", _callback_body(INBOX, tick, cursor, path))
+        data = request("poll", "POST", "/_dash-update-component", _callback_body(INBOX, tick, inbox))
+        if data:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                inbox = json.loads(data)["response"]["inbox-state"]["data"]
+        headers["Accept-Encoding"] = "br, gzip"
         next_tick += POLL_SECONDS
     connection.close()
 
