@@ -43,8 +43,10 @@ def test_admin_disables_a_user_from_the_page(admin, dash_app, pg_engine):
     assert sql_count(pg_engine, "SELECT count(*) FROM audit_events WHERE action = 'ADMIN_DISABLE'") == 1
     response = call(admin, dash_app, "admin-timeline.rowData").get_json()["response"]
     timeline = response["admin-timeline"]["rowData"]
-    assert [(row["action"], row["actor"], row["reason"]) for row in timeline] == [
-        ("ADMIN_DISABLE", "boss@amo1.example", "contract ended")]
+    boss = sql_count(pg_engine, "SELECT id FROM users WHERE username = 'boss@amo1.example'")
+    assert [(row["action"], row["actor"], row["entity_id"], row["reason"]) for row in timeline] == [
+        ("ADMIN_DISABLE", f"[boss@amo1.example](/maintenance/AMO1/admin/users/{boss})",
+         f"[{target}](/maintenance/AMO1/admin/users/{target})", "contract ended")]
 
 
 def test_admin_page_refuses_without_reason_or_selection(admin, dash_app, pg_engine):
