@@ -213,7 +213,7 @@ def _verify_rows(data_file: DataFile, table: pa.Table, committing: StoredManifes
         report.add(where, f"holds {table.num_rows} rows, {committing.path} says {entry.rows}")
     if table.num_rows == 0:
         return
-    labels = table.column(spec.partition) if spec.partition in table.column_names else None
+    labels = table.column(spec.partition).cast(pa.string()) if spec.partition in table.column_names else None
     if labels is None or pc.any(pc.not_equal(labels, entry.partition)).as_py():
         report.add(where, f"has rows outside its partition {spec.partition}={entry.partition}")
     if not where.startswith(f"{table_data_dir(spec.name)}/{spec.partition}={entry.partition}/"):
