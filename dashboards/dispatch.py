@@ -5,7 +5,8 @@ The renderer sends ``{"output", "outputs", "inputs", "state", "changedPropIds"}`
 and state names a component property the callback declared, with its value. A body is
 checked against the callback's own declaration in ``app.callback_map``: the same outputs,
 the same inputs and states in the same order, changed ids among its inputs, and each value
-of the kind its property holds (:data:`PROPERTY_KINDS`). Every string is storable (no NUL, no
+of the kind its property holds (:data:`PROPERTY_KINDS`, or :data:`COMPONENT_KINDS` for a
+component that holds another). Every string is storable (no NUL, no
 lone surrogate) and nothing is nested deeper than :data:`MAX_DEPTH`. So a callback never sees
 a dict where its code expects text, and Dash's own dispatch never meets a body it cannot read.
 
@@ -34,21 +35,12 @@ def _is_count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_scalar(value) -> bool:
-    return isinstance(value, str) or _is_number(value)
-
-
 PROPERTY_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "pathname": ("text", _none_or(lambda v: isinstance(v, str))),
     "search": ("text", _none_or(lambda v: isinstance(v, str))),
     "n_clicks": ("a count", _none_or(_is_count)),
     "n_intervals": ("a count", _none_or(_is_count)),
-    "value": ("text, a number or a list of them (multiple choice)",
-              _none_or(lambda v: _is_scalar(v) or (isinstance(v, list) and all(_is_scalar(i) for i in v)))),
+    "value": ("text", _none_or(lambda v: isinstance(v, str))),  # inputs, text areas, dropdowns, dates
     "data": ("JSON data", lambda v: True),  # dcc.Store: whatever the page kept; callbacks parse it
     "selectedRows": ("a list of rows", _none_or(lambda v: isinstance(v, list)
                                                 and all(isinstance(row, dict) for row in v))),
@@ -60,6 +52,13 @@ PROPERTY_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "columnState": ("a list of columns", _none_or(lambda v: isinstance(v, list)
                                                  and all(isinstance(column, dict) for column in v))),
     "clickData": ("a click", _none_or(lambda v: isinstance(v, dict))),
+}
+
+
+# Components whose property holds another kind than the property's usual one.
+COMPONENT_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "feed-chips.value": ("a list of choices", _none_or(lambda v: isinstance(v, list)
+                                                      and all(isinstance(i, str) for i in v))),
 }
 
 
@@ -94,6 +93,8 @@ def problem(callback_map: dict, body: dict) -> BadInput | None:
     """Why ``body`` does not fit the callback it names (422), or None. The output id has been
     checked against the policy already, so it is a key of ``callback_map``."""
     spec = callback_map[body["output"]]
+    if "callback" not in spec:
+        return _refuse("This callback runs in the browser, not on the server.")
     try:
         _check_outputs(body["output"], body.get("outputs"))
         inputs = _check_dependencies("input", spec["inputs"], body.get("inputs"))
@@ -151,7 +152,7 @@ def _check_dependency(what: str, spec: dict, item: Any, wildcard: bool) -> str:
             raise _refuse(f"The {what} {name} has the wrong shape.")
     elif component != spec["id"]:
         raise _refuse(f"The {what} {name} has the wrong shape.")
-    label, check = PROPERTY_KINDS.get(spec["property"], ("", lambda v: False))
+    label, check = COMPONENT_KINDS.get(name) or PROPERTY_KINDS.get(spec["property"], ("", lambda v: False))
     if not check(item.get("value")):  # the renderer leaves out the value of an unset property
         raise _refuse(f"The {what} {name} must be {label or 'absent: the property is not allowed'}.")
     return f"{stringify_id(component)}.{spec['property']}"

@@ -68,8 +68,14 @@ def _scope(connection, user) -> int | None:
     return feed.department_id_for(connection, user.amo_id, user.department_code) or -1
 
 
+def _stored_list(value) -> list:
+    """A list kept in the browser (a store, the clicks of a pattern): anything else, forged, is empty."""
+    return value if isinstance(value, list) else []
+
+
 def _families(value) -> tuple[str, ...]:
-    return tuple(sorted(family for family in value or () if family in feed.FAMILIES))
+    """The chips' families; anything but a list (a forged request) is none."""
+    return tuple(sorted(family for family in _stored_list(value) if family in feed.FAMILIES))
 
 
 def _sentence(names: Names, event: dict) -> list:
@@ -137,7 +143,8 @@ def register_callbacks(app: Dash) -> None:
         children = Patch()
         for item in items:
             children.prepend(item)
-        count = int(cursor_data.get("count") or 0) + len(items)
+        shown = cursor_data.get("count")
+        count = (shown if isinstance(shown, int) and 0 <= shown <= MAX_ITEMS else 0) + len(items)
         for _ in range(max(0, count - MAX_ITEMS)):
             del children[MAX_ITEMS]
         state = {**feed.cursor_of(events[-1]), "count": min(count, MAX_ITEMS), "added": len(items),
@@ -149,7 +156,7 @@ def register_callbacks(app: Dash) -> None:
                   Input("feed-acks", "data"))
     def show_pins(_signal, acknowledged):
         user = context.user()
-        done = {value for value in acknowledged or [] if isinstance(value, int)}
+        done = {value for value in _stored_list(acknowledged) if isinstance(value, int)}
         with context.engine().connect() as connection:
             events = [event for event in feed.pinnable(connection, user.amo_id, _scope(connection, user))
                       if event["id"] not in done]
@@ -160,10 +167,11 @@ def register_callbacks(app: Dash) -> None:
                   State("feed-acks", "data"), prevent_initial_call=True)
     def acknowledge(clicks, acknowledged):
         target = ctx.triggered_id
-        if not isinstance(target, dict) or not any(clicks or []):
+        event_id = target.get("id") if isinstance(target, dict) else None
+        if not isinstance(event_id, int) or isinstance(event_id, bool) or not any(_stored_list(clicks)):
             raise PreventUpdate
-        kept = [value for value in acknowledged or [] if isinstance(value, int)][-500:]
-        return [*kept, int(target["id"])]
+        kept = [value for value in _stored_list(acknowledged) if isinstance(value, int)][-500:]
+        return [*kept, event_id]
 
     @app.callback(Output("inbox-list", "children"), Output("inbox-state", "data"),
                   Input("feed-interval", "n_intervals"), State("inbox-state", "data"))
