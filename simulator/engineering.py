@@ -85,7 +85,7 @@ def _comply(
         "aircraft_id": plane.row["id"],
         "component_id": None,
         "applicability": "APPLICABLE" if applicable else "NOT_APPLICABLE",
-        "na_reason": None if applicable or rng.random() < 0.08 else rng.choice(NA_REASONS),
+        "na_reason": None if applicable or rng.random() < 0.01 else rng.choice(NA_REASONS),
         "method_of_compliance": None,
         "last_done_at": None,
         "last_done_fh": None,
@@ -107,7 +107,7 @@ def _comply(
     )
     if not applicable or directive["kind"] != "AD":
         return
-    if world.now - timedelta(days=120) < due < world.now and rng.random() < 0.5:
+    if world.now - timedelta(days=60) < due < world.now and rng.random() < 0.03:
         return  # not done in time: an overdue AD for the engineering dashboard
     done = due - timedelta(days=rng.randint(5, 50)) if rng.random() > 0.05 else due + timedelta(days=20)
     while world.is_past(done + timedelta(hours=12)):

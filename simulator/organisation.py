@@ -124,7 +124,7 @@ def _hire_staff(
                 "disabled_at": None,
                 "disabled_reason": None,
                 "left_at": None,
-                "mfa_enabled": rng.random() < 0.35,
+                "mfa_enabled": rng.random() < 0.8,
                 "password_hash": None,
                 "password_changed_at": None,
                 "session_version": 1,

@@ -32,6 +32,9 @@ SAFETY_REFS = (
     "145.A.202(a)",
     "145.A.202(b)",
 )
+# the sub-paragraphs a safety action may be raised against (a repeat only when one recurs)
+SAFETY_PARAGRAPHS = tuple(
+    dict.fromkeys(f"{ref.split('(')[0]}({letter})" for ref in SAFETY_REFS for letter in "abcdef"))
 
 
 def tolerability(risk_index: int) -> str:
@@ -171,7 +174,8 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
             dept_code,
             analysed + timedelta(hours=1),
             level="L2",
-            regulation_ref=rng.choice(SAFETY_REFS),
+            regulation_ref=quality.fresh_ref(amo, SAFETY_PARAGRAPHS, dept_code,
+                                             analysed + timedelta(hours=1)),
             source="OCCURRENCE",
             description=f"Safety action: {report['description']}",
             safety_report=report,

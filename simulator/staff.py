@@ -19,7 +19,9 @@ def train(world: World, people: People, user: dict) -> None:
     """Recurrent courses every two years from hiring on; a few failed attempts."""
     rng = world.rng
     quality = people.department(user["amo_id"], "QUAL")
-    for course, course_type, validity in rng.sample(v.COURSES, k=3):
+    courses = rng.sample([c for c in v.COURSES if c[1] != "CONTINUATION"], k=2)
+    # everyone takes continuation training every two years (145.A.35(d))
+    for course, course_type, validity in [*courses, *(c for c in v.COURSES if c[1] == "CONTINUATION")]:
         done = world.later(user["created_at"], 24 * 5, 24 * 200)
         while world.is_past(done) and (user["left_at"] is None or done < user["left_at"]):
             result = "FAIL" if rng.random() < 0.04 else "PASS"
@@ -75,6 +77,8 @@ def authorise(world: World, people: People, amo: dict, user: dict, auth_type: st
             activity=("authorisation.issued", f"{auth_type} authorisation issued to {user['full_name']}"),
         )
         people.periods[user["id"]].append((issued, expires))
+        if auth_type.startswith("CRS"):
+            people.crs_holders.add(user["id"])
         if world.is_past(expires):
             world.change(
                 "staff_authorisations",
@@ -84,6 +88,6 @@ def authorise(world: World, people: People, amo: dict, user: dict, auth_type: st
                 {"status": "expired"},
                 action="STATE_CHANGE",
             )
-        lapse = rng.randint(12, 45) if rng.random() < 0.12 else -rng.randint(1, 20)
+        lapse = rng.randint(12, 45) if rng.random() < 0.04 else -rng.randint(1, 20)
         issued = expires + timedelta(days=lapse)
     people.periods[user["id"]].sort()

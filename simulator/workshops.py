@@ -21,8 +21,8 @@ from simulator.world import World
 
 COPIES_PER_TOOL = 3
 USAGE_SHARE = 0.35
-OUT_OF_TOLERANCE_SHARE = 0.06
-LAPSED_SHARE = 0.2
+OUT_OF_TOLERANCE_SHARE = 0.03
+LAPSED_SHARE = 0.02
 
 
 def build_workshops(world: World, people: People, quality: Quality, signed: list[SignedCard]) -> None:

@@ -25,6 +25,7 @@ from warehouse import replay as replay_module
 from warehouse import timeline as timeline_module
 from warehouse.archive import archived_tables, open_store
 from warehouse.catalog import ArchiveCatalog
+from warehouse.clock import WALL_CLOCK, Clock
 from warehouse.console import Console, ConsoleResult
 from warehouse.database import create_engine
 from warehouse.duck import DuckGate
@@ -43,7 +44,8 @@ class Warehouse:
     cache and the database engine, so each call pays for its query only.
     """
 
-    def __init__(self, settings: WarehouseSettings, engine: Engine | None = None) -> None:
+    def __init__(self, settings: WarehouseSettings, engine: Engine | None = None, *,
+                 clock: Clock = WALL_CLOCK) -> None:
         self.settings = require(settings, WarehouseSettings, "Warehouse")
         self.engine = engine if engine is not None else create_engine(settings.database_url)
         self.store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
@@ -53,7 +55,7 @@ class Warehouse:
             identity = str(self.store.local_root.resolve()) if self.store.local_root else settings.archive_url
             cache = EventCache(settings.warehouse_cache_dir, identity, catalog, gate)
         self.sources = Sources(catalog, HotTail(self.engine), gate, cache)
-        self.kpi = KpiNamespace(self.sources)
+        self.kpi = KpiNamespace(self.sources, clock)
         self._console: tuple[str, Console] | None = None
         self._console_lock = threading.Lock()
 
