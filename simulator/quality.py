@@ -43,11 +43,6 @@ class Quality:
         earlier = self._earlier.get((amo["id"], regulation_ref, department["id"]), [])
         return any(abs(f["raised_at"] - at) < REPEAT_WINDOW for f in earlier)
 
-    def fresh_ref(self, amo: dict, refs: tuple[str, ...] | list[str], dept_code: str, at: datetime) -> str:
-        """One of ``refs`` that would not repeat a recently closed finding, when there is one."""
-        fresh = [ref for ref in refs if not self.would_repeat(amo, ref, dept_code, at)]
-        return self.world.rng.choice(fresh or list(refs))
-
     def raise_finding(
         self,
         amo: dict,

@@ -168,14 +168,16 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
         action="STATE_CHANGE",
     )
     needs_action = severity * likelihood >= 15 or rng.random() < 0.05
-    if needs_action and world.is_past(analysed + timedelta(hours=1)):
+    raised = analysed + timedelta(hours=1)
+    # a paragraph found in the department within 24 months already has its CAR: the action joins it
+    fresh = [ref for ref in SAFETY_PARAGRAPHS if not quality.would_repeat(amo, ref, dept_code, raised)]
+    if needs_action and fresh and world.is_past(raised):
         quality.raise_finding(
             amo,
             dept_code,
             analysed + timedelta(hours=1),
             level="L2",
-            regulation_ref=quality.fresh_ref(amo, SAFETY_PARAGRAPHS, dept_code,
-                                             analysed + timedelta(hours=1)),
+            regulation_ref=rng.choice(fresh),
             source="OCCURRENCE",
             description=f"Safety action: {report['description']}",
             safety_report=report,
