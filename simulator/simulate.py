@@ -49,6 +49,7 @@ from simulator.live_upkeep import (
     renew_authorisation,
     renew_training,
     review_hazard,
+    scrap_quarantined,
 )
 from simulator.simulate_utilisation import deliver_utilisation_day
 from simulator.world import GeneratorError
