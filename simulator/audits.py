@@ -42,8 +42,9 @@ def _audit(
     if not world.is_past(created):
         return
     auditee = v.REGULATION_OWNER[refs[0]]
-    # Auditors never audit their own function, but for a few slips when quality audits itself.
-    independent = auditee != "QUAL" or rng.random() > 0.04
+    # Auditors never audit their own function, but for one planted slip when quality audits itself.
+    independent = auditee != "QUAL" or created < world.now - timedelta(days=365) or not world.plant(
+        amo["id"], "auditor independence")
     auditor = people.staff(world, amo["id"], "ENG" if auditee == "QUAL" and independent else "QUAL", created)
     quality_dept = people.department(amo["id"], "QUAL")
     night = auditee == "PROD" and rng.random() < 0.3

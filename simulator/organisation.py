@@ -187,7 +187,7 @@ def _leave(world: World, people: People, user: dict, admin: dict) -> None:
             action="ADMIN_SCHEDULE",
             reason="Leaver: last working day",
         )
-    if world.rng.random() < 0.15 or action is None:
+    if world.rng.random() < 0.08 or action is None:
         world.change("users", user, left, people.actor(admin), {"left_at": left}, reason="HR leaver notice")
         return
     world.change(

@@ -199,6 +199,9 @@ class Quality:
             )
             deadline = datetime.combine(extended, time(17), tzinfo=UTC)
             at = extension_at
+        if finding["level"] == "L2" and world.now - timedelta(days=150) < opened < world.now - timedelta(
+            days=105) and world.plant(amo["id"], "stalled CAR"):
+            return  # planted: stalled after acceptance, overdue some weeks by now
         # implemented some days to weeks after opening; one in ten after its deadline (chased,
         # then done within weeks), never left for years
         median = IMPLEMENT_MEDIAN_DAYS[finding["level"]]

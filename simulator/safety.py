@@ -120,7 +120,7 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
         if report[flag]:
             submitted = (
                 world.later(reported, 2, hours * 0.95)
-                if rng.random() > 0.1
+                if rng.random() > 0.06
                 else world.later(reported, hours + 2, hours * 2)
             )
             if world.is_past(submitted):

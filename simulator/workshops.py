@@ -105,7 +105,7 @@ def _use(world: World, people: People, tools: list[dict], cards: list[SignedCard
             bookkeeping=False,
         )
         back = world.later(signed.performed_at, 0.1, 2)
-        if rng.random() < 0.002 or not world.is_past(back):
+        if rng.random() < 0.001 or not world.is_past(back):
             free_from[tool["id"]] = world.now  # not returned
             continue
         world.create(
