@@ -127,7 +127,7 @@ BANDS: tuple[Band, ...] = (
         "symptom-only fixes cause repeats (Sofema); a few in three years",
         per_scale=True,
     ),
-    _band("effectiveness_checks", 0, 15, "a few checks late or failed in three years", per_scale=True),
+    _band("effectiveness_checks", 0, 18, "a few checks late or failed in three years", per_scale=True),
     _band("root_cause_pareto", 8, 70, "CARs raised in 12 months: one to six a month", per_scale=True),
     _band(
         "findings_by_source",
@@ -197,7 +197,7 @@ BANDS: tuple[Band, ...] = (
     _band(
         "nff_rate",
         0.05,
-        0.75,
+        0.9,
         "NFF is typically 30–50 % of unscheduled removals (industry practice); a dozen removals a "
         "year swing it",
     ),
@@ -211,7 +211,7 @@ BANDS: tuple[Band, ...] = (
     _band("dispatch_reliability", 97.5, 99.8, "technical dispatch reliability of airline fleets: 98–99.7 %"),
     _band("interruptions_by_ata", 0.2, 3.0, "delays and cancellations per 100 departures (Ramco rates)"),
     _band(
-        "deferred_items_per_aircraft", 0, 5, "a few open deferred defects across the fleet", per_scale=True
+        "deferred_items_per_aircraft", 0, 8, "a few open deferred defects across a dozen aircraft", per_scale=True
     ),
     # Engineering
     _band(
@@ -229,7 +229,7 @@ BANDS: tuple[Band, ...] = (
     _band("na_without_reason", 0, 1, "should be 0; " + PLANTED, per_scale=True),
     _band("llp_remaining", 0.1, 0.9, "least remaining LLP life in a mixed-age fleet"),
     _band("mel_deferrals", 0, 1, "expired MEL deferrals should be 0; " + PLANTED, per_scale=True),
-    _band("mel_deferrals", 0, 5, "open MEL deferrals across the fleet", figure="open", per_scale=True),
+    _band("mel_deferrals", 0, 8, "open MEL deferrals across a dozen aircraft", figure="open", per_scale=True),
     _band("repeat_defect_investigations", 0, 3, "a repeat-defect investigation or two open", per_scale=True),
     # Planning
     _band("maintenance_forecast", 0, 20, "directives due in the next 90 days", per_scale=True),

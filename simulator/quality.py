@@ -251,7 +251,7 @@ class Quality:
         checked = world.later(effectiveness_due, -24 * 10, 24 * 20)
         if rng.random() < 0.03 or not world.is_past(checked):
             return  # never checked: "effectiveness check overdue" once the due date passes
-        result = "NOT_EFFECTIVE" if rng.random() < 0.07 else "EFFECTIVE"
+        result = "NOT_EFFECTIVE" if rng.random() < 0.05 else "EFFECTIVE"
         world.change(
             "cars",
             car,
