@@ -3,25 +3,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install
+.PHONY: demo test lint install install-test
 
+# The pip that comes with Python installs everything here (PEP 660 editable installs need pip
+# 21.3); upgrading it first would cost a download on every fresh clone.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-# Reinstall only when the dependency list changes.
+# Reinstall only when the dependency list changes. The demo needs the runtime dependencies
+# alone; the test extras (Playwright, moto, Jupyter, ...) are installed by `make test`.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
 
-demo: install
-	$(BIN)/amoscope demo
+install-test: $(VENV)/.installed-test
 
-test: install
+demo: install
+	$(BIN)/amoscope demo $(DEMO_ARGS)
+
+test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ from amoscope.commands.archive_query import query as archive_query
 from amoscope.commands.db import db
 from amoscope.commands.demo import demo
 from amoscope.commands.etl import etl
+from amoscope.commands.notebooks import notebooks
 from amoscope.commands.report import report
 from amoscope.commands.scheduler import scheduler
 from amoscope.commands.seed import seed_command, simulate_command
@@ -59,6 +60,7 @@ main.add_command(scheduler)
 main.add_command(etl)
 main.add_command(archive)
 main.add_command(report)
+main.add_command(notebooks)
 archive.add_command(archive_query)
 archive.add_command(archive_export)
 main.add_command(seed_command)

@@ -14,6 +14,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -21,11 +22,11 @@ from sqlalchemy.engine import Engine
 from amoscope import migrate
 from amoscope.settings import Settings
 from auth.errors import AuthError
+from auth.passwords import DEFAULT_PROFILE
 from auth.reset_tokens import complete_reset, issue_token
 from auth.scheduler import run_due
 from auth.users import create_user, find_account
 from etl.follow import follow
-from etl.run import run_once
 from simulator import database_is_empty, seed_database, simulate
 from warehouse.clock import SimulatedClock
 from warehouse.events import RequestContext
@@ -33,6 +34,8 @@ from warehouse.schema import amos
 
 log = logging.getLogger(__name__)
 
+DEMO_FOLDER = Path("var")  # the demo's database, archive, cache and logins file
+LOGINS_FILE = "demo-logins.txt"
 DEMO_DOMAIN = "demo.amoscope.example"
 # (login name, role, department code): one login per role and per department cockpit.
 DEMO_LOGINS = (
@@ -60,19 +63,23 @@ class DemoLogin:
 
 
 def prepare(settings: Settings, engine: Engine, echo: Callable[[str], None]) -> list[DemoLogin]:
-    """Migrate, seed an empty database, archive once, and (re)issue the demo logins."""
+    """Migrate, seed an empty database and (re)issue the demo logins.
+
+    The first archive run is left to the ETL's follow loop, which starts with one: the
+    dashboards read the archive together with the not-yet-archived rows, so they are complete
+    while it runs, and the newcomer does not wait for it.
+    """
     migrate.upgrade(engine)
     if database_is_empty(engine):
-        echo("seeding two synthetic AMOs with three years of history (about 20 s) …")
+        echo("seeding two synthetic AMOs with three years of history (about 15 s) …")
         report = seed_database(engine, scale="demo")
         echo(f"seeded {report.total_rows:,} rows and {report.events:,} events in {report.seconds:.0f} s")
-    logins = ensure_demo_logins(engine, settings.base_url)
-    report = run_once(settings.etl, engine)
-    echo(f"archived {report.rows:,} rows into {settings.archive_url}")
+    logins = ensure_demo_logins(engine, settings.base_url, settings.password_hash_profile)
+    echo(f"archiving into {settings.archive_url} in the background")
     return logins
 
 
-def ensure_demo_logins(engine: Engine, base_url: str) -> list[DemoLogin]:
+def ensure_demo_logins(engine: Engine, base_url: str, profile: str = DEFAULT_PROFILE) -> list[DemoLogin]:
     """Create the demo accounts in the first AMO, or give existing ones a new random password.
 
     An existing account gets its password through the ordinary reset-token path, so the change
@@ -90,12 +97,12 @@ def ensure_demo_logins(engine: Engine, base_url: str) -> list[DemoLogin]:
             if account is None:
                 create_user(connection, email=username, role=role, amo_code=amo_code,
                             department_code=department, full_name=f"Demo {name.title()}",
-                            password=password, context=context)
+                            password=password, context=context, password_profile=profile)
                 token = None
             else:
                 token = issue_token(connection, account.id, requested_by=None, ip=None, base_url=base_url)
         if token is not None:
-            complete_reset(engine, token, password, context)
+            complete_reset(engine, token, password, context, profile=profile)
         logins.append(DemoLogin(username, password, role, department))
     return logins
 
@@ -137,10 +144,30 @@ def _logged(name: str, target: Callable[[], object]) -> Callable[[], None]:
     return run
 
 
-def login_table(logins: list[DemoLogin]) -> str:
-    """The demo logins as aligned text lines for the terminal."""
+def login_table(logins: list[DemoLogin]) -> list[str]:
+    """The demo logins as aligned text lines."""
     width = max(len(login.username) for login in logins)
-    lines = [f"  {'username':<{width}}  {'password':<16}  role / department"]
-    lines += [f"  {login.username:<{width}}  {login.password:<16}  {login.role} / {login.department}"
+    lines = [f"{'username':<{width}}  {'password':<16}  role / department"]
+    lines += [f"{login.username:<{width}}  {login.password:<16}  {login.role} / {login.department}"
               for login in logins]
-    return "\n".join(lines)
+    return lines
+
+
+def write_logins_file(logins: list[DemoLogin], url: str) -> Path:
+    """Write the URL and the logins to ``var/demo-logins.txt`` (readable by this user alone)."""
+    DEMO_FOLDER.mkdir(parents=True, exist_ok=True)
+    path = DEMO_FOLDER / LOGINS_FILE
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text("\n".join([f"AMOscope demo: {url}", "", *login_table(logins)]) + "\n", encoding="utf-8")
+    return path
+
+
+def greeting(url: str, logins: list[DemoLogin], logins_file: Path) -> str:
+    """The framed block printed last: where to go, how to sign in, how to stop."""
+    body = [f"AMOscope demo is running at {url}", "",
+            "Sign in with one of these (new passwords at every start):", "", *login_table(logins), "",
+            f"The logins are also in {logins_file}. Ctrl-C stops the demo."]
+    width = max(len(line) for line in body)
+    rule = "+" + "-" * (width + 2) + "+"
+    return "\n".join(["", rule, *(f"| {line:<{width}} |" for line in body), rule, ""])

@@ -30,6 +30,9 @@ class PageRule:
     department: str | None = None
 
 
+HISTORY_READERS = ADMINS | {"quality", "auditor"}
+
+
 def _department_page(code: str) -> PageRule:
     return PageRule(ADMINS, department=code)
 
@@ -37,7 +40,10 @@ def _department_page(code: str) -> PageRule:
 # Page path patterns below /maintenance/<amo>/ (the routing table's keys) → who may open them.
 PAGES: dict[str, PageRule] = {
     "admin": PageRule(ADMINS),
+    "admin/users": PageRule(ADMINS),
+    "admin/users/<user_id>": PageRule(ADMINS),  # a user of another AMO is "not found"
     "quality": PageRule(ADMINS | {"quality"}),
+    "history": PageRule(HISTORY_READERS),  # the AMO's audit trail
     "console": PageRule(ADMINS | {"auditor"}),
     # Drill targets: every role may open them; the records shown are scoped on the server.
     "<entity_type>": PageRule(frozenset(ROLES)),
@@ -59,12 +65,27 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "admin-schedules.rowData": ADMINS,
     "admin-timeline.rowData": ADMINS,
     "..admin-result.children...admin-form-key.data...admin-refresh.data..": ADMINS,
+    "..users-table.children...users-summary.children...users-location.search...users-page.data..."
+    "users-previous.disabled...users-next.disabled..": ADMINS,
+    "user-facts.children": ADMINS,
+    "..user-activity-list.children...user-activity-cursor.data...user-activity-more.disabled..": ADMINS,
+    "..user-account-list.children...user-account-cursor.data...user-account-more.disabled..": ADMINS,
+    "..user-confirm-dialog.is_open...user-confirm-text.children...user-result.children...user-reason.value..."
+    "user-subject.value...user-body.value...user-form-key.data...user-refresh.data..": ADMINS,
+    "..history-grid-box.children...history-location.search..": HISTORY_READERS,
+    "..history-grid.getRowsResponse...history-cursors.data...history-problem.children..": HISTORY_READERS,
+    "..history-event.is_open...history-event-title.children...history-event-body.children..": HISTORY_READERS,
+    "..history-download.data...history-export-problem.children..": HISTORY_READERS,  # audited EXPORT
     "cockpit-body.children": DEPARTMENT_VIEWERS,
     "cockpit-nav.href": DEPARTMENT_VIEWERS,
+    "cockpit-as-of-nav.href": DEPARTMENT_VIEWERS,
     "..cockpit-report-download.data...cockpit-report-error.children..": ADMINS | {"quality"},  # AM summary
     "..records-grid.rowData...records-grid.columnDefs...records-title.children..": SIGNED_IN,
     "records-nav.href": SIGNED_IN,
     "records-download.data": SIGNED_IN,
+    "records-download-xlsx.data": SIGNED_IN,
+    "..records-subtitle.children...records-banner.children...records-grid.filterModel..": SIGNED_IN,
+    "records-url.search": SIGNED_IN,
     "entity-body.children": SIGNED_IN,
     "console-result.children": ADMINS | {"auditor"},
 }

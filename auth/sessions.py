@@ -112,6 +112,13 @@ def end_session(connection: Connection, session_key: str, reason: str = "LOGOUT"
     )
 
 
+def end_reason(connection: Connection, session_key: str) -> str | None:
+    """Why the session of this key ended (REVOKED, DISABLED, IDLE, ABSOLUTE, LOGOUT...), or None."""
+    return connection.execute(
+        sa.select(user_sessions.c.end_reason).where(user_sessions.c.session_key_hash == key_hash(session_key))
+    ).scalar()
+
+
 def end_user_sessions(connection: Connection, user_id: int, reason: str) -> int:
     """Close every open session of a user and bump the user's session version; return how many.
 

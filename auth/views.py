@@ -35,7 +35,7 @@ def landing_path(user) -> str:
 
 def _page(template: str, status: int = 200, **values) -> flask.Response:
     html = flask.render_template(template, csrf_token=csrf.csrf_token(),
-                                 stylesheet=_config().stylesheet, **values)
+                                 stylesheets=_config().stylesheets, script=_config().script, **values)
     response = flask.make_response(html, status)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -9,11 +9,13 @@ trusted hops, applied as WSGI middleware before any of our code runs; rate limit
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 import flask
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -32,6 +34,10 @@ from warehouse.settings import require
 log = logging.getLogger(__name__)
 SESSION_COOKIE_SECURE_NAME = "__Host-amoscope"
 SESSION_COOKIE_NAME = "amoscope_session"
+# The signed session cookie is re-issued at most this often (on a page load), not on every
+# response: a response that sets a cookie cannot be shared by caches and varies per request.
+COOKIE_REFRESH_SECONDS = 3600
+COOKIE_ISSUED_KEY = "issued"
 
 
 @dataclass
@@ -42,14 +48,22 @@ class AuthConfig:
     base_url: str
     password_profile: str
     secure_cookies: bool
-    stylesheet: str | None
+    stylesheets: tuple[str, ...]
     csp: str
+    static_prefixes: tuple[str, ...] = ()
+    script: str | None = None
 
 
 def init_app(server: flask.Flask, settings: AuthSettings, engine: Engine, *,
-             stylesheet: str | None = None) -> None:
+             stylesheets: tuple[str, ...] = (), script: str | None = None,
+             static_prefixes: tuple[str, ...] = ()) -> None:
     """Configure ``server``; raises :class:`auth.errors.InsecureConfiguration` on a weak secret key
-    or an account with a well-known default password."""
+    or an account with a well-known default password.
+
+    The login pages link ``stylesheets`` and ``script`` (the app's look and theme). Responses
+    under ``static_prefixes`` (public files) never read the session, so they carry no
+    cookie and no ``Vary: Cookie`` and may be cached like any static file.
+    """
     require(settings, AuthSettings, "auth.web.init_app")
     hasher(settings.password_hash_profile)  # an unknown profile fails at start, not at first login
     with engine.connect() as connection:
@@ -64,22 +78,40 @@ def init_app(server: flask.Flask, settings: AuthSettings, engine: Engine, *,
         SESSION_COOKIE_DOMAIN=None,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
         REMEMBER_COOKIE_DURATION=timedelta(seconds=0),
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     if settings.trusted_proxy_count:
         count = settings.trusted_proxy_count
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0)
     server.extensions["amoscope_auth"] = AuthConfig(
         engine=engine, base_url=settings.base_url, password_profile=settings.password_hash_profile,
-        secure_cookies=secure, stylesheet=stylesheet, csp=content_security_policy([]),
+        secure_cookies=secure, stylesheets=tuple(stylesheets), csp=content_security_policy([]),
+        static_prefixes=tuple(static_prefixes), script=script,
     )
     init_login_manager(server, engine, idle=timedelta(minutes=settings.session_idle_minutes),
                        absolute=timedelta(hours=settings.session_absolute_hours))
+    server.session_interface = _SessionInterface(tuple(static_prefixes))
     server.register_blueprint(blueprint)
     server.before_request(_start_request)
     server.after_request(_finish_response)
     for status in (400, 401, 403, 404, 405, 429, 500):
         server.register_error_handler(status, _error_page)
     server.register_error_handler(Exception, _unexpected_error)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, never saved on a static file's response.
+
+    Flask-Login reads the session after every request, and a read alone adds ``Vary: Cookie``.
+    """
+
+    def __init__(self, static_prefixes: tuple[str, ...]) -> None:
+        self.static_prefixes = static_prefixes
+
+    def save_session(self, app, session, response) -> None:
+        if flask.request.path.startswith(self.static_prefixes):
+            return
+        super().save_session(app, session, response)
 
 
 def set_script_hashes(server: flask.Flask, script_hashes: list[str]) -> None:
@@ -101,10 +133,27 @@ def _start_request():
 def _finish_response(response: flask.Response) -> flask.Response:
     config = flask.current_app.extensions["amoscope_auth"]
     response.headers["X-Request-Id"] = flask.g.get("request_id", "")
+    if flask.request.path.startswith(config.static_prefixes):
+        return apply_security_headers(response, config.csp, authenticated=False)
     csrf.set_cookie(response, secure=config.secure_cookies)
+    _refresh_cookie_when_due()
     authenticated = ("_user_id" in flask.session
                      or flask.request.path.startswith(("/login", "/reset", "/forgot")))
     return apply_security_headers(response, config.csp, authenticated=authenticated)
+
+
+def _refresh_cookie_when_due() -> None:
+    """Re-issue the session cookie (new expiry, current key) on a page load once it is an hour old.
+
+    Only a top-level GET of a signed-in user counts: never a callback, a poll or a file.
+    """
+    request = flask.request
+    if request.method != "GET" or request.path.startswith("/_dash") or "_user_id" not in flask.session:
+        return
+    now = int(time.time())
+    issued = flask.session.get(COOKIE_ISSUED_KEY)
+    if not isinstance(issued, int) or now - issued >= COOKIE_REFRESH_SECONDS:
+        flask.session[COOKIE_ISSUED_KEY] = now
 
 
 _MESSAGES = {

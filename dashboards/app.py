@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import flask
-from dash import Dash
 from sqlalchemy.engine import Engine
 
 import auth.web
-from dashboards import guard, shell
+from dashboards import delivery, guard, shell
+from dashboards.bundles import LeanDash
 from dashboards.context import EXTENSION, AppContext
 from dashboards.routes import page_modules
 from dashboards.settings import DashboardsSettings
@@ -32,8 +32,10 @@ def create_app(settings: DashboardsSettings, engine: Engine | None = None, *,
     engine = engine or create_engine(settings.warehouse.database_url)
     server = flask.Flask(__name__)
     server.extensions[EXTENSION] = AppContext(engine=engine, settings=settings, clock=clock)
-    auth.web.init_app(server, settings.auth, engine, stylesheet="/assets/bootstrap.min.css")
-    app = Dash(
+    auth.web.init_app(server, settings.auth, engine,
+                      stylesheets=("/assets/bootstrap.min.css", "/assets/shell.css"),
+                      script="/assets/shell.js", static_prefixes=delivery.STATIC_PREFIXES)
+    app = LeanDash(
         __name__, server=server, url_base_pathname="/", assets_folder=str(ASSETS),
         title="AMOscope", update_title=None, suppress_callback_exceptions=True, serve_locally=True,
         compress=False, enable_mcp=False, websocket_callbacks=False, health_endpoint=None,
@@ -43,6 +45,7 @@ def create_app(settings: DashboardsSettings, engine: Engine | None = None, *,
     for module in page_modules():
         module.register_callbacks(app)
     guard.init_app(server, app)
+    delivery.init_app(server)
     auth.web.set_script_hashes(server, list(app.csp_hashes()))
     server.extensions["dash_app"] = app
     return server

@@ -41,9 +41,16 @@ def engine() -> Engine:
 
 
 def warehouse() -> Warehouse:
-    """The app's one Warehouse (DuckDB connection, manifest cache), opened on first use.
+    """The warehouse read for the signed-in user's AMO: every page's warehouse read (lists,
+    history, KPIs, exports, the console) goes through it, so none filters by AMO itself."""
+    return shared_warehouse().for_amo(user().amo_id)
 
-    Opened lazily so an app whose pages never read the archive does not need one.
+
+def shared_warehouse() -> Warehouse:
+    """The app's one Warehouse (DuckDB connection, manifest cache), opened on first use, unscoped.
+
+    Opened lazily so an app whose pages never read the archive does not need one. Pages use
+    :func:`warehouse`; only a superuser's explicit all-AMO console query reads this one.
     """
     extensions = flask.current_app.extensions
     with _warehouse_lock:

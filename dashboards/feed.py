@@ -81,11 +81,17 @@ def cursor_of(event: dict) -> dict[str, int]:
 
 
 def is_stale(connection: Connection, cursor: tuple[int, int]) -> bool:
-    """A cursor beyond anything this database has (e.g. after a restore) must be reset."""
+    """A cursor beyond anything this database has (e.g. after a restore) must be reset.
+
+    On PostgreSQL the bound is the snapshot's xmax, the next transaction id to be assigned:
+    reading it assigns none (``pg_current_xact_id()`` would, and a poll every two seconds per
+    open tab would then burn millions of ids a day towards wraparound vacuums).
+    """
     newest = connection.execute(sa.select(sa.func.max(activity_events.c.id))).scalar() or 0
     if cursor[1] > newest:
         return True
     if connection.dialect.name == "postgresql":
-        current = connection.execute(sa.text("SELECT pg_current_xact_id()::text::bigint")).scalar_one()
-        return cursor[0] > current
+        next_txid = connection.execute(
+            sa.text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")).scalar_one()
+        return cursor[0] >= next_txid
     return False

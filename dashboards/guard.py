@@ -6,7 +6,8 @@
 * Pages: signed in (else a redirect to login); a link of an earlier form is redirected to its
   route; otherwise the shell is served with the status of :func:`dashboards.routes.resolve`
   (404 unknown, 403 refused, each drawn inside the shell by the router).
-* Dash's dev-tool routes are not served at all.
+* Dash's dev-tool routes are not served at all, nor the full plotly.js bundle (pages use the
+  partial one of :mod:`dashboards.bundles`).
 
 Refusals are audited as AUTHZ_DENIED.
 """
@@ -20,9 +21,11 @@ from dash import Dash
 from flask_login import current_user
 
 from auth.policy import may_call
+from auth.sessions import end_reason
 from auth.views import landing_path
 from auth.web import error_response
 from auth.web_sessions import DASH_DISPATCH_PATH, request_context
+from dashboards.bundles import FULL_PLOTLY_PATH
 from dashboards.context import engine
 from dashboards.paths import PREFIX
 from dashboards.routes import legacy_target, resolve
@@ -31,7 +34,7 @@ from warehouse.events import record_audit
 PUBLIC_ENDPOINTS = frozenset({"auth.login_form", "auth.login_submit", "auth.logout", "auth.forgot_form",
                               "auth.forgot_submit", "auth.reset", "healthz", "static"})
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
-DISABLED_PATHS = ("/_reload-hash", "/_mcp", "/_alive_")
+DISABLED_PATHS = ("/_reload-hash", "/_mcp", "/_alive_", FULL_PLOTLY_PATH)
 SIGNED_IN_PATHS = frozenset({"/_dash-layout", "/_dash-dependencies"})
 
 
@@ -44,12 +47,14 @@ def init_app(server: flask.Flask, app: Dash) -> None:
 
 def check_request():
     path = flask.request.path
-    if flask.request.endpoint in PUBLIC_ENDPOINTS or path.startswith(PUBLIC_PREFIXES):
-        return None
     if path.startswith(DISABLED_PATHS):
         return error_response(404)
+    if flask.request.endpoint in PUBLIC_ENDPOINTS or path.startswith(PUBLIC_PREFIXES):
+        return None
     if not current_user.is_authenticated:
-        if path.startswith("/_dash") or flask.request.method != "GET":
+        if path.startswith("/_dash"):
+            return _signed_out()
+        if flask.request.method != "GET":
             return error_response(401)
         return flask.redirect(f"/login?next={quote(flask.request.full_path.rstrip('?'), safe='/?=&')}")
     if path == DASH_DISPATCH_PATH:
@@ -59,6 +64,31 @@ def check_request():
     if path == "/":
         return flask.redirect(landing_path(current_user))
     return _check_page(path)
+
+
+SIGNED_OUT_MESSAGES = {
+    "REVOKED": "Your session was ended by an administrator, or your password was changed.",
+    "DISABLED": "Your account has been disabled.",
+    "IDLE": "You were signed out after a while without activity.",
+    "ABSOLUTE": "Your session reached its time limit.",
+    "LOGOUT": "You signed out, perhaps in another tab.",
+}
+SIGNED_OUT_DEFAULT = "Your session has ended."
+
+
+def _signed_out():
+    """401 for a Dash request with no live session, saying why (the page shows it in a modal)."""
+    response = error_response(401)
+    key = flask.session.get("_user_id")
+    reason = None
+    if isinstance(key, str):
+        with engine().connect() as connection:
+            reason = end_reason(connection, key)
+    payload = response.get_json()
+    payload.update(signed_out=reason or "UNKNOWN",
+                   message=SIGNED_OUT_MESSAGES.get(reason, SIGNED_OUT_DEFAULT))
+    response.set_data(flask.json.dumps(payload))
+    return response
 
 
 def _check_callback():

@@ -51,11 +51,13 @@ class Route:
 
 @dataclass(frozen=True)
 class Match:
-    """A path matched to its route: the AMO code in the path and the checked parameters."""
+    """A path matched to its route: the AMO code in the path, the checked parameters, and the
+    query string's first values (a page checks those it reads)."""
 
     amo_code: str
     route: Route
     params: Mapping[str, Any] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
 
 
 def _positive_id(text: str) -> int | None:
@@ -75,6 +77,8 @@ PARAMETERS: dict[str, Callable[[str], Any]] = {
 
 ROUTES: dict[str, Route] = {route.pattern: route for route in (
     Route("admin", "Admin", "admin", in_menu=True),
+    Route("admin/users", "Users", "users", in_menu=True),
+    Route("admin/users/<user_id>", "User", "user"),
     Route("quality", "Quality", "cockpit", in_menu=True),
     Route("planning", "Planning", "cockpit", in_menu=True),
     Route("production", "Production", "cockpit", in_menu=True),
@@ -83,6 +87,7 @@ ROUTES: dict[str, Route] = {route.pattern: route for route in (
     Route("stores", "Stores", "cockpit", in_menu=True),
     Route("engineering", "Engineering", "cockpit", in_menu=True),
     Route("workshops", "Workshops", "cockpit", in_menu=True),
+    Route("history", "History", "history", in_menu=True),
     Route("console", "Console", "console", in_menu=True),
     Route("<entity_type>", "Records", "records"),
     Route("<entity_type>/<id>", "Record", "entity"),

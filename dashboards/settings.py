@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auth.settings import AuthSettings
-from warehouse.settings import WarehouseSettings, nested
+from warehouse.settings import WarehouseSettings, nested, setting
 
 
 @dataclass(frozen=True)
 class DashboardsSettings:
-    """What ``create_app`` needs: the warehouse every page reads through, auth for the sign-in."""
+    """What ``create_app`` needs: the warehouse every page reads through, auth for the sign-in,
+    and the front end's feature flags."""
 
     warehouse: WarehouseSettings = nested(WarehouseSettings)
     auth: AuthSettings = nested(AuthSettings)
+    focus_mode: bool = setting(
+        True, "Offer focus mode (a button and the F key hide the navbar; the page launcher stays reachable).")

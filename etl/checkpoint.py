@@ -23,7 +23,7 @@ from warehouse.archive.checkpoint import Checkpoint, StoredCheckpoint, TableHead
 from warehouse.archive.errors import ManifestError
 from warehouse.archive.layout import ARCHIVED_TABLES, CHECKPOINT_DIR, TEMP_PREFIX, checkpoint_path
 from warehouse.archive.manifest import manifest_sha256
-from warehouse.archive.reader import StoredManifest, read_head
+from warehouse.archive.reader import read_head
 from warehouse.archive.storage import ArchiveStore
 
 log = logging.getLogger(__name__)
@@ -39,15 +39,14 @@ def table_heads(store: ArchiveStore) -> dict[str, TableHead]:
     return heads
 
 
-def check_against_checkpoint(newest: StoredCheckpoint | None, table: str,
-                             head: StoredManifest | None) -> None:
+def check_against_checkpoint(newest: StoredCheckpoint | None, table: str, head_seq: int | None) -> None:
     """Refuse to write after a table whose newest manifests were removed: the newest checkpoint
     records more of it than the archive holds, and archiving on would paper over the loss."""
     recorded = newest.checkpoint.tables.get(table) if newest else None
     if recorded is None:
         return
-    if head is None or head.manifest.seq < recorded.seq:
-        have = f"up to seq {head.manifest.seq}" if head else "none"
+    if head_seq is None or head_seq < recorded.seq:
+        have = f"up to seq {head_seq}" if head_seq else "none"
         raise ManifestError(
             f"{newest.path} records {table} up to manifest seq {recorded.seq}, but the archive holds "
             f"{have}: committed manifests were removed. Archiving on would hide the loss; run "
@@ -63,6 +62,8 @@ def commit_checkpoint(store: ArchiveStore, engine: sa.Engine, signer: Signer | N
             store.delete(path)  # a checkpoint write interrupted before its link
     newest = read_newest_checkpoint(store)
     heads = table_heads(store)
+    for table in newest.checkpoint.tables if newest else ():
+        check_against_checkpoint(newest, table, heads[table].seq if table in heads else None)
     if not heads:
         return None
     if newest is None or newest.checkpoint.tables != heads:

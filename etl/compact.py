@@ -1,9 +1,12 @@
-"""Compaction: merge a table's small files, month by month, without changing any row.
+"""Compaction: merge a table's small files, partition by partition, without changing any row.
 
 The merged file holds the same rows in the same cursor order, so every batch's Merkle root, and
 so the verification result, is unchanged; only file hashes change, and a ``compaction`` manifest
 records them: the files it writes, and the files it ``replaces``. The replaced files are removed
 once that manifest is committed (or by the next ETL run, if this one dies first).
+
+``amoscope archive compact`` compacts on demand; ``amoscope etl run --follow`` compacts a table
+after every ``AMOSCOPE_ETL_COMPACT_AFTER_BATCHES`` new batches, inside its run (etl.run).
 """
 
 from __future__ import annotations
@@ -20,18 +23,17 @@ from etl.checkpoint import commit_checkpoint
 from etl.files import create_exclusive
 from etl.lock import archive_lock
 from etl.parquet_batch import BatchWriter
-from etl.run import utc_now_text
 from etl.settings import EtlSettings
 from etl.signing import Signer
-from warehouse.archive.layout import ARCHIVED_TABLES, MONTH_COLUMN, TableSpec, manifest_path, table_spec
-from warehouse.archive.manifest import Manifest
+from warehouse.archive.layout import ARCHIVED_TABLES, TableSpec, manifest_path, table_spec
+from warehouse.archive.manifest import Manifest, created_at_now
 from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import DataFile, live_files, read_chain
+from warehouse.archive.rowhash import arrow_schema, schema_fields
 from warehouse.archive.storage import ArchiveStore, open_store
 from warehouse.settings import require
 
 log = logging.getLogger(__name__)
-SMALL_FILE_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -41,30 +43,32 @@ class CompactResult:
     written: int
 
 
-def compact(settings: EtlSettings, engine: sa.Engine, tables: list[str] | None = None, *,
-            small_file_rows: int = SMALL_FILE_ROWS) -> list[CompactResult]:
-    """Merge files under ``small_file_rows`` rows that share a month; one manifest per table."""
+def compact(settings: EtlSettings, engine: sa.Engine, tables: list[str] | None = None) -> list[CompactResult]:
+    """Merge the files under ``AMOSCOPE_ETL_COMPACT_SMALL_FILE_ROWS`` rows that share a partition;
+    one manifest per table, then a checkpoint."""
     require(settings, EtlSettings, "compact")
     store = open_store(settings.warehouse.archive_url, s3_endpoint_url=settings.warehouse.s3_endpoint_url)
     signer = Signer(Path(settings.signing_key_path)) if settings.signing_key_path else None
     with archive_lock(engine):
-        results = [_compact_table(store, table_spec(name), small_file_rows, signer)
-                   for name in tables or ARCHIVED_TABLES if read_chain(store, name)]
-        commit_checkpoint(store, engine, signer, utc_now_text())
+        results = [compact_table(store, table_spec(name), settings.etl_compact_small_file_rows, signer)
+                   for name in tables or ARCHIVED_TABLES]
+        commit_checkpoint(store, engine, signer, created_at_now())
         return results
 
 
 def _groups(files: list[DataFile], small_file_rows: int) -> list[list[DataFile]]:
-    """Per month, its small files in cursor order (batches never overlap, so neither do they)."""
-    by_month: dict[str, list[DataFile]] = defaultdict(list)
+    """Per partition, its small files in cursor order (batches never overlap, so neither do they)."""
+    by_partition: dict[str, list[DataFile]] = defaultdict(list)
     for data_file in files:
         if data_file.rows < small_file_rows:
-            by_month[data_file.month].append(data_file)
-    return [sorted(group, key=lambda f: f.first) for group in by_month.values() if len(group) > 1]
+            by_partition[data_file.partition].append(data_file)
+    return [sorted(group, key=lambda f: f.first) for group in by_partition.values() if len(group) > 1]
 
 
-def _compact_table(store: ArchiveStore, spec: TableSpec, small_file_rows: int,
-                   signer: Signer | None) -> CompactResult:
+def compact_table(store: ArchiveStore, spec: TableSpec, small_file_rows: int,
+                  signer: Signer | None) -> CompactResult:
+    """Compact one table (nothing to do for a table without small files to merge). Must run
+    under the ETL lock."""
     chain = read_chain(store, spec.name)
     groups = _groups(live_files(chain), small_file_rows)
     if not groups:
@@ -76,7 +80,7 @@ def _compact_table(store: ArchiveStore, spec: TableSpec, small_file_rows: int,
         for group in groups:
             for data_file in group:  # one file at a time: memory stays bounded
                 rows = pq.read_table(store.full_path(data_file.path), filesystem=store.fs)
-                for batch in rows.drop_columns([MONTH_COLUMN]).to_batches():
+                for batch in rows.drop_columns([spec.partition]).to_batches():
                     writer.write(batch)
         written = writer.finish()
     except BaseException:
@@ -84,10 +88,10 @@ def _compact_table(store: ArchiveStore, spec: TableSpec, small_file_rows: int,
         raise
     replaced = tuple(f.path for group in groups for f in group)
     manifest = Manifest(
-        table=spec.name, seq=seq, kind="compaction", created_at=utc_now_text(),
+        table=spec.name, seq=seq, kind="compaction", created_at=created_at_now(),
         cursor_columns=spec.cursor_columns, cursor_from=head.manifest.cursor_to,
         cursor_to=head.manifest.cursor_to, row_count=0, merkle_root=merkle_root([]).hex(),
-        columns=head.manifest.columns, source=head.manifest.source,
+        columns=head.manifest.columns, schema=schema_fields(arrow_schema(spec)), source=head.manifest.source,
         previous={"seq": head.manifest.seq, "sha256": head.sha256}, files=written.files, replaces=replaced,
     )
     if signer is not None:

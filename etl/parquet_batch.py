@@ -1,9 +1,9 @@
-"""Writing one batch of rows as Parquet files, one per month partition, and hashing its rows.
+"""Writing one batch of rows as Parquet files, one per partition (month or year), and hashing its rows.
 
-Rows arrive in cursor order and keep it: each month's rows go to that month's file in arrival
-order. A month keeps up to two row groups' worth buffered and writes one when it has more, so
-every row group, the last included, has at least the target rows whenever the file has that
-many; one bound on everything buffered keeps memory flat whatever months the batch spans.
+Rows arrive in cursor order and keep it: each partition's rows go to that partition's file in
+arrival order. A partition keeps up to two row groups' worth buffered and writes one when it has
+more, so every row group, the last included, has at least the target rows whenever the file has
+that many; one bound on everything buffered keeps memory flat whatever partitions the batch spans.
 Files are staged and only published by :meth:`BatchWriter.finish`.
 
 Work is spread over threads that each release the GIL: rows are encoded and hashed by a
@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from etl.files import file_digest, publish, staging_path
-from warehouse.archive.layout import MONTH_COLUMN, TableSpec, data_path
+from warehouse.archive.layout import YEAR_COLUMN, TableSpec, data_path
 from warehouse.archive.manifest import Cursor, FileEntry
 from warehouse.archive.merkle import MerkleBuilder
 from warehouse.archive.row_encoder import row_hash_array
@@ -43,19 +43,23 @@ _DICTIONARY_SAMPLE_ROWS = 10_000
 _DICTIONARY_MAX_DISTINCT_SHARE = 0.1
 
 
-def month_labels(times: pa.Array) -> pa.Array:
-    """``YYYY-MM`` (UTC) of each timestamp or date, computed on numbers (strftime is slow)."""
+def partition_labels(times: pa.Array, partition: str) -> pa.Array:
+    """``YYYY-MM`` (partition ``month``) or ``YYYY`` (``year``), UTC, of each timestamp or date,
+    computed on numbers (strftime is slow)."""
     if len(times) == 0:
         return pa.array([], pa.string())
     months = times.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False).astype("datetime64[M]")
     months = months.astype(np.int64)  # months since 1970-01
     first, last = int(months.min()), int(months.max())
-    labels = [f"{1970 + month // 12:04d}-{month % 12 + 1:02d}" for month in range(first, last + 1)]
+    if partition == YEAR_COLUMN:
+        labels = [f"{1970 + month // 12:04d}" for month in range(first, last + 1)]
+    else:
+        labels = [f"{1970 + month // 12:04d}-{month % 12 + 1:02d}" for month in range(first, last + 1)]
     return pa.array(labels, pa.string()).take(pa.array(months - first))
 
 
 @dataclass
-class _MonthFile:
+class _PartitionFile:
     relative: str
     staged: Path
     writer: pq.ParquetWriter | None = None
@@ -77,7 +81,7 @@ class WrittenBatch:
 
 
 class BatchWriter:
-    """Streams record batches (in cursor order) into staged Parquet files, one per month."""
+    """Streams record batches (in cursor order) into staged Parquet files, one per partition."""
 
     def __init__(self, store: ArchiveStore, spec: TableSpec, seq: int, *,
                  row_group_rows: int = ROW_GROUP_ROWS):
@@ -88,7 +92,7 @@ class BatchWriter:
         self._max_buffered = 3 * row_group_rows
         self._schema = arrow_schema(spec).with_metadata(
             {"amoscope.table": spec.name, "amoscope.seq": str(seq)})
-        self._months: dict[str, _MonthFile] = {}
+        self._partitions: dict[str, _PartitionFile] = {}
         # Parquet encoding and compression release the GIL: a thread overlaps them with hashing.
         self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-encoder")
         self._pending: deque[Future] = deque()
@@ -105,56 +109,57 @@ class BatchWriter:
         if batch.num_rows == 0:
             return
         self._merkle.add(row_hash_array(batch, self._spec.columns))
-        months = month_labels(batch.column(self._spec.time_column))
-        table = pa.Table.from_batches([batch]).append_column(MONTH_COLUMN, months)
+        column = self._spec.partition
+        labels = partition_labels(batch.column(self._spec.time_column), column)
+        table = pa.Table.from_batches([batch]).append_column(column, labels)
         table = table.cast(self._schema)
-        distinct = pc.unique(months).to_pylist()
-        for month in distinct:
-            part = table if len(distinct) == 1 else table.filter(pc.equal(table[MONTH_COLUMN], month))
-            self._add(month, part)
+        distinct = pc.unique(labels).to_pylist()
+        for label in distinct:
+            part = table if len(distinct) == 1 else table.filter(pc.equal(table[column], label))
+            self._add(label, part)
         self._last = cursor_at(cursor_arrays(batch, self._spec), -1)
         self._rows += batch.num_rows
-        if sum(month_file.buffered for month_file in self._months.values()) > self._max_buffered:
-            self._flush(max(self._months.values(), key=lambda month_file: month_file.buffered))
+        if sum(part_file.buffered for part_file in self._partitions.values()) > self._max_buffered:
+            self._flush(max(self._partitions.values(), key=lambda part_file: part_file.buffered))
 
-    def _add(self, month: str, rows: pa.Table) -> None:
-        month_file = self._months.get(month)
-        if month_file is None:
-            relative = data_path(self._spec.name, month, self._seq, len(self._months))
-            month_file = _MonthFile(relative, staging_path(self._store, relative))
-            self._months[month] = month_file
+    def _add(self, label: str, rows: pa.Table) -> None:
+        part_file = self._partitions.get(label)
+        if part_file is None:
+            relative = data_path(self._spec, label, self._seq, len(self._partitions))
+            part_file = _PartitionFile(relative, staging_path(self._store, relative))
+            self._partitions[label] = part_file
         cursors = cursor_arrays(rows, self._spec)
-        if month_file.first is None:
-            month_file.first = cursor_at(cursors, 0)
-        month_file.last = cursor_at(cursors, -1)
-        month_file.buffer.append(rows)
-        month_file.buffered += rows.num_rows
-        month_file.rows += rows.num_rows
-        if month_file.buffered >= 2 * self._row_group_rows:
-            self._write_group(month_file)
+        if part_file.first is None:
+            part_file.first = cursor_at(cursors, 0)
+        part_file.last = cursor_at(cursors, -1)
+        part_file.buffer.append(rows)
+        part_file.buffered += rows.num_rows
+        part_file.rows += rows.num_rows
+        if part_file.buffered >= 2 * self._row_group_rows:
+            self._write_group(part_file)
 
-    def _write_group(self, month_file: _MonthFile) -> None:
+    def _write_group(self, part_file: _PartitionFile) -> None:
         """Write one row group of the target size and keep the rest buffered."""
-        rows = pa.concat_tables(month_file.buffer)
-        self._write(month_file, rows.slice(0, self._row_group_rows))
+        rows = pa.concat_tables(part_file.buffer)
+        self._write(part_file, rows.slice(0, self._row_group_rows))
         rest = rows.slice(self._row_group_rows)
-        month_file.buffer = [rest]
-        month_file.buffered = rest.num_rows
+        part_file.buffer = [rest]
+        part_file.buffered = rest.num_rows
 
-    def _flush(self, month_file: _MonthFile) -> None:
+    def _flush(self, part_file: _PartitionFile) -> None:
         """Write everything buffered as one row group."""
-        if not month_file.buffered:
+        if not part_file.buffered:
             return
-        self._write(month_file, pa.concat_tables(month_file.buffer))
-        month_file.buffer = []
-        month_file.buffered = 0
+        self._write(part_file, pa.concat_tables(part_file.buffer))
+        part_file.buffer = []
+        part_file.buffered = 0
 
-    def _write(self, month_file: _MonthFile, rows: pa.Table) -> None:
+    def _write(self, part_file: _PartitionFile, rows: pa.Table) -> None:
         """Hand a row group to the encoder thread (one thread: row groups keep their order)."""
-        if month_file.writer is None:
+        if part_file.writer is None:
             options = self._writer_options(rows)
-            month_file.writer = pq.ParquetWriter(month_file.staged, self._schema, **options)
-        self._pending.append(self._encoder.submit(month_file.writer.write_table, rows,
+            part_file.writer = pq.ParquetWriter(part_file.staged, self._schema, **options)
+        self._pending.append(self._encoder.submit(part_file.writer.write_table, rows,
                                                   row_group_size=rows.num_rows))
         while len(self._pending) > 1:  # bounded: at most one row group waits for encoding
             self._pending.popleft().result()
@@ -176,17 +181,17 @@ class BatchWriter:
 
     def finish(self) -> WrittenBatch:
         """Write what is buffered, close every file and publish it at its final path."""
-        for month_file in self._months.values():
-            self._flush(month_file)
+        for part_file in self._partitions.values():
+            self._flush(part_file)
         self._drain()
         self._encoder.shutdown()
         entries = []
-        for month, month_file in self._months.items():
-            month_file.writer.close()
-            digest, size = file_digest(month_file.staged)
-            publish(self._store, month_file.staged, month_file.relative)
-            entries.append(FileEntry(month_file.relative, month, month_file.rows, digest, size,
-                                     month_file.first, month_file.last))
+        for label, part_file in self._partitions.items():
+            part_file.writer.close()
+            digest, size = file_digest(part_file.staged)
+            publish(self._store, part_file.staged, part_file.relative)
+            entries.append(FileEntry(part_file.relative, label, part_file.rows, digest, size,
+                                     part_file.first, part_file.last))
         return WrittenBatch(tuple(entries), self._merkle.root(), self._rows, self._last)
 
     def abort(self) -> None:
@@ -194,7 +199,7 @@ class BatchWriter:
         for pending in self._pending:
             pending.cancel()
         self._encoder.shutdown(wait=True)
-        for month_file in self._months.values():
-            if month_file.writer is not None:
-                month_file.writer.close()
-            month_file.staged.unlink(missing_ok=True)
+        for part_file in self._partitions.values():
+            if part_file.writer is not None:
+                part_file.writer.close()
+            part_file.staged.unlink(missing_ok=True)

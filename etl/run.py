@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from etl.checkpoint import check_against_checkpoint, commit_checkpoint
 from etl.cleanup import remove_orphans
+from etl.compact import CompactResult, compact_table
 from etl.errors import SourceMismatch
 from etl.files import create_exclusive
 from etl.lock import archive_lock
@@ -33,10 +34,10 @@ from etl.signing import Signer
 from etl.source import PostgresSource, Snapshot, SourceIdentity, SqliteSource, open_source
 from warehouse.archive.checkpoint import StoredCheckpoint, read_newest_checkpoint
 from warehouse.archive.layout import ARCHIVED_TABLES, TableSpec, manifest_path, table_spec
-from warehouse.archive.manifest import CREATED_AT_FORMAT, Cursor, Manifest, manifest_sha256
+from warehouse.archive.manifest import Cursor, Manifest, created_at_now, manifest_sha256
 from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import StoredManifest, read_head
-from warehouse.archive.rowhash import cursor_arrays, cursor_at
+from warehouse.archive.rowhash import arrow_schema, cursor_arrays, cursor_at, schema_fields
 from warehouse.archive.storage import ArchiveStore, open_store
 from warehouse.settings import require
 
@@ -58,6 +59,7 @@ class TableRun:
 @dataclass
 class RunReport:
     tables: list[TableRun]
+    compacted: list[CompactResult] = field(default_factory=list)
     checkpoint: StoredCheckpoint | None = None  # the archive's newest checkpoint after the run
 
     @property
@@ -65,27 +67,26 @@ class RunReport:
         return sum(table.rows for table in self.tables)
 
 
-def utc_now_text() -> str:
-    return datetime.now(UTC).strftime(CREATED_AT_FORMAT)
-
-
 class Archiver:
     """Archives the tables of one operational database into one archive store."""
 
     def __init__(self, store: ArchiveStore, engine: sa.Engine, source: PostgresSource | SqliteSource, *,
-                 batch_rows: int, heartbeat_after: timedelta, signer: Signer | None = None,
-                 progress: Progress | None = None, stop: threading.Event | None = None):
+                 batch_rows: int, heartbeat_after: timedelta, small_file_rows: int,
+                 signer: Signer | None = None, progress: Progress | None = None,
+                 stop: threading.Event | None = None):
         self.store = store
         self.engine = engine
         self.source = source
         self.batch_rows = batch_rows
         self.heartbeat_after = heartbeat_after
+        self.small_file_rows = small_file_rows
         self.signer = signer
         self.progress = progress or plain_progress()
         self.stop = stop or threading.Event()
 
-    def run(self, tables: Iterable[str] | None = None) -> RunReport:
-        """Archive everything committed below the snapshot horizon; raise on any failure."""
+    def run(self, tables: Iterable[str] | None = None, *, compact: Iterable[str] = ()) -> RunReport:
+        """Archive everything committed below the snapshot horizon, then compact the tables named
+        by ``compact`` and commit a checkpoint; raise on any failure."""
         specs = [table_spec(name) for name in (tables or ARCHIVED_TABLES)]
         with archive_lock(self.engine):
             checkpoint = read_newest_checkpoint(self.store)
@@ -96,13 +97,16 @@ class Archiver:
                     if self.stop.is_set():
                         break
                     results.append(self._run_table(spec, snapshot, identity, checkpoint))
+            compacted = [compact_table(self.store, table_spec(name), self.small_file_rows, self.signer)
+                         for name in compact if not self.stop.is_set()]
             # After the snapshot's transaction: recording the anchor writes to the database.
-            return RunReport(results, commit_checkpoint(self.store, self.engine, self.signer, utc_now_text()))
+            checkpoint = commit_checkpoint(self.store, self.engine, self.signer, created_at_now())
+            return RunReport(results, compacted, checkpoint)
 
     def _run_table(self, spec: TableSpec, snapshot: Snapshot, identity: SourceIdentity,
                    checkpoint: StoredCheckpoint | None) -> TableRun:
         last = read_head(self.store, spec.name)
-        check_against_checkpoint(checkpoint, spec.name, last)
+        check_against_checkpoint(checkpoint, spec.name, last.manifest.seq if last else None)
         result = TableRun(spec.name, removed=remove_orphans(self.store, spec.name, last))
         if last is not None:
             check_same_source(self.store, last, identity, snapshot)
@@ -150,9 +154,9 @@ class Archiver:
                 root: str, files) -> StoredManifest:
         seq = (last.manifest.seq if last else 0) + 1
         manifest = Manifest(
-            table=spec.name, seq=seq, kind=kind, created_at=utc_now_text(),
+            table=spec.name, seq=seq, kind=kind, created_at=created_at_now(),
             cursor_columns=spec.cursor_columns, cursor_from=cursor_from, cursor_to=cursor_to,
-            row_count=rows, merkle_root=root, columns=spec.columns,
+            row_count=rows, merkle_root=root, columns=spec.columns, schema=schema_fields(arrow_schema(spec)),
             source={"dialect": identity.dialect, "database": identity.database,
                     "system_identifier": identity.system_identifier, "horizon": snapshot.horizon},
             previous={"seq": last.manifest.seq, "sha256": last.sha256} if last else None,
@@ -227,6 +231,7 @@ def make_archiver(settings: EtlSettings, engine: sa.Engine, *, progress: Progres
         open_source(settings.warehouse.database_url, engine),
         batch_rows=settings.etl_batch_rows,
         heartbeat_after=timedelta(minutes=settings.etl_heartbeat_minutes),
+        small_file_rows=settings.etl_compact_small_file_rows,
         signer=Signer(Path(settings.signing_key_path)) if settings.signing_key_path else None,
         progress=progress,
         stop=stop,
@@ -234,13 +239,13 @@ def make_archiver(settings: EtlSettings, engine: sa.Engine, *, progress: Progres
 
 
 def run_once(settings: EtlSettings, engine: sa.Engine, *, tables: Iterable[str] | None = None,
-             new_progress: Callable[[], Progress] = plain_progress,
+             compact: Iterable[str] = (), new_progress: Callable[[], Progress] = plain_progress,
              stop: threading.Event | None = None) -> RunReport:
     """Archive the operational database of ``settings`` once (what ``amoscope etl run`` does,
-    there in a child process on PostgreSQL: etl.isolation), showing progress on a display made
-    by ``new_progress`` in the process that runs."""
+    there in a child process on PostgreSQL: etl.isolation), then compact the ``compact`` tables,
+    showing progress on a display made by ``new_progress`` in the process that runs."""
     progress = new_progress()
     try:
-        return make_archiver(settings, engine, progress=progress, stop=stop).run(tables)
+        return make_archiver(settings, engine, progress=progress, stop=stop).run(tables, compact=compact)
     finally:
         progress.close()

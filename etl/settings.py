@@ -1,4 +1,4 @@
-"""The ETL's settings section: batch size, pace, heartbeat, signing key and replay window."""
+"""The ETL's settings section: batch size, pace, heartbeat, compaction, signing key and replay window."""
 
 from __future__ import annotations
 
@@ -24,3 +24,9 @@ class EtlSettings:
     etl_heartbeat_minutes: int = setting(
         60, "An ETL run that finds nothing new writes a heartbeat manifest if the last is this old.",
         minimum=0)
+    etl_compact_after_batches: int = setting(
+        50, "In follow mode, compact a table once it has this many new batches (and once at start); "
+            "0: only 'amoscope archive compact' compacts.", minimum=0)
+    etl_compact_small_file_rows: int = setting(
+        100_000, "Compaction merges the data files under this many rows that share a partition into one.",
+        minimum=1)

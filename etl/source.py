@@ -64,9 +64,9 @@ class Snapshot:
 
 
 def source_schema(spec: TableSpec) -> pa.Schema:
-    """The Arrow schema rows are read in: the archive schema without the ``month`` column."""
+    """The Arrow schema rows are read in: the archive schema without its partition column."""
     schema = arrow_schema(spec)
-    return schema.remove(schema.get_field_index("month"))
+    return schema.remove(schema.get_field_index(spec.partition))
 
 
 def _select_list(spec: TableSpec) -> str:

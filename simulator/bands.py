@@ -211,7 +211,8 @@ BANDS: tuple[Band, ...] = (
     _band("dispatch_reliability", 97.5, 99.8, "technical dispatch reliability of airline fleets: 98–99.7 %"),
     _band("interruptions_by_ata", 0.2, 3.0, "delays and cancellations per 100 departures (Ramco rates)"),
     _band(
-        "deferred_items_per_aircraft", 0, 8, "a few open deferred defects across a dozen aircraft", per_scale=True
+        "deferred_items_per_aircraft", 0, 8, "a few open deferred defects across a dozen aircraft",
+        per_scale=True,
     ),
     # Engineering
     _band(

@@ -12,11 +12,14 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import threading
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow.fs as pafs
 from sqlalchemy.engine import Engine
 
 from warehouse import history as history_module
@@ -24,17 +27,35 @@ from warehouse import investigation as investigation_module
 from warehouse import replay as replay_module
 from warehouse import timeline as timeline_module
 from warehouse.archive import archived_tables, open_store
+from warehouse.archive.layout import manifest_dir, table_data_dir
 from warehouse.catalog import ArchiveCatalog
 from warehouse.clock import WALL_CLOCK, Clock
 from warehouse.console import Console, ConsoleResult
 from warehouse.database import create_engine
 from warehouse.duck import DuckGate
+from warehouse.errors import WarehouseError
 from warehouse.event_cache import EventCache
 from warehouse.events import RequestContext
 from warehouse.hot import HotTail
 from warehouse.kpi import KpiNamespace
+from warehouse.kpi.base import KpiContext
+from warehouse.schema import MUTABLE_TABLES, metadata
+from warehouse.scope import ALL_AMOS, TenantScope
 from warehouse.settings import WarehouseSettings, require
 from warehouse.sources import Sources
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from warehouse.archive.verify import VerifyReport
+
+
+def _trusted_key(public_key: str | Path | None) -> Ed25519PublicKey | None:
+    if public_key is None:
+        return None
+    from warehouse.archive.signatures import load_public_key
+
+    return load_public_key(Path(public_key))
 
 
 class Warehouse:
@@ -55,9 +76,21 @@ class Warehouse:
             identity = str(self.store.local_root.resolve()) if self.store.local_root else settings.archive_url
             cache = EventCache(settings.warehouse_cache_dir, identity, catalog, gate)
         self.sources = Sources(catalog, HotTail(self.engine), gate, cache)
+        self.scope = ALL_AMOS
         self.kpi = KpiNamespace(self.sources, clock)
-        self._console: tuple[str, Console] | None = None
-        self._console_lock = threading.Lock()
+        self._consoles = _ConsoleCache()
+
+    def for_amo(self, amo_id: int) -> Warehouse:
+        """This warehouse read for one AMO: every list, record, history, replay, KPI, export and
+        console query of the result sees that AMO's rows only (DESIGN.md "Tenants").
+
+        Cheap (it shares the connections and caches); the dashboards take one per request.
+        """
+        scoped = copy.copy(self)
+        scoped.scope = TenantScope.for_amo(amo_id)
+        scoped.sources = self.sources.scoped(scoped.scope)
+        scoped.kpi = KpiNamespace(scoped.sources, self.kpi.clock)
+        return scoped
 
     @classmethod
     def open(cls, settings: WarehouseSettings | None = None, engine: Engine | None = None) -> Warehouse:
@@ -95,6 +128,31 @@ class Warehouse:
         """An ETag-like value that changes when the events matching ``filters`` change."""
         return history_module.fingerprint(self.sources, stream, **filters)
 
+    def events(self, stream: str = "activity", *, max_events: int = 100_000, **filters: Any) -> pd.DataFrame:
+        """Every event of ``stream`` matching ``filters``, oldest first, archive and hot tail alike.
+
+        The filters of :meth:`history` (``since``, ``until``, ``actor_user_id``, ``action``, ...);
+        more than ``max_events`` matching is an error rather than a silently partial answer.
+
+        >>> wh.events("audit", actor_user_id=7, since=datetime(2026, 1, 1, tzinfo=UTC))  # doctest: +SKIP
+        """
+        return history_module.all_events(self.sources, stream, max_events=max_events, **filters)
+
+    def records(self, table: str, *, as_of: date | datetime | None = None) -> pd.DataFrame:
+        """The rows of a record table (``users``, ``aircraft``, ``cars``, ...): the current rows, or
+        with ``as_of`` each record as it stood then, rebuilt from the audit trail like an as-of KPI.
+
+        Columns are the archived ones (secrets such as password hashes never leave the database).
+
+        >>> wh.records("users")[["id", "full_name", "department_id"]]     # doctest: +SKIP
+        """
+        if table not in MUTABLE_TABLES:
+            raise WarehouseError(f"{table!r} is not a record table; use one of "
+                                 f"{', '.join(sorted(MUTABLE_TABLES))}")
+        key = ", ".join(f'"{column.name}"' for column in metadata.tables[table].primary_key)
+        with KpiContext(self.sources, as_of) as ctx:
+            return ctx.query(f'SELECT * FROM "{table}" ORDER BY {key}', tables=(table,))
+
     def timeline(self, entity_type: str, entity_id: Any) -> pd.DataFrame:
         """Every audit and activity event of one record, oldest first, with its state after each."""
         return timeline_module.timeline(self.sources, entity_type, entity_id)
@@ -117,53 +175,105 @@ class Warehouse:
         """
         return investigation_module.wide_view(self.sources, aircraft, since=since, until=until, as_of=as_of)
 
+    def verify(self, tables: list[str] | None = None, *, since: date | None = None,
+               public_key: str | Path | None = None, archive_url: str | None = None) -> VerifyReport:
+        """Re-check the archive offline, as ``amoscope archive verify`` does: the manifests' chain,
+        every committed file's size and SHA-256, every row's hash against its batch's Merkle root.
+
+        ``public_key`` is the trusted Ed25519 key (a PEM file) for signed manifests;
+        ``archive_url`` verifies another copy of the archive (a folder or ``s3://`` URL) instead.
+        The report lists every problem found (``report.ok`` when there is none).
+        """
+        from warehouse.archive.verify import verify_archive
+
+        store = self.store if archive_url is None else open_store(
+            archive_url, s3_endpoint_url=self.settings.s3_endpoint_url)
+        return verify_archive(store, tables=tables, since=since, public_key=_trusted_key(public_key))
+
+    def prove(self, value: str, *, table: str = "audit_events", column: str = "event_id") -> dict[str, Any]:
+        """The inclusion proof of one archived row (by default the audit event ``value``): its
+        fields, the Merkle path to its batch's root and the batch's manifest, as a JSON-able dict
+        that :meth:`check_proof` (or any SHA-256 tool, docs/archive-format.md) checks offline."""
+        from warehouse.archive.proof import build_proof
+
+        return build_proof(self.store, value, table=table, column=column)
+
+    @staticmethod
+    def check_proof(proof: dict[str, Any], public_key: str | Path | None = None) -> list[str]:
+        """Problems with an inclusion proof (empty: the row is in the batch its manifest commits)."""
+        from warehouse.archive.proof import check_proof
+
+        return check_proof(proof, _trusted_key(public_key))
+
+    def copy_archive(self, folder: str | Path, tables: list[str] | None = None) -> Path:
+        """Copy the manifests and data of ``tables`` (default: all archived) into a local folder.
+
+        The copy is a complete archive of those tables: verify it with ``verify(archive_url=...)``,
+        hand it to a third party, or alter it to see what tampering looks like, never touching
+        the archive itself.
+        """
+        target, local = Path(folder).resolve(), pafs.LocalFileSystem()
+        for table in tables or archived_tables(self.store):
+            for part in (manifest_dir(table), table_data_dir(table)):
+                if self.store.exists(part):
+                    (target / part).mkdir(parents=True, exist_ok=True)
+                    pafs.copy_files(self.store.full_path(part), str(target / part),
+                                    source_filesystem=self.store.fs, destination_filesystem=local)
+        return target
+
     def sql(self, query: str, *, context: RequestContext | None = None,
             amo_id: int | None = None) -> ConsoleResult:
         """Run one SELECT in the auditors' sandbox over the archived tables (audited).
 
-        Each archived table is a view of the same name holding every archived row (for record
-        tables: every archived version). See :mod:`warehouse.console` for the sandbox.
+        Each archived table is a view of the same name holding every archived row of the scope
+        (for record tables: every archived version): this warehouse's scope, else the AMO
+        ``amo_id``, else every AMO's, which the console allows only to a superuser or to the
+        command line. See :mod:`warehouse.console` for the sandbox.
 
-        >>> wh.sql("SELECT action, count(*) FROM audit_events GROUP BY 1").to_pandas()  # doctest: +SKIP
+        >>> wh.sql("SELECT action, count(*) FROM audit_events GROUP BY 1", amo_id=1)  # doctest: +SKIP
         """
-        return self.console().query(query, context=context or RequestContext(auth_method="CLI"),
-                                    amo_id=amo_id)
+        scope = self.scope
+        if amo_id is not None:
+            if not scope.is_unscoped and scope.amo_id != amo_id:
+                raise WarehouseError("this warehouse is scoped to another AMO")
+            scope = TenantScope.for_amo(amo_id)
+        return self.console().query(query, context=context or RequestContext(auth_method="CLI"), scope=scope)
 
     def console(self) -> Console:
         """The sandboxed console over the current archive (rebuilt when a manifest is added).
 
-        A local archive is read by DuckDB's Parquet reader, confined to the archive folder; an
-        object store through pyarrow datasets over the manifest-listed files.
+        Each table is a pyarrow dataset over the manifest-listed files, local or on an object
+        store; the console's own processes read them (see :mod:`warehouse.sandbox`).
         """
         catalog = self.sources.catalog
         names = archived_tables(self.store)
         head = "|".join(f"{table}={catalog.head(table)}" for table in names)
-        with self._console_lock:
-            if self._console is None or self._console[0] != head:
+        with self._consoles.lock:
+            if self._consoles.console is None or self._consoles.head != head:
                 files = {table: catalog.files(table) for table in names}
-                if self.store.local_root is None:
-                    tables = {table: catalog.dataset(table, found) for table, found in files.items() if found}
-                else:
-                    tables = {table: [self.store.full_path(f.path) for f in found]
-                              for table, found in files.items()}
-                if self._console is not None:
-                    self._console[1].close()
+                tables = {table: catalog.dataset(table, found) for table, found in files.items() if found}
                 console = Console(
-                    self.store.local_root, tables, audit_engine=self.engine,
+                    tables, audit_engine=self.engine,
                     row_limit=self.settings.console_row_limit,
+                    byte_limit=self.settings.console_byte_limit,
                     timeout_seconds=self.settings.console_timeout_seconds,
                     memory_limit=self.settings.console_memory_limit,
                     threads=self.settings.console_threads,
                 )
-                self._console = (head, console)
-            return self._console[1]
+                self._consoles.head, self._consoles.console = head, console
+            return self._consoles.console
 
     def close(self) -> None:
-        """Release the DuckDB connections and the console."""
-        with self._console_lock:
-            if self._console is not None:
-                self._console[1].close()
-                self._console = None
+        """Release the DuckDB connections (of this warehouse and every view of it from :meth:`for_amo`)."""
         if self.sources.cache is not None:
             self.sources.cache.close()
         self.sources.gate.close()
+
+
+class _ConsoleCache:
+    """The console of the archive's current head, shared by a warehouse and its scoped views."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.head: str | None = None
+        self.console: Console | None = None

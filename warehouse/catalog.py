@@ -148,6 +148,6 @@ def _conform(rows: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def empty_events(table: str) -> pa.Table:
-    """An empty Arrow table with the archive columns of ``table`` (without ``month``)."""
-    schema = arrow_schema(table_spec(table))
-    return schema.empty_table().drop_columns(["month"])
+    """An empty Arrow table with the archive columns of ``table`` (without its partition column)."""
+    spec = table_spec(table)
+    return arrow_schema(spec).empty_table().drop_columns([spec.partition])

@@ -23,6 +23,7 @@ from warehouse.archive.proof import build_proof
 from warehouse.errors import WarehouseError
 from warehouse.events import RequestContext, record_audit
 from warehouse.schema import metadata
+from warehouse.scope import ALL_AMOS, TenantScope
 
 # Business numbers an auditor knows a record by, per table.
 NUMBER_COLUMNS = {
@@ -42,8 +43,12 @@ class PackSummary:
     not_yet_archived: int
 
 
-def resolve_entity(engine: sa.Engine, entity: str) -> tuple[str, str, dict[str, Any]]:
-    """``(table, id, current row)`` of ``entity``: a business number (CAR-2024-0042) or ``table:id``."""
+def resolve_entity(engine: sa.Engine, entity: str,
+                   scope: TenantScope = ALL_AMOS) -> tuple[str, str, dict[str, Any]]:
+    """``(table, id, current row)`` of ``entity``: a business number (CAR-2024-0042) or ``table:id``.
+
+    A record outside ``scope`` is not found, exactly like one that does not exist.
+    """
     match = _TABLE_AND_ID.match(entity)
     with engine.connect() as connection:
         if match:
@@ -51,14 +56,15 @@ def resolve_entity(engine: sa.Engine, entity: str) -> tuple[str, str, dict[str, 
             if table_name not in metadata.tables or "row_version" not in metadata.tables[table_name].c:
                 raise WarehouseError(f"{table_name!r} is not a record table")
             table = metadata.tables[table_name]
-            statement = sa.select(table).where(table.c.id == int(entity_id))
+            statement = sa.select(table).where(table.c.id == int(entity_id), *scope.where(table_name))
             row = connection.execute(statement).mappings().first()
             if row is not None:
                 return table_name, entity_id, _public(table_name, dict(row))
         else:
             for table_name, column in NUMBER_COLUMNS.items():
                 table = metadata.tables[table_name]
-                row = connection.execute(sa.select(table).where(table.c[column] == entity)).mappings().first()
+                statement = sa.select(table).where(table.c[column] == entity, *scope.where(table_name))
+                row = connection.execute(statement).mappings().first()
                 if row is not None:
                     return table_name, str(row["id"]), _public(table_name, dict(row))
     raise WarehouseError(
@@ -77,7 +83,7 @@ def write_pack(warehouse, entity: str, out: Path, *, context: RequestContext) ->
     with the state after each), ``proofs/<event_id>.json`` (one per archived audit event),
     ``manifests/audit_events/*.json`` (the whole chain those proofs hang from) and ``README.txt``.
     """
-    table_name, entity_id, record = resolve_entity(warehouse.engine, entity)
+    table_name, entity_id, record = resolve_entity(warehouse.engine, entity, warehouse.scope)
     timeline = warehouse.timeline(table_name, entity_id)
     audit_rows = timeline[timeline["stream"] == "audit"]
     proofs: dict[str, dict[str, Any]] = {}

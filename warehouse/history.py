@@ -20,10 +20,10 @@ import sqlalchemy as sa
 
 from warehouse.archive import DataFile
 from warehouse.cursor import HistoryCursor, decode_history, encode_history
-from warehouse.errors import CursorError
+from warehouse.errors import CursorError, WarehouseError
 from warehouse.filters import EventFilter
 from warehouse.hot import table_schema
-from warehouse.replay import check_stream_and_limit
+from warehouse.replay import MAX_PAGE, check_stream_and_limit
 from warehouse.schema import metadata
 from warehouse.sources import Sources, merge_events
 
@@ -101,6 +101,27 @@ def history(sources: Sources, stream: str, *, page: str | None = None, limit: in
     return HistoryPage(rows.to_pandas(), next_page, previous_page, current)
 
 
+def all_events(sources: Sources, stream: str, *, max_events: int, **filters: Any) -> pd.DataFrame:
+    """Every event of ``stream`` matching ``filters``, oldest first: history pages read to the end.
+
+    More than ``max_events`` is an error naming the cap, not a silent cut: an investigation that
+    shows part of a window would read as if the rest never happened.
+    """
+    if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
+        raise WarehouseError(f"max_events must be a whole number above 0, not {max_events!r}")
+    pages, found, cursor = [], 0, None
+    while True:
+        page = history(sources, stream, page=cursor, limit=MAX_PAGE, newest_first=False, **filters)
+        pages.append(page.events)
+        found += len(page.events)
+        if found > max_events:
+            raise WarehouseError(f"more than {max_events} {stream} events match; narrow the window or the "
+                                 "filters, or raise max_events")
+        if page.next_page is None:
+            return pd.concat(pages, ignore_index=True) if len(pages) > 1 else pages[0]
+        cursor = page.next_page
+
+
 def _fetch(sources: Sources, table_name: str, event_filter: EventFilter, key: tuple[int, int] | None,
            descending: bool, limit: int) -> pa.Table:
     table = metadata.tables[table_name]
@@ -120,10 +141,11 @@ def _fetch(sources: Sources, table_name: str, event_filter: EventFilter, key: tu
                              limit)
     files = _month_files(sources.catalog.files(table_name), event_filter, key, descending)
     # Months are disjoint time ranges: read them in page order and stop once the page is full.
-    months = sorted({f.month for f in files}, reverse=descending)
+    months = sorted({f.partition for f in files}, reverse=descending)
     archived, found = [], 0
     for month in months:
-        rows = sources.archive_rows(table_name, [f for f in files if f.month == month], conditions, params,
+        in_month = [f for f in files if f.partition == month]
+        rows = sources.archive_rows(table_name, in_month, conditions, params,
                                     f"occurred_at {direction}, id {direction}", limit)
         archived.append(rows)
         found += rows.num_rows
@@ -145,7 +167,7 @@ def _month_files(files: list[DataFile], event_filter: EventFilter, key: tuple[in
     if key is not None:
         month = datetime.fromtimestamp(key[0] / 1_000_000, UTC).strftime("%Y-%m")
         high, low = (min(high, month), low) if descending else (high, max(low, month))
-    return [f for f in files if low <= f.month <= high]
+    return [f for f in files if low <= f.partition <= high]
 
 
 def _key(rows: pa.Table, index: int) -> tuple[int, int]:

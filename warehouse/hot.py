@@ -24,14 +24,16 @@ from warehouse.archive.rowhash import arrow_schema
 from warehouse.cursor import Position
 from warehouse.database import HORIZON_SQL, is_postgres
 from warehouse.schema import metadata
+from warehouse.scope import ALL_AMOS, TenantScope
 
 HORIZON = sa.literal_column(HORIZON_SQL)
 
 
 def table_schema(name: str) -> pa.Schema:
-    """Arrow schema of a table's archived columns, without the archive's ``month`` partition column."""
-    schema = arrow_schema(table_spec(name))
-    return schema.remove(schema.get_field_index("month"))
+    """Arrow schema of a table's archived columns, without the archive's partition column."""
+    spec = table_spec(name)
+    schema = arrow_schema(spec)
+    return schema.remove(schema.get_field_index(spec.partition))
 
 
 def select_columns(name: str) -> list[sa.ColumnElement]:
@@ -46,13 +48,27 @@ def select_columns(name: str) -> list[sa.ColumnElement]:
 
 
 class HotTail:
-    """Reads of the operational database for the warehouse."""
+    """Reads of the operational database for the warehouse, restricted to a tenant scope."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, scope: TenantScope = ALL_AMOS) -> None:
         self.engine = engine
+        self.scope = scope
         self.is_postgres = is_postgres(engine)
         self._cluster: str | None = None
         self._lock = threading.Lock()
+
+    def scoped(self, scope: TenantScope) -> HotTail:
+        """The same database read for ``scope`` only."""
+        hot = HotTail(self.engine, scope)
+        hot._cluster = self.cluster_id()
+        return hot
+
+    def values(self, name: str, column: str) -> list:
+        """The distinct values of ``column`` in the scope's rows of ``name`` (a parent's ids)."""
+        table = metadata.tables[name]
+        statement = sa.select(table.c[column]).distinct().where(*self._scope(table))
+        with self.engine.connect() as connection:
+            return [value for (value,) in connection.execute(statement) if value is not None]
 
     def cluster_id(self) -> str:
         """16 hex digits naming this database (cluster and database); cursors carry it."""
@@ -84,7 +100,7 @@ class HotTail:
                limit: int | None) -> pa.Table:
         """Rows of the event table ``name`` matching ``where``, below the commit horizon."""
         table = metadata.tables[name]
-        statement = sa.select(*select_columns(name)).where(*where, *self._horizon(table))
+        statement = sa.select(*select_columns(name)).where(*where, *self._horizon(table), *self._scope(table))
         statement = statement.order_by(*order_by)
         if limit is not None:
             statement = statement.limit(limit)
@@ -93,7 +109,7 @@ class HotTail:
     def newest(self, name: str) -> Position | None:
         """The cursor of the newest visible event of ``name`` (None for an empty table)."""
         table = metadata.tables[name]
-        statement = (sa.select(table.c.txid, table.c.id).where(*self._horizon(table))
+        statement = (sa.select(table.c.txid, table.c.id).where(*self._horizon(table), *self._scope(table))
                      .order_by(table.c.txid.desc(), table.c.id.desc()).limit(1))
         with self.engine.connect() as connection:
             row = connection.execute(statement).first()
@@ -103,15 +119,19 @@ class HotTail:
         """``(number of rows, greatest id)`` of ``name`` matching ``where``: a cheap change probe."""
         table = metadata.tables[name]
         statement = sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(table.c.id), 0)).where(
-            *where, *self._horizon(table))
+            *where, *self._horizon(table), *self._scope(table))
         with self.engine.connect() as connection:
             row = connection.execute(statement).one()
         return int(row[0]), int(row[1])
 
     def records(self, name: str, where: list[sa.ColumnElement] | None = None) -> pa.Table:
         """The current rows of a record table (all archived columns)."""
-        statement = sa.select(*select_columns(name)).where(*(where or []))
+        table = metadata.tables[name]
+        statement = sa.select(*select_columns(name)).where(*(where or []), *self._scope(table))
         return self._arrow(name, statement)
+
+    def _scope(self, table: sa.Table) -> list[sa.ColumnElement]:
+        return self.scope.where(table.name)
 
     def _horizon(self, table: sa.Table) -> list[sa.ColumnElement]:
         return [table.c.txid < HORIZON] if self.is_postgres and "txid" in table.c else []

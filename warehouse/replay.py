@@ -110,9 +110,9 @@ def _reset(sources: Sources, stream: str, table_name: str, cluster: str,
 
 def _archive_page(sources: Sources, table_name: str, position: Position, limit: int,
                   event_filter: EventFilter) -> pa.Table:
-    files = _candidate_files(sources.catalog.files(table_name), position, limit,
-                             bounded=not event_filter.values)
-    if not event_filter.values and len(files) <= DECODED_FILES:
+    every_row = not event_filter.values and sources.scope.is_unscoped  # no row of the files left out
+    files = _candidate_files(sources.catalog.files(table_name), position, limit, bounded=every_row)
+    if every_row and len(files) <= DECODED_FILES:
         key = (position.txid, position.id)
         pages = [sources.catalog.decoded(table_name, f).after(key, limit) for f in files]
         schema = table_schema(table_name)

@@ -128,8 +128,9 @@ def half_yearly_summary(warehouse, *, amo_code: str, half: str) -> HalfYearlySum
     end = datetime.combine(period.end, time.max, UTC)
     as_of = min(end, now)
     with warehouse.engine.connect() as connection:
+        # Another AMO's code is as unknown as no AMO's code.
         amo = connection.execute(sa.select(amos.c.id, amos.c.code, amos.c.name)
-                                 .where(amos.c.code == amo_code)).first()
+                                 .where(amos.c.code == amo_code, *warehouse.scope.where("amos"))).first()
         if amo is None:
             raise WarehouseError(f"no AMO with the code {amo_code!r}")
         names = Names(

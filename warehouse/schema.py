@@ -619,6 +619,17 @@ archive_checkpoints = sa.Table(
     sa.Column("tables", sa.Integer, nullable=False),
 )
 
+# The archive console's running queries, one row each: a user's slot numbers are the key, so
+# the per-user limit holds across every worker process (warehouse/console_slots.py).
+console_slots = sa.Table(
+    "console_slots",
+    metadata,
+    sa.Column("user_key", sa.String(64), primary_key=True),  # user:<id>, or cli
+    sa.Column("slot", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("holder", sa.String(36), nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
+)
+
 # ── Events ────────────────────────────────────────────────────────────────────────────────
 audit_events = sa.Table(
     "audit_events",

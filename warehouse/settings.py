@@ -128,6 +128,8 @@ class WarehouseSettings:
     s3_endpoint_url: str = setting(
         "", "Endpoint of an S3-compatible store for an s3:// archive (empty: the AWS default).")
     console_row_limit: int = setting(10_000, "Most rows an archive console query returns.", minimum=1)
+    console_byte_limit: int = setting(8 * 2**20, "Most bytes (as Arrow holds them) of an archive console "
+                                      "result; cells are cut at 10,000 characters.", minimum=1)
     console_timeout_seconds: int = setting(30, "An archive console query running longer is interrupted.",
                                            minimum=1)
     console_memory_limit: str = setting("1GB", "DuckDB memory limit of the archive console.")

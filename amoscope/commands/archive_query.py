@@ -12,10 +12,12 @@ from pathlib import Path
 
 import click
 import pyarrow.parquet as pq
+import sqlalchemy as sa
 
 from amoscope.runtime import open_engine
 from warehouse.errors import WarehouseError
 from warehouse.events import RequestContext
+from warehouse.schema import amos
 from warehouse.spreadsheet import defuse_formula
 
 
@@ -32,22 +34,31 @@ def _open_warehouse(settings):
 
 @click.command()
 @click.argument("sql")
+@click.option("--amo", "amo_code", default=None, metavar="CODE",
+              help="Read this AMO's archive only (its code, e.g. NAM).")
+@click.option("--all-amos", is_flag=True,
+              help="Read every AMO's archive (recorded as such in the audit trail).")
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json", "parquet"]),
               default="table", show_default=True, help="How to write the rows.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of standard output (required for parquet).")
 @click.pass_obj
-def query(settings, sql: str, output_format: str, out: Path | None) -> None:
-    """Run one SELECT over the archived tables in the auditors' sandbox.
+def query(settings, sql: str, amo_code: str | None, all_amos: bool, output_format: str,
+          out: Path | None) -> None:
+    """Run one SELECT over one AMO's archived tables (--amo CODE) in the auditors' sandbox.
 
     Tables are named after the operational ones (audit_events, activity_events, cars, ...); the
-    rows are every archived version. At most AMOSCOPE_CONSOLE_ROW_LIMIT rows come back.
+    rows are every archived version of that AMO's records, child records through their parents.
+    Every AMO's rows only with --all-amos. At most AMOSCOPE_CONSOLE_ROW_LIMIT rows come back.
     """
     if output_format == "parquet" and out is None:
         raise click.UsageError("--format parquet needs --out FILE")
+    if (amo_code is None) == (not all_amos):
+        raise click.UsageError("name the AMO to read (--amo CODE), or ask for every AMO's with --all-amos")
     warehouse = _open_warehouse(settings)
     try:
-        result = warehouse.sql(sql, context=_context("query"))
+        amo_id = None if all_amos else _amo_id(warehouse.engine, amo_code)
+        result = warehouse.sql(sql, context=_context("query"), amo_id=amo_id)
     except WarehouseError as error:
         raise click.ClickException(str(error)) from None
     finally:
@@ -64,6 +75,17 @@ def query(settings, sql: str, output_format: str, out: Path | None) -> None:
     if result.truncated:
         note += f" (cut at the row limit of {settings.console_row_limit}; narrow the query)"
     click.echo(note, err=True)
+
+
+def _amo_id(engine, code: str) -> int:
+    """The id of the AMO with ``code`` (any case); a clear error naming the codes that exist."""
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(amos.c.id, amos.c.code).order_by(amos.c.code)).all()
+    for amo_id, known in rows:
+        if known.upper() == code.strip().upper():
+            return amo_id
+    known = ", ".join(code for _, code in rows) or "none"
+    raise WarehouseError(f"no AMO with the code {code!r}; the AMOs are {known}")
 
 
 def _render(result, output_format: str) -> str:

@@ -1,4 +1,4 @@
-"""A department's cockpit: KPI cards and charts as of a chosen date, above the live feed.
+"""A department's cockpit: KPI cards and charts as of the URL's date, above the live feed.
 
 Every render makes one ``cockpit_snapshot`` call on the app's one Warehouse. Which department
 it shows comes from the session (members always get their own); a click on a bar opens the
@@ -15,6 +15,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from auth.policy import DEPARTMENT_SLUGS, department_in_scope, may_perform
 from auth.web_sessions import request_context
+from dashboards import as_of as as_of_module
 from dashboards import charts, cockpits, context, records
 from dashboards.pages import department
 from dashboards.paths import list_path, slug_of
@@ -25,25 +26,31 @@ from warehouse.reports import export_half_yearly
 NAMES = {"QUAL": "QMS cockpit", "PLAN": "Planning", "PROD": "Production", "REL": "Reliability",
          "SAFE": "Safety", "STOR": "Stores", "ENG": "Engineering", "WKSP": "Workshops"}
 REPORT_ACTION = "report.half_yearly"
+THEME = "light"  # the charts' template: charts.TEMPLATES has "light" and "dark"
 
 
 def layout(user, match):
-    """The cockpit of the department whose page this is, then its live feed and inbox."""
+    """The cockpit of the department whose page this is, then its live feed and inbox. The as-of
+    picker and the figures are drawn by :func:`render_cockpit` from the URL's ``as_of``."""
     slug = match.route.pattern
-    today = datetime.now(UTC).date().isoformat()
     return html.Div([
         dcc.Location(id="cockpit-nav", refresh=True),
-        dbc.Row([
-            dbc.Col(html.H2(NAMES.get(_code(slug), slug.capitalize()), className="h4"), md=8),
-            dbc.Col(dbc.InputGroup([dbc.InputGroupText("As of"),
-                                    dbc.Input(id="cockpit-as-of", type="date", value=today, max=today)]),
-                    md=4),
-        ], className="mb-2"),
+        dcc.Location(id="cockpit-as-of-nav", refresh=True),
         *_report_control(user, slug),
         dcc.Loading(html.Div(id="cockpit-body")),
         html.Hr(),
         department.layout(user, slug),
     ])
+
+
+def _heading(code: str, as_of: date | None):
+    """The cockpit's name and its as-of picker, showing the URL's date."""
+    today = as_of_module.today().isoformat()
+    picker = dbc.InputGroup([dbc.InputGroupText("As of"),
+                             dbc.Input(id="cockpit-as-of", type="date", max=today,
+                                       value=(as_of.isoformat() if as_of else today))])
+    return dbc.Row([dbc.Col(html.H2(NAMES.get(code, code), className="h4"), md=8), dbc.Col(picker, md=4)],
+                   className="mb-2")
 
 
 def _recent_halves(today: date) -> list[str]:
@@ -68,16 +75,6 @@ def _report_control(user, slug: str) -> list:
 
 def _code(slug: str | None) -> str | None:
     return {page: code for code, page in DEPARTMENT_SLUGS.items()}.get(slug or "")
-
-
-def _as_of(value) -> date | None:
-    """The as-of date from the picker: today when empty; ValueError when malformed or in the future."""
-    if not value:
-        return None
-    chosen = date.fromisoformat(str(value))
-    if chosen > datetime.now(UTC).date():
-        raise ValueError("the as-of date is in the future")
-    return None if chosen == datetime.now(UTC).date() else chosen
 
 
 # A headline's state → the card's Bootstrap colour (neutral and no data stay plain).
@@ -106,9 +103,10 @@ def _card(name: str, frame) -> dbc.Col:
                    md=3, className="mb-2")
 
 
-def _chart(panel: cockpits.Panel, frame, labels) -> dbc.Col:
-    graph = dcc.Graph(id={"type": "cockpit-chart", "kpi": panel.kpi},
-                      figure=charts.figure(panel, frame, labels),
+def _chart(panel: cockpits.Panel, frame, labels, as_of: date | None, theme: str) -> dbc.Col:
+    figure = charts.figure(panel, frame, labels, theme=theme, period_end=as_of or as_of_module.today(),
+                           headline=REGISTRY[panel.kpi].headline.evaluate(frame))
+    graph = dcc.Graph(id={"type": "cockpit-chart", "kpi": panel.kpi}, figure=figure,
                       config={"displaylogo": False, "displayModeBar": False})
     return dbc.Col(dbc.Card([dbc.CardHeader(panel.title), dbc.CardBody(graph, className="p-1")],
                             className="h-100"), lg=6, className="mb-3")
@@ -118,32 +116,48 @@ def register_callbacks(app: Dash) -> None:
     # The department page is shown inside every cockpit, so its callbacks are registered here.
     department.register_callbacks(app)
 
-    @app.callback(Output("cockpit-body", "children"), Input("cockpit-as-of", "value"),
-                  State("url", "pathname"))
-    def render_cockpit(as_of_value, pathname):
+    @app.callback(Output("cockpit-body", "children"), Input("url", "search"), State("url", "pathname"))
+    def render_cockpit(search, pathname):
+        """The cards and charts as of the URL's ``as_of`` (today without one)."""
         user = context.user()
         code = department_in_scope(user.role, user.department_code, slug_of(pathname))
         if code not in cockpits.PANELS:
             return html.P("No department cockpit here.", className="text-muted")
         try:
-            as_of = _as_of(as_of_value)
-        except ValueError as error:
-            return dbc.Alert(f"Pick a date up to today ({error}).", color="warning")
+            as_of = as_of_module.parse(search)
+        except as_of_module.BadDate as error:
+            return [_heading(code, None),
+                    dbc.Alert(f"Pick a date up to today ({error}).", color="warning")]
         try:
-            snapshot = context.warehouse().kpi.cockpit_snapshot(code, amo_id=user.amo_id, as_of=as_of)
+            snapshot = context.warehouse().kpi.cockpit_snapshot(code, as_of=as_of)
         except WarehouseError as error:
             return dbc.Alert(f"The KPIs could not be computed: {error}", color="danger")
         with context.engine().connect() as connection:
-            departments = {i: c for c, i in records.department_ids_of(connection, user.amo_id).items()}
-        labels = {"department_id": departments}
+            labels = records.labels_of(connection, user.amo_id)
         cards = dbc.Row([_card(name, frame) for name, frame in snapshot.items()], className="g-2 mb-3")
-        panels = dbc.Row([_chart(panel, snapshot[panel.kpi], labels) for panel in cockpits.PANELS[code]
-                          if panel.kpi in snapshot])
-        return [cards, panels]
+        panels = dbc.Row([_chart(panel, snapshot[panel.kpi], labels, as_of, THEME)
+                          for panel in cockpits.PANELS[code] if panel.kpi in snapshot])
+        return [_heading(code, as_of), as_of_module.banner(as_of, pathname, search), cards, panels]
+
+    @app.callback(Output("cockpit-as-of-nav", "href"), Input("cockpit-as-of", "value"),
+                  State("url", "pathname"), State("url", "search"), prevent_initial_call=True)
+    def pick_date(value, pathname, search):
+        """A date picked: the same page with it in the URL, so the link reproduces the figures."""
+        try:
+            chosen = date.fromisoformat(str(value)) if value else None
+            current = as_of_module.parse(search)
+        except (ValueError, as_of_module.BadDate):
+            chosen, current = None, False  # a half-typed date waits; a bad URL date is replaced
+        if chosen is None or chosen > as_of_module.today():
+            return no_update
+        chosen = None if chosen == as_of_module.today() else chosen
+        if chosen == current:
+            return no_update
+        return f"{pathname}{as_of_module.search_with(search, chosen)}"
 
     @app.callback(Output("cockpit-nav", "href"), Input({"type": "cockpit-chart", "kpi": ALL}, "clickData"),
-                  State("url", "pathname"), prevent_initial_call=True)
-    def drill(_clicks, pathname):
+                  State("url", "pathname"), State("url", "search"), prevent_initial_call=True)
+    def drill(_clicks, pathname, search):
         user = context.user()
         code = department_in_scope(user.role, user.department_code, slug_of(pathname))
         kpi = ctx.triggered_id.get("kpi") if isinstance(ctx.triggered_id, dict) else None
@@ -152,9 +166,16 @@ def register_callbacks(app: Dash) -> None:
         if panel is None or not isinstance(click, dict) or not click.get("points"):
             return no_update
         point = click["points"][0]
-        ids = records.parse_ids(str(point.get("customdata") or ""))
-        return list_path(user.amo_code, panel.entity, {"ids": ",".join(map(str, ids)), "kpi": panel.kpi,
-                                                       "bar": str(point.get("x", ""))[:80]})
+        ids_text, element = charts.drilled(point.get("customdata"))
+        ids = records.parse_ids(ids_text)
+        query = {"ids": ",".join(map(str, ids)), "kpi": panel.kpi, "bar": str(element or "")[:80]}
+        try:
+            as_of = as_of_module.parse(search)
+        except as_of_module.BadDate:
+            as_of = None
+        if as_of is not None:
+            query[as_of_module.PARAMETER] = as_of.isoformat()
+        return list_path(user.amo_code, panel.entity, query)
 
     @app.callback(Output("cockpit-report-download", "data"), Output("cockpit-report-error", "children"),
                   Input("cockpit-report-button", "n_clicks"), State("cockpit-report-half", "value"),

@@ -1,9 +1,16 @@
-"""One record's page (``/maintenance/<amo>/cars/42``): its fields, its status timeline and its audit trail.
+"""One record's page (``/maintenance/<amo>/cars/42``), the same for every entity type, drawn from
+its declaration (:data:`dashboards.records.KINDS`) and the schema's foreign keys:
+
+* a header with the record's label, its state and its department;
+* its fields in words, with units, and the records it names as labelled links;
+* the records that name it (a CAR's attachments, an aircraft's defects and work orders);
+* for an attachment, its stored SHA-256 and the result of the last integrity check;
+* a status timeline (who, when, from → to, why) and an audit-trail tab with before and after
+  values, from the record's audit events (the archive ∪ the hot tail, oldest first, so they
+  reach back for years).
 
 The record is read with the session's scope (:func:`dashboards.records.fetch`): out of scope
-looks exactly like "no such record". Each view is audited as VIEW. The timeline and the trail
-are the record's audit events from ``Warehouse.history`` (the archive ∪ the hot tail, oldest
-first), so they reach back for years.
+looks exactly like "no such record". Each view is audited as VIEW.
 """
 
 from __future__ import annotations
@@ -12,17 +19,22 @@ import json
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Dash, Input, Output, html
 
 from auth.web_sessions import request_context
-from dashboards import context, records
+from dashboards import context, links, records, words
+from dashboards.paths import record_path
 from dashboards.routes import match_path
 from warehouse.errors import WarehouseError
 from warehouse.events import record_audit
 
 MAX_EVENTS = 500
-TRAIL_COLUMNS = ["occurred_at", "action", "workflow_phase", "actor_user_id", "changed_fields", "before",
-                 "after", "reason", "signature_meaning", "entity_version"]
+STATE_COLOURS = {"good": "success", "bad": "danger", "other": "secondary"}
+GOOD_STATES = frozenset({"CLOSED", "OK", "IN_TOL", "PASS", "COMPLIED", "valid", "IN_SERVICE", "SERVICEABLE",
+                         "RECTIFIED", "Active"})
+BAD_STATES = frozenset({"MISMATCH", "MISSING", "OUT_OF_TOL", "FAIL", "LOST", "AOG", "expired", "revoked",
+                        "suspended", "OPEN", "Disabled"})
 
 
 def layout(user, match):
@@ -36,40 +48,131 @@ def _target(pathname: str | None) -> tuple[str, int | None]:
     return match.params["entity_type"], match.params["id"]
 
 
-def _shown(value) -> str:
-    """A field or event value as text (hidden columns stripped from record images)."""
-    if isinstance(value, str) and value.startswith("{"):
-        value = json.loads(value)
-    if isinstance(value, dict):
-        value = {key: item for key, item in value.items() if key not in records.HIDDEN_COLUMNS}
-    if isinstance(value, dict | list):
+def _text(value) -> str:
+    """A value as text: dates to the second, nothing as a dash."""
+    if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
+        return "—"
+    if isinstance(value, list | dict):
         return json.dumps(value, default=str, sort_keys=True)
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
     return str(records.plain(value))
 
 
-def _fields(record: dict):
-    items = [html.Tr([html.Th(name, className="fw-normal text-muted"), html.Td(_shown(value))])
-             for name, value in record.items()]
-    return dbc.Table(html.Tbody(items), size="sm", bordered=False, className="mb-0")
+def _state_badge(kind: records.Kind, record: dict):
+    if not kind.status or kind.status not in record:
+        return None
+    text = words.word(kind.status, record.get(kind.status))
+    tone = "good" if text in GOOD_STATES or str(record.get(kind.status)) in GOOD_STATES else \
+        "bad" if str(record.get(kind.status)) in BAD_STATES or text in BAD_STATES else "other"
+    return dbc.Badge(text, color=STATE_COLOURS[tone], className="ms-2 align-middle", id="entity-status")
 
 
-def _status_timeline(events):
-    changes = events[events["action"].isin(["CREATE", "STATE_CHANGE", "VOID"])]
-    if changes.empty:
+def _value(amo_code: str, column: str, record: dict, named: dict[str, links.Link], labels: dict):
+    """A field's value in words: a link for a record it names, a name for a department or person,
+    the unit after a number."""
+    value = record.get(column)
+    if column in named:
+        link = named[column]
+        return html.A(link.label, href=record_path(amo_code, link.kind, link.id), className="entity-link")
+    if value is not None and (column in labels or column in words.BOOLEANS):
+        return words.word(column, value, labels)
+    unit = words.unit(column, record)
+    return f"{_text(value)} {unit}" if unit and value is not None else _text(value)
+
+
+def _fields(amo_code: str, record: dict, named, labels):
+    hidden = records.HIDDEN_COLUMNS | {"amo_id", "department"}
+    rows = [html.Tr([html.Th(words.field_name(name), className="fw-normal text-muted"),
+                     html.Td(_value(amo_code, name, record, named, labels))])
+            for name in record if name not in hidden]
+    return dbc.Table(html.Tbody(rows), size="sm", bordered=False, className="mb-0", id="entity-fields")
+
+
+def _integrity(record: dict):
+    """An attachment's stored checksum and the result of its last integrity check."""
+    status = record.get("verify_status")
+    return dbc.Alert([
+        html.Div([html.Strong("Integrity: "), words.code_in_words(str(status)),
+                  f" (last checked {_text(record.get('last_verified_at'))})"]),
+        html.Div([html.Span("Stored SHA-256: ", className="text-muted"),
+                  html.Code(record.get("sha256") or "—", id="entity-sha256")]),
+    ], color="success" if status == "OK" else "danger", id="entity-integrity", className="py-2")
+
+
+def _back(amo_code: str, groups: list[links.BackGroup]):
+    if not groups:
+        return html.P("No other record points to this one.", className="text-muted")
+    cards = []
+    for group in groups:
+        kind = records.KINDS[group.kind]
+        more = f" (first {links.MAX_BACK})" if group.total > links.MAX_BACK else f" ({group.total})"
+        title = f"{kind.plural} — {words.field_name(group.column).lower()}{more}"
+        items = [html.Li(html.A(link.label, href=record_path(amo_code, link.kind, link.id)))
+                 for link in group.links]
+        cards.append(html.Div([html.H3(title, className="h6 mb-1"), html.Ul(items, className="mb-2")],
+                              className="entity-back", **{"data-kind": group.kind}))
+    return html.Div(cards, id="entity-back")
+
+
+def _image(value) -> dict:
+    if isinstance(value, str):
+        value = json.loads(value) if value.startswith("{") else {}
+    return value if isinstance(value, dict) else {}
+
+
+def _changes(before: dict, after: dict) -> list[tuple[str, object, object]]:
+    """(field, before, after) of the fields an event changed (hidden bookkeeping left out)."""
+    names = [name for name in dict.fromkeys([*before, *after])
+             if name not in records.HIDDEN_COLUMNS | {"updated_at", "row_version"}]
+    return [(name, before.get(name), after.get(name)) for name in names
+            if before.get(name) != after.get(name)]
+
+
+def _who(actor_user_id, people: dict) -> str:
+    """The actor's name ("the system" for the scheduler and imports, which act without a user)."""
+    if actor_user_id is None or pd.isna(actor_user_id):
+        return "the system"
+    return people.get(int(actor_user_id), f"user {int(actor_user_id)}")
+
+
+def _status_timeline(kind: records.Kind, events: pd.DataFrame, people: dict):
+    """Each change of the record's state: who, when, from → to, and the reason given."""
+    status = kind.status or "status"
+    items = []
+    for row in events.itertuples():
+        before, after = _image(row.before), _image(row.after)
+        if row.action not in ("CREATE", "VOID") and before.get(status) == after.get(status):
+            continue
+        old = words.word(status, before.get(status)) if before.get(status) is not None else "—"
+        new = words.word(status, after.get(status)) if after.get(status) is not None else row.action.lower()
+        who = _who(row.actor_user_id, people)
+        reason = row.reason if isinstance(row.reason, str) and row.reason else None
+        change = f"{old} → {new}" if row.action != "CREATE" else f"created as {new}"
+        items.append(html.Li([
+            html.Strong(change, className="me-2"),
+            html.Span(f"by {who}", className="entity-actor me-2"),
+            html.Small(_text(row.occurred_at), className="text-muted"),
+            html.Div(f"Reason: {reason}", className="small entity-reason") if reason else None,
+        ], className="list-group-item"))
+    if not items:
         return html.P("No status changes recorded.", className="text-muted")
-    return html.Ol([html.Li([html.Strong(_shown(row.workflow_phase) or row.action, className="me-2"),
-                             html.Small(_shown(row.occurred_at), className="text-muted")],
-                            className="list-group-item")
-                    for row in changes.itertuples()], className="list-group list-group-numbered",
-                   id="entity-timeline")
+    return html.Ol(items, className="list-group list-group-numbered", id="entity-timeline")
 
 
-def _trail(events):
-    rows = [{column: _shown(getattr(row, column, None)) for column in TRAIL_COLUMNS}
-            for row in events.itertuples()]
-    return dag.AgGrid(id="entity-trail", rowData=rows, columnDefs=[{"field": c} for c in TRAIL_COLUMNS],
+def _trail(events: pd.DataFrame, people: dict):
+    """Every audit event: when, what, who, each changed field's before and after, and why."""
+    rows = []
+    for row in events.itertuples():
+        changes = _changes(_image(row.before), _image(row.after))
+        who = _who(row.actor_user_id, people)
+        rows.append({"when": _text(row.occurred_at), "action": words.code_in_words(str(row.action)),
+                     "who": who,
+                     "changes": "; ".join(f"{words.field_name(name)}: {_text(old)} → {_text(new)}"
+                                          for name, old, new in changes),
+                     "reason": row.reason if isinstance(row.reason, str) else ""})
+    columns = [{"field": "when", "maxWidth": 190}, {"field": "action", "maxWidth": 140},
+               {"field": "who", "maxWidth": 180}, {"field": "changes", "flex": 1, "wrapText": True,
+                                                   "autoHeight": True}, {"field": "reason"}]
+    return dag.AgGrid(id="entity-trail", rowData=rows, columnDefs=columns,
                       defaultColDef={"filter": True, "resizable": True},
                       dashGridOptions={"pagination": True, "paginationPageSize": 25},
                       style={"height": "420px"})
@@ -79,33 +182,42 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(Output("entity-body", "children"), Input("url", "pathname"))
     def show_entity(pathname):
         user = context.user()
-        kind, entity_id = _target(pathname)
+        kind_name, entity_id = _target(pathname)
         with context.engine().connect() as connection:
-            found = records.fetch(connection, user, kind, [entity_id] if entity_id else [])
-        if not found:
-            return dbc.Alert("There is no such record, or it is not yours to see.", color="warning")
-        record = found[0]
+            found = records.fetch(connection, user, kind_name, [entity_id] if entity_id else [])
+            if not found:
+                return dbc.Alert("There is no such record, or it is not yours to see.", color="warning")
+            record = found[0]
+            kind = records.KINDS[kind_name]
+            labels = records.labels_of(connection, user.amo_id)
+            named = links.named(connection, user.amo_id, kind_name, record)
+            back = links.pointing_back(connection, user, kind_name, entity_id)
         with context.engine().begin() as connection:
-            record_audit(connection, request_context(), "VIEW", amo_id=user.amo_id, entity_type=kind,
+            record_audit(connection, request_context(), "VIEW", amo_id=user.amo_id, entity_type=kind_name,
                          entity_id=entity_id, entity_version=record.get("row_version"),
                          department_id=user.department_id)
-        label = record.get(records.KINDS[kind].label, entity_id)
+        people = labels["user_id"]
         try:
-            page = context.warehouse().history("audit", entity_type=kind, entity_id=str(entity_id),
-                                               amo_id=user.amo_id, newest_first=False, limit=MAX_EVENTS)
-            events = page.events
-            history = dbc.Tabs([
-                dbc.Tab(_status_timeline(events), label="Status timeline", tab_id="timeline",
-                        class_name="pt-2"),
-                dbc.Tab(_trail(events), label="Audit trail", tab_id="trail", class_name="pt-2"),
-            ], active_tab="timeline")
-            if page.next_page:
-                history = html.Div([history, html.Small(f"The first {MAX_EVENTS} events are shown.",
-                                                        className="text-muted")])
+            page = context.warehouse().history("audit", entity_type=kind_name, entity_id=str(entity_id),
+                                               newest_first=False, limit=MAX_EVENTS)
+            history = [dbc.Tab(_status_timeline(kind, page.events, people), label="Status timeline",
+                               tab_id="timeline", class_name="pt-2"),
+                       dbc.Tab(_trail(page.events, people), label="Audit trail", tab_id="trail",
+                               class_name="pt-2")]
+            note = (html.Small(f"The first {MAX_EVENTS} events are shown.", className="text-muted")
+                    if page.next_page else None)
         except WarehouseError as error:
-            history = dbc.Alert(f"The history could not be read: {error}", color="danger")
+            history = [dbc.Tab(dbc.Alert(f"The history could not be read: {error}", color="danger"),
+                               label="Status timeline", tab_id="timeline")]
+            note = None
+        department = labels["department_id"].get(record.get(kind.department)) if kind.department else None
+        tabs = dbc.Tabs([dbc.Tab(_back(user.amo_code, back), label="Linked records", tab_id="back",
+                                 class_name="pt-2"), *history], active_tab="timeline")
         return html.Div([
-            html.H2(f"{kind.replace('_', ' ').rstrip('s')} {label}", className="h4", id="entity-title"),
-            dbc.Row([dbc.Col(dbc.Card(dbc.CardBody(_fields(record))), lg=4),
-                     dbc.Col(history, lg=8)]),
+            html.H2([f"{kind.singular} {links.label(kind_name, record)}", _state_badge(kind, record)],
+                    className="h4 mb-0", id="entity-title"),
+            html.Small(f"Department: {department}" if department else "", className="text-muted"),
+            _integrity(record) if "sha256" in record and "verify_status" in record else None,
+            dbc.Row([dbc.Col(dbc.Card(dbc.CardBody(_fields(user.amo_code, record, named, labels))), lg=5),
+                     dbc.Col([tabs, note], lg=7)], className="mt-2"),
         ])

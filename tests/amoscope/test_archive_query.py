@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from amoscope.cli import main
 from tests.warehouse.conftest import archive_now, at, seed_org, wait_visible, write_record
 from warehouse.archive.proof import check_proof
-from warehouse.schema import audit_events
+from warehouse.schema import amos, audit_events, departments
 
 
 @pytest.fixture
@@ -52,6 +52,7 @@ def archived(pg_settings, pg_engine, archive_dir):
         at("2024-03-02"),
     )
     write_record(pg_engine, "cars", {"status": "CAP_SUBMITTED"}, at("2024-03-10"), record_id=car)
+    _other_amo(pg_engine)
     archive_now(pg_settings, pg_engine, tables=None)
     write_record(pg_engine, "cars", {"status": "IMPLEMENTED"}, at("2024-04-10"), record_id=car)
     wait_visible(pg_engine)
@@ -63,7 +64,25 @@ def archived(pg_settings, pg_engine, archive_dir):
     return env, car
 
 
+def _other_amo(engine) -> None:
+    """AMO B with a department, a finding and a CAR, so AMO1's queries have something to miss."""
+    with engine.begin() as connection:
+        amo = connection.execute(sa.insert(amos).values(code="AMOB", name="Other AMO")
+                                 .returning(amos.c.id)).scalar_one()
+        department = connection.execute(sa.insert(departments).values(amo_id=amo, code="QUAL", name="Quality")
+                                        .returning(departments.c.id)).scalar_one()
+    finding = write_record(engine, "findings", {
+        "amo_id": amo, "finding_no": "F-B-0001", "source": "INTERNAL_AUDIT", "level": "L1",
+        "regulation_ref": "145.A.30", "department_id": department, "description": "other AMO's",
+        "raised_at": at("2024-03-05"), "status": "OPEN"}, at("2024-03-05"))
+    write_record(engine, "cars", {"amo_id": amo, "car_no": "CAR-B-0001", "finding_id": finding,
+                                  "department_id": department, "due_date": date(2024, 6, 1),
+                                  "status": "OPEN"}, at("2024-03-06"))
+
+
 def _run(env, *args):
+    if args and args[0] == "query" and "--all-amos" not in args and "--amo" not in args:
+        args = (*args, "--amo", "AMO1")
     return CliRunner().invoke(main, ["archive", *args], env=env, catch_exceptions=False)
 
 
@@ -103,6 +122,42 @@ def test_archive_query_refused_and_audited(archived, pg_engine):
     assert [(r.outcome, r.auth_method) for r in rows] == [("DENIED", "CLI")]
     assert rows[0].user_agent.startswith("amoscope archive query")
     assert _run(env, "query", "SELECT 1", "--format", "parquet").exit_code == 2  # --out missing
+
+
+def test_archive_query_scoped_to_one_amo(archived, pg_engine):
+    """--amo AMO1 finds none of AMOB's rows in any table; --all-amos finds them (so this can fail)."""
+    env, _ = archived
+    amo1 = _amo_id(pg_engine, "AMO1")
+    other = {"audit_events": f"amo_id <> {amo1}", "amos": f"id <> {amo1}", "departments": f"amo_id <> {amo1}",
+             "findings": f"amo_id <> {amo1}", "cars": f"amo_id <> {amo1}"}
+    for table, condition in other.items():
+        sql = f"SELECT count(*) AS n FROM {table} WHERE {condition}"
+        scoped = _run(env, "query", sql, "--format", "csv")
+        assert scoped.exit_code == 0, scoped.output
+        assert scoped.stdout.splitlines() == ["n", "0"], table
+        every = _run(env, "query", sql, "--format", "csv", "--all-amos")
+        assert every.exit_code == 0, every.output
+        assert int(every.stdout.splitlines()[1]) > 0, table
+    with pg_engine.connect() as connection:
+        scopes = [after["scope"] for (after,) in connection.execute(
+            sa.select(audit_events.c.after).where(audit_events.c.action == "CONSOLE_QUERY")
+            .order_by(audit_events.c.id))]
+    assert scopes == [f"AMO {amo1}", "ALL_AMOS"] * len(other)
+
+
+def _amo_id(engine, code: str) -> int:
+    with engine.connect() as connection:
+        return connection.execute(sa.select(amos.c.id).where(amos.c.code == code)).scalar_one()
+
+
+def test_archive_query_needs_an_amo_or_all_amos(archived):
+    env, _ = archived
+    neither = CliRunner().invoke(main, ["archive", "query", "SELECT 1"], env=env)
+    assert neither.exit_code == 2 and "--amo CODE" in neither.output
+    both = CliRunner().invoke(main, ["archive", "query", "SELECT 1", "--amo", "AMO1", "--all-amos"], env=env)
+    assert both.exit_code == 2
+    unknown = CliRunner().invoke(main, ["archive", "query", "SELECT 1", "--amo", "NOPE"], env=env)
+    assert unknown.exit_code == 1 and "AMO1, AMOB" in unknown.output
 
 
 def test_archive_export_evidence_pack(archived, tmp_path, pg_engine):

@@ -1,9 +1,10 @@
 """Crash injection: the ETL is SIGKILLed at random moments and at instrumented points.
 
-Each round inserts new events, runs the ETL in a forked child that dies mid-run, then runs it
-normally: the archive must then hold every event exactly once and verify. Instrumented points:
-inside the Parquet write, right after a file's rename, right before and right after the
-manifest's link (the commit point), inside an fsync; random points: a kill after a random delay.
+Each round inserts new events, runs the ETL in a forked child that dies mid-run (in some rounds
+while it also compacts), then runs it normally: the archive must then hold every event exactly
+once and verify against the checkpoint the database records. Instrumented points: inside the
+Parquet write, right after a file's rename, right before and right after the link of a manifest
+or checkpoint (the commit points), inside an fsync; random points: a kill after a random delay.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ POINTS = {
 }
 
 
-def _crashing_run(settings, point: str | None, nth: int, delay: float) -> bool:
+def _crashing_run(settings, point: str | None, nth: int, delay: float, compact: bool) -> bool:
     """Run the ETL in a forked child killed at ``point`` (or after ``delay``); True if it died."""
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
@@ -69,7 +70,7 @@ def _crashing_run(settings, point: str | None, nth: int, delay: float) -> bool:
             if point is not None:
                 POINTS[point](nth)
             engine = create_engine(settings.database_url, pool_size=1)
-            run_once(settings.etl, engine, tables=TABLES)
+            run_once(settings.etl, engine, tables=TABLES, compact=TABLES if compact else ())
         finally:
             os._exit(0)
     if point is None:
@@ -93,7 +94,7 @@ def _crash_rounds(settings, engine, crashes_wanted: int, seed: int) -> dict[str,
             for number in range(rng.choice([0, 0, 0, rng.randint(1, 30)])):
                 record_activity(connection, amo_id=amo_id, kind="car.closed", summary=f"CAR {number} closed")
         point = rng.choice([*POINTS, None, None])
-        if _crashing_run(settings, point, rng.randint(1, 3), rng.uniform(0.0, 0.4)):
+        if _crashing_run(settings, point, rng.randint(1, 3), rng.uniform(0.0, 0.4), rng.random() < 0.3):
             crashes[point or "random"] = crashes.get(point or "random", 0) + 1
         run_etl(settings, engine, tables=TABLES)
         assert_events_archived_exactly_once(settings, engine, "audit_events", verify=False)

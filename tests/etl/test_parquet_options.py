@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl.parquet_batch import month_labels
+from etl.parquet_batch import partition_labels
 from etl.run import run_once
 from tests.etl.support import insert_audit
 from warehouse.archive import committed_files, open_store
@@ -32,11 +32,13 @@ def test_entity_ids_get_bloom_filters_and_only_repeating_columns_a_dictionary(pg
     assert parquet.read_row_group(0, columns=["entity_id"]).num_rows == 3000
 
 
-def test_month_partitions_are_utc_calendar_months_on_both_sides_of_1970():
+def test_partitions_are_utc_calendar_months_or_years_on_both_sides_of_1970():
     times = pa.array([datetime(2026, 1, 31, 23, 59, 59, 999999, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC),
                       datetime(1969, 12, 31, 23, 0, tzinfo=UTC), datetime(2025, 12, 1, tzinfo=UTC)],
                      pa.timestamp("us", tz="UTC"))
-    assert month_labels(times).to_pylist() == ["2026-01", "2026-02", "1969-12", "2025-12"]
+    assert partition_labels(times, "month").to_pylist() == ["2026-01", "2026-02", "1969-12", "2025-12"]
+    assert partition_labels(times, "year").to_pylist() == ["2026", "2026", "1969", "2025"]
     days = pa.array([date(2024, 2, 29), date(1900, 1, 1)], pa.date32())
-    assert month_labels(days).to_pylist() == ["2024-02", "1900-01"]
-    assert month_labels(times.slice(0, 0)).to_pylist() == []
+    assert partition_labels(days, "month").to_pylist() == ["2024-02", "1900-01"]
+    assert partition_labels(days, "year").to_pylist() == ["2024", "1900"]
+    assert partition_labels(times.slice(0, 0), "month").to_pylist() == []

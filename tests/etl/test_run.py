@@ -54,8 +54,8 @@ def test_events_are_archived_in_batches_each_committed_by_a_chained_manifest(pg_
         rows = parquet.read()
         keys = list(zip(rows["txid"].to_pylist(), rows["id"].to_pylist(), strict=True))
         assert keys == sorted(keys) and keys[0] == data_file.first and keys[-1] == data_file.last
-        assert set(rows["month"].to_pylist()) == {data_file.month}
-        assert f"/month={data_file.month}/" in data_file.path
+        assert set(rows["month"].to_pylist()) == {data_file.partition}
+        assert f"/month={data_file.partition}/" in data_file.path
     assert_events_archived_exactly_once(settings, pg_engine)
 
 
@@ -82,7 +82,7 @@ def test_events_are_partitioned_by_the_month_they_happened(pg_settings, pg_engin
     insert_audit(pg_engine, 90, start=datetime(2026, 1, 20, tzinfo=UTC), step=timedelta(days=1))
     run_once(pg_settings.etl, pg_engine, tables=["audit_events"])
     files = committed_files(open_store(pg_settings.archive_url), "audit_events")
-    assert sorted(f.month for f in files) == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    assert sorted(f.partition for f in files) == ["2026-01", "2026-02", "2026-03", "2026-04"]
     assert sum(f.rows for f in files) == 90
     table = archived_table(pg_settings, "audit_events", ["occurred_at", "month"])
     for at, month in zip(table["occurred_at"].to_pylist(), table["month"].to_pylist(), strict=True):
@@ -118,7 +118,7 @@ def test_mutable_records_keep_one_version_per_archived_change(pg_settings, pg_en
         connection.execute(sa.text(
             "INSERT INTO aircraft_utilisation (aircraft_id, day, fh, fc, departures, tech_delays_15m, "
             "tech_cancellations) SELECT id, DATE '2026-10-01', 7.5, 4, 4, 0, 0 FROM aircraft"))
-    print(run_once(pg_settings.etl, pg_engine, tables=["amos", "aircraft", "aircraft_utilisation"]))
+    run_once(pg_settings.etl, pg_engine, tables=["amos", "aircraft", "aircraft_utilisation"])
 
     versions = archived_table(pg_settings, "amos").sort_by("change_txid").to_pylist()
     assert [(v["id"], v["name"], v["row_version"]) for v in versions] == [
@@ -126,10 +126,10 @@ def test_mutable_records_keep_one_version_per_archived_change(pg_settings, pg_en
     with pg_engine.connect() as connection:
         current = connection.execute(sa.text("SELECT change_txid FROM amos")).scalar_one()
     assert versions[-1]["change_txid"] == current
-    print(committed_files(open_store(pg_settings.archive_url), "aircraft_utilisation"))
+    (data_file,) = committed_files(open_store(pg_settings.archive_url), "aircraft_utilisation")
+    assert data_file.path == "data/aircraft_utilisation/year=2026/000000000001-000.parquet"
     utilisation = archived_table(pg_settings, "aircraft_utilisation").to_pylist()
-    assert [(u["day"].isoformat(), u["fh"], u["month"]) for u in utilisation] == [
-        ("2026-10-01", 7.5, "2026-10")]
+    assert [(u["day"].isoformat(), u["fh"], u["year"]) for u in utilisation] == [("2026-10-01", 7.5, "2026")]
     assert verify_archive(open_store(pg_settings.archive_url)).ok
 
 

@@ -17,32 +17,56 @@ def at(text: str) -> datetime:
 
 @pytest.fixture
 def console_archive(tmp_path: Path) -> dict:
-    """An archive folder with two Parquet tables, plus a secret outside and symlinks pointing out."""
+    """An archive folder of two AMOs (1 and 2): listed Parquet files of audit and activity events,
+    CARs and their attachments (a child table without amo_id), plus files no manifest lists (a
+    leftover and a half-written one, holding AMO 2's rows), a secret outside and symlinks out."""
+    CANARY = "TOP-SECRET-CANARY"  # noqa: N806 - the canary of the console tests
     root = tmp_path / "console-archive"
     outside = tmp_path / "outside"
-    (root / "data" / "audit_events").mkdir(parents=True)
-    (root / "data" / "activity_events").mkdir(parents=True)
     outside.mkdir()
-    audit = root / "data" / "audit_events" / "000000000001-000.parquet"
-    pq.write_table(pa.table({
+
+    def write(table: str, name: str, rows: dict) -> Path:
+        folder = root / "data" / table
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.table(rows), folder / name)
+        return folder / name
+
+    audit = write("audit_events", "000000000001-000.parquet", {
         "id": pa.array(range(1, 301), pa.int64()),
         "txid": pa.array([0] * 300, pa.int64()),
+        "amo_id": pa.array([1, 2] * 150, pa.int64()),
         "action": ["CREATE", "UPDATE", "STATE_CHANGE"] * 100,
         "entity_type": ["cars"] * 300,
         "entity_id": [str(i % 7) for i in range(300)],
-    }), audit)
-    activity = root / "data" / "activity_events" / "000000000001-000.parquet"
-    pq.write_table(pa.table({
+    })
+    activity = write("activity_events", "000000000001-000.parquet", {
         "id": pa.array(range(1, 11), pa.int64()),
+        "amo_id": pa.array([1] * 5 + [2] * 5, pa.int64()),
         "kind": ["car.closed"] * 10,
         "summary": [f"CAR {i} closed" for i in range(10)],
-    }), activity)
+    })
+    cars = write("cars", "000000000001-000.parquet", {
+        "id": pa.array([1, 2, 3, 4], pa.int64()),
+        "amo_id": pa.array([1, 1, 2, 2], pa.int64()),
+        "car_no": ["CAR-A1", "CAR-A2", "CAR-B1", "CAR-B2"],
+    })
+    attachments = write("car_attachments", "000000000001-000.parquet", {
+        "id": pa.array([10, 11, 12], pa.int64()),
+        "car_id": pa.array([1, 3, 4], pa.int64()),
+        "filename": ["a1.pdf", "b1.pdf", "b2.pdf"],
+    })
+    leftover = write("cars", "000000000002-000.parquet", {  # no manifest lists it
+        "id": pa.array([5], pa.int64()), "amo_id": pa.array([2], pa.int64()), "car_no": [CANARY]})
+    half_written = write("cars", ".tmp-000000000003-000.parquet", {
+        "id": pa.array([6], pa.int64()), "amo_id": pa.array([1], pa.int64()), "car_no": [CANARY]})
     (outside / "secret.txt").write_text("TOP-SECRET-CANARY\n")
     pq.write_table(pa.table({"secret": ["TOP-SECRET-CANARY"]}), outside / "secret.parquet")
     (root / "link_to_secret.txt").symlink_to(outside / "secret.txt")
     (root / "linkdir").symlink_to(outside, target_is_directory=True)
-    return {"root": root, "outside": outside,
-            "tables": {"audit_events": [str(audit)], "activity_events": [str(activity)]}}
+    return {"root": root, "outside": outside, "unlisted": [leftover, half_written],
+            "amo_b_files": [audit, activity, cars, attachments],
+            "tables": {"audit_events": [str(audit)], "activity_events": [str(activity)],
+                       "cars": [str(cars)], "car_attachments": [str(attachments)]}}
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,17 @@
-"""The archive console sandbox (SECURITY-CHECKLIST E40–E47): escapes refused, limits enforced, audited."""
+"""The archive console sandbox (SECURITY-CHECKLIST E40–E47): escapes refused, tenants kept apart,
+limits enforced, audited."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,10 +20,14 @@ import sqlalchemy as sa
 from warehouse.console import Console, check_single_select, encode_for_log
 from warehouse.errors import ConsoleBusy, ConsoleError, ConsoleRefused, ConsoleTimeout
 from warehouse.events import RequestContext
-from warehouse.schema import audit_events
+from warehouse.schema import audit_events, console_slots
+from warehouse.scope import ALL_AMOS, TenantScope
 
 AUDITOR = RequestContext(actor_user_id=42, actor_role="auditor", auth_method="SESSION")
+SUPERUSER = RequestContext(actor_user_id=1, actor_role="superuser", auth_method="SESSION")
+AMO_A = TenantScope.for_amo(1)
 CANARY = "TOP-SECRET-CANARY"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -33,12 +44,27 @@ def archive(tmp_path_factory) -> dict:
     return console_archive.__wrapped__(tmp_path_factory.mktemp("console"))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def two_amos(module_pg_engine):
+    """AMOs 1 and 2 in the operational database, which the audit rows name."""
+    from warehouse.schema import amos
+
+    with module_pg_engine.begin() as connection:
+        for amo_id in (1, 2):
+            connection.execute(sa.insert(amos).values(id=amo_id, code=f"AMO{amo_id}", name=f"AMO {amo_id}"))
+
+
 @pytest.fixture(scope="module")
 def console(archive, module_pg_engine):
-    console = Console(archive["root"], archive["tables"], audit_engine=module_pg_engine,
-                      row_limit=100, timeout_seconds=1.5, memory_limit="256MB", threads=2)
+    console = Console(archive["tables"], audit_engine=module_pg_engine,
+                      row_limit=100, timeout_seconds=4, memory_limit="256MB", threads=2)
+    console.query("SELECT 1", context=AUDITOR, scope=AMO_A)  # starts the fork server before timing anything
     yield console
     console.close()
+
+
+def _query(console, sql: str, context: RequestContext = AUDITOR, scope: TenantScope = AMO_A):
+    return console.query(sql, context=context, scope=scope)
 
 
 def _console_events(engine) -> list[dict]:
@@ -52,12 +78,48 @@ def _console_events(engine) -> list[dict]:
 
 
 def test_console_reads_archive_views(console):
-    result = console.query("SELECT action, count(*) AS n FROM audit_events GROUP BY action ORDER BY action",
-                           context=AUDITOR)
+    result = _query(console, "SELECT action, count(*) AS n FROM audit_events GROUP BY action ORDER BY action")
     assert result.to_pandas().to_dict("records") == [
-        {"action": "CREATE", "n": 100}, {"action": "STATE_CHANGE", "n": 100}, {"action": "UPDATE", "n": 100}]
+        {"action": "CREATE", "n": 50}, {"action": "STATE_CHANGE", "n": 50}, {"action": "UPDATE", "n": 50}]
     assert result.truncated is False
-    assert console.views == ["activity_events", "audit_events"]
+    assert console.views == ["activity_events", "audit_events", "car_attachments", "cars"]
+
+
+# ── Tenants: one AMO's session sees none of another's rows ─────────────────────────────────
+TENANT_COUNTS = {  # table -> (rows of AMO 1, rows of every AMO)
+    "audit_events": (150, 300), "activity_events": (5, 10), "cars": (2, 4), "car_attachments": (1, 3)}
+
+
+@pytest.mark.parametrize("table", sorted(TENANT_COUNTS))
+def test_console_scope_keeps_other_amos_out(console, table):
+    """AMO 1's session counts its own rows only, a child table through its parent; an explicit
+    unscoped superuser session counts both AMOs' (so this test can fail)."""
+    own, every = TENANT_COUNTS[table]
+    assert _query(console, f"SELECT count(*) AS n FROM {table}").table.to_pylist() == [{"n": own}]
+    assert _query(console, f"SELECT count(*) AS n FROM {table}", SUPERUSER, ALL_AMOS).table.to_pylist() \
+        == [{"n": every}]
+    if table != "car_attachments":
+        assert _query(console, f"SELECT count(*) AS n FROM {table} WHERE amo_id <> 1").table.to_pylist() \
+            == [{"n": 0}]
+
+
+def test_console_child_rows_follow_their_parent(console):
+    rows = _query(console, "SELECT filename, car_no FROM car_attachments a JOIN cars c ON c.id = a.car_id")
+    assert rows.table.to_pylist() == [{"filename": "a1.pdf", "car_no": "CAR-A1"}]
+    other = _query(console, "SELECT count(*) AS n FROM car_attachments WHERE car_id IN (3, 4)")
+    assert other.table.to_pylist() == [{"n": 0}]
+
+
+def test_console_unscoped_session_only_for_a_superuser(console, module_pg_engine):
+    for role in ("auditor", "admin", "quality", "member"):
+        context = RequestContext(actor_user_id=50, actor_role=role, auth_method="SESSION")
+        with pytest.raises(ConsoleRefused, match="only a superuser"):
+            _query(console, "SELECT count(*) FROM cars", context, ALL_AMOS)
+    _query(console, "SELECT count(*) FROM cars", SUPERUSER, ALL_AMOS)
+    events = _console_events(module_pg_engine)
+    last = events[-1]
+    assert (last["amo_id"], last["after"]["scope"], last["outcome"]) == (None, "ALL_AMOS", "SUCCESS")
+    assert (events[-2]["after"]["scope"], events[-2]["outcome"]) == ("ALL_AMOS", "DENIED")
 
 
 # ── E40–E44: the escape corpus ─────────────────────────────────────────────────────────────
@@ -145,17 +207,34 @@ SMUGGLING = [  # E44
     "   -- only a comment",
     "SELECT 1\x00; INSTALL httpfs",
 ]
-CORPUS = FILE_READS + WRITES + NETWORK + SETTINGS + SMUGGLING
+TENANT_FILES = [  # E40: AMO 2's rows by path or glob, the listed files and the unlisted ones
+    "SELECT * FROM read_parquet('{root}/data/audit_events/000000000001-000.parquet')",
+    "SELECT * FROM '{root}/data/cars/000000000001-000.parquet'",
+    "SELECT * FROM read_parquet('{root}/data/*/*.parquet')",
+    "SELECT * FROM read_parquet('{root}/data/**/*.parquet', union_by_name = true)",
+    "SELECT * FROM parquet_scan(['{root}/data/cars/000000000001-000.parquet'])",
+    "SELECT * FROM read_parquet('file://{root}/data/car_attachments/000000000001-000.parquet')",
+    "SELECT * FROM parquet_metadata('{root}/data/cars/000000000001-000.parquet')",
+    "SELECT * FROM glob('{root}/data/**')",
+    "SELECT * FROM glob('{root}/*')",
+    "SELECT * FROM read_blob('{root}/data/cars/000000000001-000.parquet')",
+    "SELECT * FROM read_parquet('{root}/data/cars/000000000002-000.parquet')",  # listed by no manifest
+    "SELECT * FROM read_parquet('{root}/data/cars/.tmp-000000000003-000.parquet')",  # half-written
+    "SELECT * FROM read_text('{root}/data/cars/000000000002-000.parquet')",
+    "SELECT * FROM cars UNION ALL BY NAME SELECT * FROM read_parquet('{root}/data/cars/*.parquet')",
+    "SELECT * FROM query_table('{root}/data/cars/000000000001-000.parquet')",
+]
+CORPUS = FILE_READS + WRITES + NETWORK + SETTINGS + SMUGGLING + TENANT_FILES
 
 
 def test_corpus_is_big_enough():
-    assert len(CORPUS) >= 50
+    assert len(CORPUS) >= 60
 
 
 def _run_refused(console, archive, payload: str) -> str:
     sql = payload.format(root=archive["root"], outside=archive["outside"])
     with pytest.raises(ConsoleError) as raised:
-        result = console.query(sql, context=AUDITOR)
+        result = _query(console, sql)
         pytest.fail(f"payload succeeded: {sql!r} -> {result.table.to_pylist()[:3]}")
     message = str(raised.value)
     assert CANARY not in message
@@ -189,42 +268,114 @@ def test_console_multi_statement_smuggling(console, archive, payload):
     _run_refused(console, archive, payload)
 
 
+@pytest.mark.parametrize("payload", TENANT_FILES)
+def test_console_file_read_escape_to_other_amo_files(console, archive, payload):
+    """E40 for tenants: the files of the archive itself, listed or not, are no more readable than /etc."""
+    _run_refused(console, archive, payload)
+
+
+PATH_PROBES = [  # E46: answered, but with no path of the server in them
+    "SELECT current_setting('allowed_directories') AS v",
+    "SELECT current_setting('temp_directory') AS v",
+    "SELECT current_setting('home_directory') AS v",
+    "SELECT current_setting('secret_directory') AS v",
+    "SELECT current_setting('extension_directory') AS v",
+    "SELECT * FROM duckdb_views()",
+    "SELECT * FROM duckdb_tables()",
+    "SELECT * FROM duckdb_databases()",
+    "SELECT * FROM duckdb_settings()",
+    "SELECT * FROM duckdb_extensions()",
+    "SELECT * FROM duckdb_temporary_files()",
+    "SELECT * FROM duckdb_dependencies()",
+    "SELECT * FROM information_schema.tables",
+    "SELECT * FROM information_schema.views",
+    "SELECT * FROM pragma_database_list",
+]
+
+
+@pytest.mark.parametrize("probe", PATH_PROBES)
+def test_console_reveals_no_server_path(console, archive, probe):
+    try:
+        text = str(_query(console, probe).table.to_pylist())
+    except ConsoleRefused:
+        return
+    for path in (str(archive["root"]), str(archive["root"].parent), "/tmp", str(Path.home()), str(REPO)):
+        assert path not in text, f"{probe} shows {path}"
+
+
+def test_console_names_only_the_scoped_views(console):
+    names = _query(console, "SELECT table_name FROM information_schema.tables ORDER BY 1").table.to_pylist()
+    assert [row["table_name"] for row in names] == sorted(TENANT_COUNTS)
+
+
 def test_console_archive_unchanged_after_corpus(archive, module_pg_engine):
     """Run the whole corpus on a fresh console; no file of the archive changes or appears."""
     before = _hashes(archive["root"])
-    console = Console(archive["root"], archive["tables"], audit_engine=module_pg_engine, timeout_seconds=5)
+    console = Console(archive["tables"], audit_engine=module_pg_engine, timeout_seconds=5)
     try:
         for payload in CORPUS:
             sql = payload.format(root=archive["root"], outside=archive["outside"])
             with pytest.raises(ConsoleError):
-                console.query(sql, context=AUDITOR)
+                _query(console, sql)
     finally:
         console.close()
     assert _hashes(archive["root"]) == before
 
 
-def test_console_sandbox_holds_without_statement_check(console, archive):
-    """Second layer: even a statement that got past the parser check meets a locked sandbox."""
-    cursor = console._connection.cursor()
-    for statement in ("SET enable_external_access = true", "SET lock_configuration = false",
-                      "SET memory_limit = '100GB'", "INSTALL httpfs"):
-        with pytest.raises(Exception, match="(?i)lock|disabled|permission|extension"):
-            cursor.execute(statement)
-    with pytest.raises(Exception, match="(?i)disabled by configuration"):
-        cursor.execute(f"SELECT * FROM read_text('{archive['outside']}/secret.txt')")
+@pytest.mark.parametrize("statement", [
+    "COPY (SELECT 1) TO '{root}/evil.csv'", "SET enable_external_access = true",
+    "SET lock_configuration = false", "SET memory_limit = '100GB'", "INSTALL httpfs",
+    "ATTACH '{root}/evil.duckdb' AS evil", "SELECT * FROM read_text('{outside}/secret.txt')",
+])
+def test_console_sandbox_holds_without_statement_check(console, archive, statement):
+    """Second layer: a statement that got past the parser check meets a locked, file-less sandbox."""
+    sql = statement.format(root=archive["root"], outside=archive["outside"])
+    with pytest.raises(ConsoleError) as raised:
+        console._run(sql, AMO_A, time.monotonic())
+    assert CANARY not in str(raised.value)
+    assert not (archive["root"] / "evil.csv").exists() and not (archive["root"] / "evil.duckdb").exists()
 
 
 # ── E45: resource exhaustion ───────────────────────────────────────────────────────────────
 def test_console_huge_result_is_capped(console):
-    started = time.monotonic()
-    result = console.query("SELECT * FROM range(1000000000000)", context=AUDITOR)
+    result = _query(console, "SELECT * FROM range(1000000000000)")
     assert result.row_count == 100 and result.truncated is True
-    assert time.monotonic() - started < 1.5  # streamed and cut, not computed to the end
 
 
 def test_console_exact_row_limit_is_not_truncated(console):
-    result = console.query("SELECT * FROM range(100)", context=AUDITOR)
+    result = _query(console, "SELECT * FROM range(100)")
     assert result.row_count == 100 and result.truncated is False
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_console_200_mb_cell_is_truncated_with_memory_bounded(archive, module_pg_engine):
+    """repeat('x', 200000000) comes back cut to the cell limit; this process's peak memory barely moves."""
+    console = Console(archive["tables"], audit_engine=module_pg_engine, timeout_seconds=120,
+                      memory_limit="256MB")
+    before = _peak_rss_mib()
+    result = _query(console, "SELECT repeat('x', 200000000) AS big, 1 AS n")
+    growth = _peak_rss_mib() - before
+    cell = result.table.column("big")[0].as_py()
+    assert result.truncated is True and len(cell) == 10_001 and cell.endswith("…")
+    assert result.table.column("n").to_pylist() == [1]
+    assert growth < 300, f"the worker grew by {growth:.0f} MiB"
+
+
+def test_console_result_is_capped_in_bytes(archive, module_pg_engine):
+    console = Console(archive["tables"], audit_engine=module_pg_engine, row_limit=10_000,
+                      byte_limit=1_000_000)
+    result = _query(console, "SELECT i, repeat('y', 5000) AS filler FROM range(5000) t(i)")
+    assert result.truncated is True
+    assert 0 < result.table.nbytes <= 1_000_000 and result.row_count < 5000
+    assert result.table.column("i").to_pylist() == list(range(result.row_count))
+
+
+def test_console_value_past_the_memory_limit_fails_cleanly(console):
+    with pytest.raises(ConsoleError, match="more memory"):
+        _query(console, "SELECT strlen(repeat('x', 4000000000)) AS n")
 
 
 @pytest.mark.parametrize("sql", [
@@ -236,8 +387,8 @@ def test_console_exact_row_limit_is_not_truncated(console):
 def test_console_endless_query_interrupted(console, sql):
     started = time.monotonic()
     with pytest.raises(ConsoleError, match="longer than|more memory") as raised:
-        console.query(sql, context=AUDITOR)
-    assert time.monotonic() - started < 1.5 + 5
+        _query(console, sql)
+    assert time.monotonic() - started < 4 + 5
     if "longer than" in str(raised.value):
         assert isinstance(raised.value, ConsoleTimeout)
 
@@ -248,28 +399,105 @@ def test_console_concurrent_queries_per_user(console):
 
     def slow():
         try:
-            console.query("SELECT count(*) FROM range(1000000000000)", context=AUDITOR)
+            _query(console, "SELECT count(*) FROM range(1000000000000)")
         except ConsoleError as error:
             errors.append(error)
 
     threads = [threading.Thread(target=slow) for _ in range(2)]
     for thread in threads:
         thread.start()
-    time.sleep(0.4)
+    time.sleep(1.0)
     with pytest.raises(ConsoleBusy, match="2 console queries running"):
-        console.query("SELECT 1", context=AUDITOR)
+        _query(console, "SELECT 1")
     other = RequestContext(actor_user_id=43, actor_role="auditor")
-    assert console.query("SELECT 1 AS one", context=other).table.to_pylist() == [{"one": 1}]
+    assert _query(console, "SELECT 1 AS one", other).table.to_pylist() == [{"one": 1}]
     for thread in threads:
         thread.join()
     assert len(errors) == 2 and all(isinstance(e, ConsoleTimeout) for e in errors)
-    assert console.query("SELECT 2 AS two", context=AUDITOR).row_count == 1
+    assert _query(console, "SELECT 2 AS two").row_count == 1
+
+
+_WORKER = """
+import json, sys, threading, time
+from pathlib import Path
+from warehouse.console import Console
+from warehouse.database import create_engine
+from warehouse.errors import ConsoleBusy, ConsoleTimeout
+from warehouse.events import RequestContext
+from warehouse.scope import TenantScope
+
+def main():
+    url, tables, go = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
+    console = Console(tables, audit_engine=create_engine(url), timeout_seconds=6)
+    console.query("SELECT 1", context=RequestContext(actor_user_id=77, auth_method="SESSION"),
+                  scope=TenantScope.for_amo(1))  # warm: fork server up, slot freed again
+    print("ready", flush=True)
+    while not go.exists():
+        time.sleep(0.02)
+    outcomes = []
+    def run():
+        try:
+            auditor = RequestContext(actor_user_id=42, actor_role="auditor", auth_method="SESSION")
+            console.query("SELECT count(*) FROM range(1000000000000)", context=auditor,
+                          scope=TenantScope.for_amo(1))
+            outcomes.append("finished")
+        except ConsoleBusy:
+            outcomes.append("busy")
+        except ConsoleTimeout:
+            outcomes.append("timeout")
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(json.dumps(outcomes), flush=True)
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_console_limit_holds_across_worker_processes(archive, module_pg_engine, tmp_path):
+    """2N queries of one user on N separate processes: 2 run, the other 2N - 2 are refused."""
+    workers = 2
+    script = tmp_path / "console_worker.py"
+    script.write_text(_WORKER)
+    go = tmp_path / "go"
+    url = module_pg_engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    processes = [subprocess.Popen([sys.executable, str(script), url, json.dumps(archive["tables"]), str(go)],
+                                  stdout=subprocess.PIPE, text=True, env=env) for _ in range(workers)]
+    try:
+        for process in processes:
+            assert process.stdout.readline().strip() == "ready"
+        go.touch()
+        outcomes = [json.loads(process.stdout.readline()) for process in processes]
+    finally:
+        for process in processes:
+            process.wait(timeout=60)
+    every = sorted(o for found in outcomes for o in found)
+    assert every == ["busy"] * (2 * workers - 2) + ["timeout"] * 2
+
+
+def test_console_slot_of_a_dead_worker_expires(console, module_pg_engine):
+    """A slot whose lease ran out (its worker died mid-query) no longer counts."""
+    past = datetime.now(UTC) - timedelta(minutes=5)
+    with module_pg_engine.begin() as connection:
+        for number in (0, 1):
+            connection.execute(sa.insert(console_slots).values(
+                user_key="user:44", slot=number, holder=f"dead-{number}", expires_at=past))
+    someone = RequestContext(actor_user_id=44, actor_role="auditor", auth_method="SESSION")
+    assert _query(console, "SELECT 1 AS one", someone).row_count == 1
+    with module_pg_engine.connect() as connection:
+        left = connection.execute(sa.select(sa.func.count()).select_from(console_slots)
+                                  .where(console_slots.c.user_key == "user:44")).scalar_one()
+    assert left == 0
 
 
 # ── E46: secrets ───────────────────────────────────────────────────────────────────────────
 def test_console_secrets_hidden(console, module_pg_engine):
-    assert console.query("SELECT * FROM duckdb_secrets()", context=AUDITOR).row_count == 0
-    settings = console.query("SELECT name, value FROM duckdb_settings()", context=AUDITOR)
+    assert _query(console, "SELECT * FROM duckdb_secrets()").row_count == 0
+    settings = _query(console, "SELECT name, value FROM duckdb_settings()")
     text = str(settings.table.to_pylist())
     assert module_pg_engine.url.database not in text
     assert "postgres" not in text.lower()
@@ -278,23 +506,24 @@ def test_console_secrets_hidden(console, module_pg_engine):
 def test_console_python_variables_not_scanned(console):
     audit_engine_secret = {"password": CANARY}  # noqa: F841 - a local a replacement scan could find
     with pytest.raises(ConsoleRefused, match="does not exist"):
-        console.query("SELECT * FROM audit_engine_secret", context=AUDITOR)
+        _query(console, "SELECT * FROM audit_engine_secret")
 
 
 # ── E47: every query audited ───────────────────────────────────────────────────────────────
 def test_console_queries_are_audited(console, module_pg_engine):
     before = len(_console_events(module_pg_engine))
-    console.query("SELECT id\r\nFROM audit_events\nLIMIT 3", context=AUDITOR, amo_id=None)
+    _query(console, "SELECT id\r\nFROM audit_events\nLIMIT 3")
     with pytest.raises(ConsoleRefused):
-        console.query("COPY (SELECT 1) TO 'x.csv'", context=AUDITOR)
+        _query(console, "COPY (SELECT 1) TO 'x.csv'")
     with pytest.raises(ConsoleRefused):
-        console.query("SELECT * FROM no_such_table", context=AUDITOR)
+        _query(console, "SELECT * FROM no_such_table")
     events = _console_events(module_pg_engine)[before:]
-    assert [(e["outcome"], e["actor_user_id"], e["actor_role"]) for e in events] == [
-        ("SUCCESS", 42, "auditor"), ("DENIED", 42, "auditor"), ("DENIED", 42, "auditor")]
+    assert [(e["outcome"], e["actor_user_id"], e["actor_role"], e["amo_id"]) for e in events] == [
+        ("SUCCESS", 42, "auditor", 1), ("DENIED", 42, "auditor", 1), ("DENIED", 42, "auditor", 1)]
     first = events[0]["after"]
     assert first["sql"] == "SELECT id\\r\\nFROM audit_events\\nLIMIT 3"
     assert first["row_count"] == 3 and first["truncated"] is False and first["duration_ms"] >= 0
+    assert first["scope"] == "AMO 1"
     assert "\n" not in events[1]["after"]["sql"] and events[1]["after"]["error"].startswith("only SELECT")
 
 

@@ -4,6 +4,7 @@ manifest-listed objects, the same sandbox, the same escape corpus refused, objec
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tests.warehouse.test_console import AUDITOR, CANARY, CORPUS
 from warehouse import Warehouse
 from warehouse.errors import ConsoleError, ConsoleRefused, ConsoleTimeout
 from warehouse.schema import audit_events
+from warehouse.scope import ALL_AMOS, TenantScope
 
 BUCKET = "amo-archive"
 S3_SECRET = "S3-SECRET-CANARY-5f2c"  # the store's credential: no console answer may show it
@@ -52,7 +54,7 @@ def world(s3_endpoint, module_pg_engine):
     insert_audit(engine, 300)
     archive_now(settings, engine, tables=None)
     warehouse = Warehouse.open(settings.warehouse, engine)
-    yield warehouse, settings, engine, finding
+    yield warehouse, settings, engine, finding, org["amo"]
     warehouse.close()
 
 
@@ -74,12 +76,12 @@ def _count(engine, *where) -> int:
 
 
 def test_console_reads_the_s3_archive(world):
-    wh, _, engine, finding = world
+    wh, _, engine, finding, _ = world
     console = wh.console()
     assert {"audit_events", "cars", "findings"} <= set(console.views)
     before = _count(engine, audit_events.c.action == "CONSOLE_QUERY")
     rows = wh.sql("SELECT entity_type, count(*) AS n FROM audit_events "
-                  "WHERE action <> 'CONSOLE_QUERY' GROUP BY 1 ORDER BY 1", context=AUDITOR)
+                  "WHERE action <> 'CONSOLE_QUERY' GROUP BY 1 ORDER BY 1")
     assert rows.to_pandas().values.tolist() == [["cars", 301], ["findings", 1]]
     cars = wh.sql("SELECT car_no, status FROM cars").table.to_pylist()
     assert cars == [{"car_no": "CAR-1", "status": "OPEN"}]
@@ -89,7 +91,7 @@ def test_console_reads_the_s3_archive(world):
 
 
 def test_console_follows_new_manifests(world):
-    wh, settings, engine, _ = world
+    wh, settings, engine, _, _ = world
     first = wh.sql("SELECT count(*) AS n FROM audit_events WHERE entity_type = 'cars'").table.to_pylist()
     insert_audit(engine, 5)
     archive_now(settings, engine)
@@ -99,7 +101,7 @@ def test_console_follows_new_manifests(world):
 
 def test_s3_console_refuses_the_escape_corpus(world, tmp_path):
     """Every payload of the local corpus, plus reads of the bucket's own objects by URL."""
-    wh, settings, _, _ = world
+    wh, settings, _, _, amo = world
     root, outside = tmp_path / "root", tmp_path / "outside"
     root.mkdir()
     outside.mkdir()
@@ -118,7 +120,7 @@ def test_s3_console_refuses_the_escape_corpus(world, tmp_path):
     console = wh.console()
     for sql in payloads:
         with pytest.raises(ConsoleError) as raised:
-            result = console.query(sql, context=AUDITOR)
+            result = console.query(sql, context=AUDITOR, scope=TenantScope.for_amo(amo))
             pytest.fail(f"payload succeeded: {sql!r} -> {result.table.to_pylist()[:3]}")
         assert CANARY not in str(raised.value)
     assert _objects(settings) == before
@@ -127,16 +129,16 @@ def test_s3_console_refuses_the_escape_corpus(world, tmp_path):
 
 def test_s3_console_sandbox_is_locked(world):
     """Second layer: a statement past the parser check still meets a locked, file-less sandbox."""
-    wh, _, _, _ = world
-    cursor = wh.console()._connection.cursor()
+    wh, _, _, _, _ = world
+    console = wh.console()
     for statement in ("SET enable_external_access = true", "SET lock_configuration = false",
                       "SET allowed_directories = ['/']", "INSTALL httpfs", "LOAD httpfs"):
-        with pytest.raises(Exception, match="(?i)lock|disabled|permission|extension"):
-            cursor.execute(statement)
+        with pytest.raises(ConsoleError, match="(?i)lock|disabled|permission|extension"):
+            console._run(statement, ALL_AMOS, time.monotonic())
 
 
 def test_s3_console_limits_hold_on_datasets(world):
-    wh, _, _, _ = world
+    wh, _, _, _, _ = world
     capped = wh.sql("SELECT * FROM audit_events ORDER BY id")
     assert (capped.row_count, capped.truncated) == (100, True)
     with pytest.raises(ConsoleTimeout, match="longer than 1.5 s"):
@@ -146,7 +148,7 @@ def test_s3_console_limits_hold_on_datasets(world):
 
 
 def test_s3_console_shows_no_store_credentials(world):
-    wh, settings, _, _ = world
+    wh, settings, _, _, _ = world
     seen = [wh.sql(sql).table.to_pylist() for sql in (
         "SELECT * FROM duckdb_views()", "SELECT name, value FROM duckdb_settings()",
         "SELECT * FROM duckdb_secrets()")]
@@ -156,13 +158,13 @@ def test_s3_console_shows_no_store_credentials(world):
 
 
 def test_archive_query_command_on_s3(world):
-    _, settings, _, _ = world
+    _, settings, _, _, _ = world
     env = {"AMOSCOPE_DATABASE_URL": settings.database_url, "AMOSCOPE_ARCHIVE_URL": settings.archive_url,
            "AMOSCOPE_S3_ENDPOINT_URL": settings.s3_endpoint_url, "AMOSCOPE_SECRET_KEY": settings.secret_key}
     runner = CliRunner()
-    result = runner.invoke(main, ["archive", "query", "SELECT car_no FROM cars", "--format", "csv"], env=env,
-                           catch_exceptions=False)
+    args = ["archive", "query", "SELECT car_no FROM cars", "--format", "csv", "--amo", "AMO1"]
+    result = runner.invoke(main, args, env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == ["car_no", "CAR-1"]
-    refused = runner.invoke(main, ["archive", "query", "COPY cars TO 'x.csv'"], env=env)
+    refused = runner.invoke(main, ["archive", "query", "COPY cars TO 'x.csv'", "--all-amos"], env=env)
     assert refused.exit_code == 1 and "only SELECT" in refused.output

@@ -36,7 +36,7 @@ def test_median_and_p90_are_taken_over_every_value_of_list_cells():
 
 
 def test_violations_count_the_rows_a_filter_keeps_and_zero_is_good():
-    headline = Headline("Overdue ADs", "violations", where="overdue", how="overdue ADs")
+    headline = Headline("Overdue ADs", "violations", where={"overdue": True}, how="overdue ADs")
     frame = pd.DataFrame({"overdue": [True, False, True]})
     assert headline.evaluate(frame).text == "2" and headline.evaluate(frame).state == "alarm"
     empty = headline.evaluate(frame.iloc[:0])
@@ -53,7 +53,7 @@ def test_ratio_distinct_share_latest_and_sum_with_units():
     latest = Headline("Dispatch", "latest", column="r", unit="%", decimals=2, how="latest")
     assert latest.evaluate(pd.DataFrame({"r": [97.0, 98.654]})).text == "98.65 %"
     summed = Headline("Delays", "sum", column="rate", unit="per 100 departures", decimals=2,
-                      where="ata != '21'", how="sum")
+                      where={"ata": ("32", "05")}, how="sum")
     assert summed.evaluate(pd.DataFrame({"ata": ["21", "32"], "rate": [1.0, 0.25]})).text == \
         "0.25 per 100 departures"
     slip = Headline("slip", "median", column="d", unit="d", decimals=1, how="median")

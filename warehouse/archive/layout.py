@@ -2,7 +2,8 @@
 
 Layout (paths relative to the archive root; see docs/archive-format.md)::
 
-    data/<table>/month=YYYY-MM/<seq:012d>-<part:03d>.parquet   rows of one committed batch
+    data/<table>/month=YYYY-MM/<seq:012d>-<part:03d>.parquet   rows of one batch (events, ledgers)
+    data/<table>/year=YYYY/<seq:012d>-<part:03d>.parquet       rows of one batch (mutable records)
     manifests/<table>/<seq:012d>.json                        the chain of committed batches
     checkpoints/<seq:012d>.json                              every table's head, after each run
 
@@ -18,18 +19,19 @@ from dataclasses import dataclass
 
 from warehouse.schema import APPEND_ONLY_TABLES, MUTABLE_TABLES, metadata
 
-FORMAT = "amoscope-archive/1"
+FORMAT = "amoscope-archive/2"
 DATA_DIR = "data"
 MANIFEST_DIR = "manifests"
 CHECKPOINT_DIR = "checkpoints"
 MONTH_COLUMN = "month"
+YEAR_COLUMN = "year"
 TEMP_PREFIX = ".tmp-"
 
 # Secrets never leave the operational database, even into the archive.
 EXCLUDED_COLUMNS: dict[str, frozenset[str]] = {
     "users": frozenset({"password_hash", "session_version"}),
 }
-# The record time that picks an event's month partition; mutable records use ``updated_at``.
+# The record time that picks an event's partition; mutable records use ``updated_at``.
 _EVENT_TIME_COLUMNS = {"part_movements": "performed_at"}
 
 _MANIFEST_NAME = re.compile(r"^(\d{12})\.json$")
@@ -38,12 +40,18 @@ _DATA_NAME = re.compile(r"^(\d{12})-(\d{3})\.parquet$")
 
 @dataclass(frozen=True)
 class TableSpec:
-    """How one table is archived: its cursor, its month column and the columns kept."""
+    """How one table is archived: its cursor, its partition and the columns kept.
+
+    ``partition`` names the Hive partition column, ``month`` (``YYYY-MM``) for the event and
+    ledger tables, which grow by the million, or ``year`` (``YYYY``) for mutable records, whose
+    versions come in thousands a year: monthly folders would hold dozens of tiny files.
+    """
 
     name: str
     cursor_columns: tuple[str, ...]  # (txid, id), or (change_txid, *primary key)
-    time_column: str
+    time_column: str  # the UTC record time that picks the partition
     columns: tuple[str, ...]
+    partition: str  # MONTH_COLUMN or YEAR_COLUMN
 
     @property
     def append_only(self) -> bool:
@@ -56,13 +64,15 @@ def _spec(name: str) -> TableSpec:
     if name in APPEND_ONLY_TABLES:
         cursor = ("txid", "id")
         time_column = _EVENT_TIME_COLUMNS.get(name, "occurred_at")
+        partition = MONTH_COLUMN
     else:
         key = tuple(column.name for column in table.primary_key)
         cursor = ("change_txid", *key)
         # Records without updated_at (daily utilisation) are partitioned by their date key.
         time_column = "updated_at" if "updated_at" in table.c else key[-1]
+        partition = YEAR_COLUMN
     columns = tuple(column.name for column in table.columns if column.name not in excluded)
-    return TableSpec(name, cursor, time_column, columns)
+    return TableSpec(name, cursor, time_column, columns, partition)
 
 
 ARCHIVED_TABLES: dict[str, TableSpec] = {
@@ -102,8 +112,8 @@ def table_data_dir(table: str) -> str:
     return f"{DATA_DIR}/{table}"
 
 
-def data_path(table: str, month: str, seq: int, part: int) -> str:
-    return f"{DATA_DIR}/{table}/{MONTH_COLUMN}={month}/{seq:012d}-{part:03d}.parquet"
+def data_path(spec: TableSpec, partition: str, seq: int, part: int) -> str:
+    return f"{DATA_DIR}/{spec.name}/{spec.partition}={partition}/{seq:012d}-{part:03d}.parquet"
 
 
 def data_file_seq(filename: str) -> int | None:

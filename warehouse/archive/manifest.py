@@ -22,12 +22,17 @@ KINDS = ("batch", "heartbeat", "compaction")
 CREATED_AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # UTC, microseconds
 
 
+def created_at_now() -> str:
+    """The current UTC time as a manifest's ``created_at``."""
+    return datetime.now(UTC).strftime(CREATED_AT_FORMAT)
+
+
 @dataclass(frozen=True)
 class FileEntry:
     """One Parquet file: where it is, what it holds, and how to check it."""
 
     path: str
-    month: str
+    partition: str  # the value of the table's partition column: YYYY-MM or YYYY
     rows: int
     sha256: str
     size: int
@@ -55,6 +60,7 @@ class Manifest:
     row_count: int
     merkle_root: str  # hex; over the batch's row hashes in cursor order
     columns: tuple[str, ...]
+    schema: tuple[dict, ...]  # the data files' Arrow schema: {"name", "type", "nullable"} per field
     source: dict[str, Any]  # dialect, database, system_identifier, horizon
     previous: dict[str, Any] | None  # {"seq": n, "sha256": hex} of the preceding manifest
     files: tuple[FileEntry, ...] = ()
@@ -79,10 +85,11 @@ class Manifest:
             "row_count": self.row_count,
             "merkle_root": self.merkle_root,
             "columns": list(self.columns),
+            "schema": [dict(item) for item in self.schema],
             "source": self.source,
             "previous": self.previous,
             "files": [
-                {"path": f.path, "month": f.month, "rows": f.rows, "sha256": f.sha256, "size": f.size,
+                {"path": f.path, "partition": f.partition, "rows": f.rows, "sha256": f.sha256, "size": f.size,
                  "first": list(f.first), "last": list(f.last)}
                 for f in self.files
             ],
@@ -130,10 +137,11 @@ def parse_manifest(raw: bytes, where: str) -> Manifest:
             row_count=_typed(document, "row_count", int),
             merkle_root=_typed(document, "merkle_root", str),
             columns=tuple(_typed(document, "columns", list)),
+            schema=tuple(_schema_field(item) for item in _typed(document, "schema", list)),
             source=_typed(document, "source", dict),
             previous=document["previous"],
             files=tuple(
-                FileEntry(path=f["path"], month=f["month"], rows=int(f["rows"]), sha256=f["sha256"],
+                FileEntry(path=f["path"], partition=f["partition"], rows=int(f["rows"]), sha256=f["sha256"],
                           size=int(f["size"]), first=_cursor(f["first"]), last=_cursor(f["last"]))
                 for f in _typed(document, "files", list)
             ),
@@ -166,6 +174,14 @@ def _typed(document: dict, key: str, kind: type) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise TypeError(f"{key!r} must be {kind.__name__}")
     return value
+
+
+def _schema_field(item: Any) -> dict:
+    if not (isinstance(item, dict) and set(item) == {"name", "type", "nullable"}
+            and isinstance(item["name"], str) and isinstance(item["type"], str)
+            and isinstance(item["nullable"], bool)):
+        raise TypeError(f"schema entries must be {{name, type, nullable}}, got {item!r}")
+    return item
 
 
 def _cursor(value: Any) -> Cursor:

@@ -40,8 +40,8 @@ class DataFile:
         return self.entry.path
 
     @property
-    def month(self) -> str:
-        return self.entry.month
+    def partition(self) -> str:
+        return self.entry.partition
 
     @property
     def rows(self) -> int:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import pyarrow as pa
 import sqlalchemy as sa
 
-from warehouse.archive.layout import MONTH_COLUMN, TableSpec
+from warehouse.archive.layout import TableSpec
 from warehouse.schema import metadata
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -45,11 +45,19 @@ def _arrow_type(column: sa.Column) -> pa.DataType:
 
 
 def arrow_schema(spec: TableSpec) -> pa.Schema:
-    """The Arrow schema of the table's archive files: its archived columns, then ``month``."""
+    """The Arrow schema of the table's archive files: its archived columns, then its partition
+    column (``month`` or ``year``)."""
     table = metadata.tables[spec.name]
     fields = [pa.field(name, _arrow_type(table.c[name]), nullable=table.c[name].nullable)
               for name in spec.columns]
-    return pa.schema([*fields, pa.field(MONTH_COLUMN, pa.string(), nullable=False)])
+    return pa.schema([*fields, pa.field(spec.partition, pa.string(), nullable=False)])
+
+
+def schema_fields(schema: pa.Schema) -> tuple[dict, ...]:
+    """A manifest's ``schema`` member: each field of the files' Arrow schema as name, type (as
+    Arrow spells it, e.g. ``timestamp[us, tz=UTC]``) and nullable. Row hashes bind values only,
+    so this is what binds the column types."""
+    return tuple({"name": item.name, "type": str(item.type), "nullable": item.nullable} for item in schema)
 
 
 def cursor_arrays(batch: pa.RecordBatch | pa.Table, spec: TableSpec) -> list[pa.Array]:

@@ -36,7 +36,7 @@ from warehouse.archive.completeness import (
     verify_checkpoints,
 )
 from warehouse.archive.errors import ArchiveError, ManifestError
-from warehouse.archive.layout import ARCHIVED_TABLES, MONTH_COLUMN, table_data_dir, table_spec
+from warehouse.archive.layout import ARCHIVED_TABLES, table_data_dir, table_spec
 from warehouse.archive.merkle import merkle_root
 from warehouse.archive.reader import (
     DataFile,
@@ -48,7 +48,7 @@ from warehouse.archive.reader import (
 )
 from warehouse.archive.report import Problem, VerifyReport
 from warehouse.archive.row_encoder import row_hash_array
-from warehouse.archive.rowhash import cursor_arrays
+from warehouse.archive.rowhash import arrow_schema, cursor_arrays, schema_fields
 from warehouse.archive.signatures import signature_problem
 from warehouse.archive.storage import ArchiveStore
 
@@ -152,8 +152,29 @@ def _verify_table(store: ArchiveStore, table: str, since: date | None,
     return chain
 
 
+def _schema_difference(found: tuple[dict, ...], expected: tuple[dict, ...]) -> str:
+    """The first field where two schema descriptions differ, in words."""
+    def spelled(item: dict | None) -> str:
+        if item is None:
+            return "absent"
+        return f"{item['type']}{'' if item['nullable'] else ' not null'}"
+    for index in range(max(len(found), len(expected))):
+        have = found[index] if index < len(found) else None
+        want = expected[index] if index < len(expected) else None
+        if have != want:
+            name = (have or want)["name"]
+            if have and want and have["name"] != want["name"]:
+                return f"field {index + 1} is {have['name']!r}, expected {want['name']!r}"
+            return f"column {name} is {spelled(have)}, expected {spelled(want)}"
+    return "none"
+
+
 def _manifest_problem(stored: StoredManifest, first: StoredManifest | None) -> str | None:
     manifest = stored.manifest
+    expected = tuple(item for item in schema_fields(arrow_schema(table_spec(manifest.table)))
+                     if item["name"] in {*manifest.columns, table_spec(manifest.table).partition})
+    if manifest.schema != expected:
+        return f"records a schema other than the archive's: {_schema_difference(manifest.schema, expected)}"
     if manifest.kind in ("heartbeat", "compaction") and (
             manifest.row_count != 0 or manifest.cursor_to != manifest.cursor_from):
         return f"a {manifest.kind} must add no rows"
@@ -185,6 +206,10 @@ def _verify_file(store: ArchiveStore, data_file: DataFile, committing: StoredMan
         report.add(where, f"SHA-256 differs from the one in {committing.path}: the file was changed")
     try:
         table = pq.ParquetFile(pa.BufferReader(raw)).read(use_threads=False)
+        found = schema_fields(table.schema)
+        if found != committing.manifest.schema:
+            report.add(where, f"its Arrow schema differs from the one {committing.path} records: "
+                              f"{_schema_difference(found, committing.manifest.schema)}")
         _verify_rows(data_file, table, committing, batches, rows, report)
     except Exception as error:  # any failure to read untrusted bytes is a finding, not a crash
         report.add(where, f"not a readable archive Parquet file ({type(error).__name__}: {error})")
@@ -198,9 +223,11 @@ def _verify_rows(data_file: DataFile, table: pa.Table, committing: StoredManifes
         report.add(where, f"holds {table.num_rows} rows, {committing.path} says {entry.rows}")
     if table.num_rows == 0:
         return
-    months = table.column(MONTH_COLUMN) if MONTH_COLUMN in table.column_names else None
-    if months is None or pc.any(pc.not_equal(months, entry.month)).as_py():
-        report.add(where, f"has rows outside its month partition {entry.month}")
+    labels = table.column(spec.partition) if spec.partition in table.column_names else None
+    if labels is None or pc.any(pc.not_equal(labels, entry.partition)).as_py():
+        report.add(where, f"has rows outside its partition {spec.partition}={entry.partition}")
+    if not where.startswith(f"{table_data_dir(spec.name)}/{spec.partition}={entry.partition}/"):
+        report.add(where, f"lies outside the folder of its partition {spec.partition}={entry.partition}")
     cursors = [array.to_numpy(zero_copy_only=False) for array in cursor_arrays(table, spec)]
     if not _strictly_increasing(cursors):
         report.add(where, "rows are not in strictly increasing cursor order (duplicated or reordered)")

@@ -43,16 +43,17 @@ class KpiNamespace:
 
     def __init__(self, sources: Sources, clock: Clock = WALL_CLOCK) -> None:
         self._sources = sources
-        self._clock = clock  # what "now" is when no as_of is given
+        self.clock = clock  # what "now" is when no as_of is given
 
     def __getattr__(self, name: str) -> Any:
         definition = REGISTRY.get(name)
         if definition is None:
             raise AttributeError(f"no KPI named {name!r}; wh.kpi.definitions() lists them")
 
-        def run(*, amo_id: int, department_id: int | None = None,
+        def run(*, amo_id: int | None = None, department_id: int | None = None,
                 as_of: date | datetime | None = None) -> pd.DataFrame:
-            with KpiContext(self._sources, as_of, now=self._clock.now()) as ctx:
+            amo_id = self._amo(amo_id)
+            with KpiContext(self._sources, as_of, now=self.clock.now()) as ctx:
                 return definition.function(ctx, amo_id=amo_id, department_id=department_id)
 
         run.__name__ = name
@@ -80,15 +81,26 @@ class KpiNamespace:
             raise WarehouseError(f"no KPI named {name!r}; wh.kpi.definitions() lists them")
         return definition.headline.evaluate(frame)
 
-    def cockpit_snapshot(self, department: str, *, amo_id: int, department_id: int | None = None,
+    def _amo(self, amo_id: int | None) -> int:
+        """The AMO a KPI is computed for: the warehouse's scope, which ``amo_id`` may only repeat."""
+        scoped = self._sources.scope.amo_id
+        if scoped is not None and amo_id not in (None, scoped):
+            raise WarehouseError("this warehouse is scoped to another AMO")
+        if scoped is None and amo_id is None:
+            raise WarehouseError("name the AMO: amo_id=...")
+        return scoped if scoped is not None else amo_id
+
+    def cockpit_snapshot(self, department: str, *, amo_id: int | None = None,
+                         department_id: int | None = None,
                          as_of: date | datetime | None = None) -> dict[str, pd.DataFrame]:
         """Every KPI of ``department`` in one call: each table is loaded once for all of them.
 
         Returns ``{kpi name: DataFrame}``; the dashboards render one cockpit from it.
         """
+        amo_id = self._amo(amo_id)
         if department not in DEPARTMENTS:
             raise WarehouseError(f"unknown department {department!r}; use one of {', '.join(DEPARTMENTS)}")
-        with KpiContext(self._sources, as_of, now=self._clock.now()) as ctx:
+        with KpiContext(self._sources, as_of, now=self.clock.now()) as ctx:
             return {
                 d.name: d.function(ctx, amo_id=amo_id, department_id=department_id)
                 for d in REGISTRY.values() if d.department == department

@@ -27,6 +27,7 @@ from warehouse.event_cache import CACHED_TABLES
 from warehouse.hot import table_schema
 from warehouse.kpi.headline import Headline
 from warehouse.schema import APPEND_ONLY_TABLES, metadata
+from warehouse.scope import ALL_AMOS
 from warehouse.sources import Sources, merge_events
 
 KpiFunction = Callable[..., pd.DataFrame]
@@ -81,6 +82,7 @@ class KpiContext:
         self.cursor = sources.gate.cursor()
         self._loaded: set[str] = set()  # Arrow tables registered on the cursor
         self._views: set[str] = set()  # temporary views created on the cursor
+        self._tables: dict[str, pa.Table] = {}  # record tables loaded, as registered
 
     def __enter__(self) -> KpiContext:
         return self
@@ -92,6 +94,7 @@ class KpiContext:
             self.cursor.unregister(name)
         self._views.clear()
         self._loaded.clear()
+        self._tables.clear()
 
     def query(self, sql: str, params: dict[str, Any] | None = None, *,
               tables: tuple[str, ...]) -> pd.DataFrame:
@@ -109,11 +112,19 @@ class KpiContext:
             self._event_view(name)
             return
         if self.as_of is None or "row_version" not in metadata.tables[name].c:
-            rows = self.sources.hot.records(name)  # current rows, or a day-keyed table
+            rows = self.sources.hot.records(name)  # current rows of the scope, or a day-keyed table
         else:
             rows = self._rebuild(name)
+            keep = self.sources.scope.arrow_filter(name, rows.schema.names, self._parent_values)
+            rows = rows if keep is None else rows.filter(keep)
+        self._tables[name] = rows
         self.cursor.register(name, rows)
         self._loaded.add(name)
+
+    def _parent_values(self, parent: str, column: str) -> pa.Array:
+        """The values of ``column`` in the scope's rows of the record table ``parent`` (as of the moment)."""
+        self._load(parent)
+        return self._tables[parent].column(column).unique()
 
     def _event_view(self, name: str) -> None:
         """Events and ledgers: a view of the archived rows ∪ the hot rows above the watermark.
@@ -135,14 +146,15 @@ class KpiContext:
         self.cursor.register(hot_name, hot)
         self._loaded.add(hot_name)
         columns = ", ".join(f'"{column}"' for column in hot.schema.names)
-        archived, above = "", ""
+        scope = self.sources.scope_sql(name)  # the hot rows are read in scope already
+        archived, above = "", f" WHERE {scope}"
         copy = self.sources.cache.scope_copy(name) if self.sources.cache and name in CACHED_TABLES else None
         if copy is not None:  # the department-sorted copy up to its cursor, the archive files above it
             copied, covered = copy
             low = min(tuple(covered), mark)
-            archived = f"SELECT {columns} FROM {copied} WHERE {up_to_sql(low)} UNION ALL "
+            archived = f"SELECT {columns} FROM {copied} WHERE {up_to_sql(low)} AND {scope} UNION ALL "
             files = [f for f in files if tuple(f.last) > low]
-            above = f" WHERE {after_sql(low)}"
+            above = f" WHERE {after_sql(low)} AND {scope}"
         if files:
             source = catalog.scan(self.cursor, name, files)
             if source.isidentifier():  # a registered dataset (object store), not a read_parquet call
@@ -157,8 +169,9 @@ class KpiContext:
         """The rows of ``name`` as they were at ``as_of``, from the audit trail's ``after`` images."""
         audit = metadata.tables["audit_events"]
         where = [audit.c.entity_type == name, audit.c.occurred_at <= self.as_of, audit.c.after.is_not(None)]
-        hot = self.sources.hot.events("audit_events", where, [], None)
-        archived = self.sources.entity_rows(
+        every_amo = self.sources.scoped(ALL_AMOS)  # images of every AMO; _load keeps the scope's rows
+        hot = every_amo.hot.events("audit_events", where, [], None)
+        archived = every_amo.entity_rows(
             "audit_events", ["entity_type = ?", "occurred_at <= ?", "after IS NOT NULL"], [name, self.as_of])
         events = merge_events([hot, archived], [("id", "ascending")], None).select(
             ["entity_id", "occurred_at", "id", "after"])

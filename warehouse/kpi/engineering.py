@@ -17,7 +17,7 @@ _TABLES = ("directive_compliance", "directives", "components", "aircraft")
 
 
 @kpi("ENG", 1, "AD/SB compliance status by aircraft",
-     headline=Headline("Open AD/SB records", "sum", column="records", where="status == 'OPEN'",
+     headline=Headline("Open AD/SB records", "sum", column="records", where={"status": "OPEN"},
                        how="Compliance records still open, whole fleet"))
 def directive_status_by_aircraft(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Compliance records per aircraft and status (OPEN, COMPLIED, REPETITIVE, NA, TERMINATED)."""
@@ -31,9 +31,9 @@ def directive_status_by_aircraft(ctx: KpiContext, *, amo_id: int, department_id:
 
 
 @kpi("ENG", 1, "ADs due within 30 days or 50 FH, and overdue ADs (should be 0)",
-     headline=Headline("Overdue ADs", "violations", where="overdue",
+     headline=Headline("Overdue ADs", "violations", where={"overdue": True},
                        how="Open or repetitive ADs past their date or flight-hour limit",
-                       also=(Headline("due in 30 d or 50 FH", "count", where="not overdue",
+                       also=(Headline("due in 30 d or 50 FH", "count", where={"overdue": False},
                                       how="ADs due within 30 days or 50 FH"),)))
 def ads_due(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Open or repetitive AD compliance records due by date (≤ 30 days) or by hours (≤ 50 FH left
@@ -81,7 +81,7 @@ def llp_remaining(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -
 
 
 @kpi("ENG", 1, "MEL deferrals by category with days to expiry; expired deferrals (should be 0)",
-     headline=Headline("Expired MEL deferrals", "violations", where="expired",
+     headline=Headline("Expired MEL deferrals", "violations", where={"expired": True},
                        how="Open MEL deferrals past their expiry",
                        also=(Headline("open", "count", how="Open MEL deferrals"),)))
 def mel_deferrals(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:

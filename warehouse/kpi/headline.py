@@ -7,13 +7,14 @@ figure a quality manager can quote to the authority: "Audit programme 83 % of pl
 every reader (cockpit card, notebook, CLI) shows the same number. Nothing outside computes it.
 
 A :class:`Headline` names an aggregation over columns of the KPI table, optionally over the rows
-a ``where`` filter keeps (a pandas query), with a unit, a target and the direction that is
-better. :meth:`Headline.evaluate` gives a :class:`Figure`: the value, its text and its state
-(good / warning / alarm / neutral / no data) for the card's colour.
+a ``where`` filter keeps (column → the value or values it must have), with a unit, a target and
+the direction that is better. :meth:`Headline.evaluate` gives a :class:`Figure`: the value, its
+text and its state (good / warning / alarm / neutral / no data) for the card's colour.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -67,7 +68,8 @@ class Headline:
 
     ``column`` is the value column (the numerator for ``rate`` and ``ratio``, the id column for
     ``distinct``, the boolean for ``share``), ``per`` the denominator column. ``where`` keeps
-    the rows a pandas query selects (e.g. ``"overdue"`` or ``"bucket == '30'"``). ``scale``
+    the rows whose columns hold the given values (``{"overdue": True}``,
+    ``{"status": ("OPEN", "IN_WORK")}``). ``scale``
     multiplies the value for display (100 for a rate). ``target`` is where good begins, ``alarm``
     where red begins (between them: amber); ``better`` says which way is good (None: a volume
     to watch, never coloured). ``also`` are companion figures shown after it ("p90 88 d").
@@ -78,7 +80,7 @@ class Headline:
     how: str
     column: str | None = None
     per: str | None = None
-    where: str | None = None
+    where: Mapping[str, object] | None = None
     unit: str = ""
     context: str = ""  # words after the unit: "of plan", "in 12 months"
     decimals: int = 0
@@ -117,12 +119,14 @@ class Headline:
 
     def columns(self) -> set[str]:
         """The KPI table columns this headline reads (checked against the table in tests)."""
-        named = {name for name in (self.column, self.per) if name}
+        named = {name for name in (self.column, self.per) if name} | set(self.where or {})
         return named.union(*(companion.columns() for companion in self.also))
 
     def value(self, frame: pd.DataFrame) -> float | None:
         """The headline value (unscaled) over ``frame``; None when there is nothing to compute it from."""
-        rows = frame.query(self.where, engine="python") if self.where and not frame.empty else frame
+        rows = frame
+        for column, wanted in (self.where or {}).items():
+            rows = rows[rows[column].isin(wanted if isinstance(wanted, tuple) else (wanted,))]
         kind = self.aggregation
         if kind in ("count", "violations"):
             return float(len(rows))

@@ -173,7 +173,7 @@ def more_ground_time(ctx: KpiContext, *, amo_id: int, department_id: Dept = None
 @kpi("PLAN", 1, "Maintenance forecast: directives due in 30 / 60 / 90 days by aircraft",
      headline=Headline("Directives due in 90 d", "count",
                        how="Open or repetitive compliance records due within 90 days",
-                       also=(Headline("within 30 d", "count", where="bucket == '30'",
+                       also=(Headline("within 30 d", "count", where={"bucket": "30"},
                                       how="Compliance records due within 30 days"),)))
 def maintenance_forecast(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Open or repetitive compliance records with a due date in the next 90 days, bucketed."""

@@ -25,7 +25,7 @@ def _params(amo_id: int, department_id: int | None) -> dict:
 
 
 @kpi("PROD", 1, "Task-card burn-down per open work order",
-     headline=Headline("Task cards still to do", "sum", column="cards", where="status in ['OPEN', 'IN_WORK']",
+     headline=Headline("Task cards still to do", "sum", column="cards", where={"status": ("OPEN", "IN_WORK")},
                        how="Cards open or in work on open work orders",
                        also=(Headline("all cards", "sum", column="cards", how="Cards on open work orders"),)))
 def task_card_burndown(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:

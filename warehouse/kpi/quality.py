@@ -50,7 +50,7 @@ def audit_programme_completion(ctx: KpiContext, *, amo_id: int, department_id: D
 
 
 @kpi("QUAL", 1, "Regulation coverage: audits performed per Part-145 point in the last 12 months",
-     headline=Headline("Part-145 points not audited in 12 months", "violations", where="audits_12m == 0",
+     headline=Headline("Part-145 points not audited in 12 months", "violations", where={"audits_12m": 0},
                        how="Part-145 points with no audit performed in the last 12 months (AMC2 "
                            "145.A.200(a)(6))"))
 def regulation_coverage(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
@@ -111,7 +111,7 @@ def auditor_independence_violations(ctx: KpiContext, *, amo_id: int, department_
 @kpi("QUAL", 1, "Open findings by level and department",
      headline=Headline("Open findings", "sum", column="open_findings", better="lower",
                        how="Findings not closed at the as-of date, all levels",
-                       also=(Headline("level 1", "sum", column="open_findings", where="level == 'L1'",
+                       also=(Headline("level 1", "sum", column="open_findings", where={"level": "L1"},
                                       target=0,
                                       alarm=0, better="lower", how="Open level 1 findings"),)))
 def open_findings_by_level(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
@@ -146,7 +146,7 @@ def overdue_cars(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) ->
 @kpi("QUAL", 1, "CAR ageing: open CARs in 0-30 / 31-60 / 61-90 / >90 days since raised, by level",
      headline=Headline("Open CARs", "sum", column="cars", better="lower",
                        how="CARs not closed at the as-of date",
-                       also=(Headline("over 90 d", "sum", column="cars", where="bucket == '>90'",
+                       also=(Headline("over 90 d", "sum", column="cars", where={"bucket": ">90"},
                                       target=0, better="lower",
                                       how="Open CARs raised more than 90 days ago"),)))
 def car_ageing(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
@@ -246,7 +246,7 @@ def repeat_findings(ctx: KpiContext, *, amo_id: int, department_id: Dept = None)
 @kpi("QUAL", 1, "Effectiveness checks overdue or failed",
      headline=Headline("Effectiveness checks overdue or failed", "count", target=0, better="lower",
                        how="CARs whose effectiveness check is past due and pending, or found not effective",
-                       also=(Headline("failed", "count", where="problem == 'NOT_EFFECTIVE'",
+                       also=(Headline("failed", "count", where={"problem": "NOT_EFFECTIVE"},
                                       how="CARs found not effective"),)))
 def effectiveness_checks(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """CARs whose effectiveness check is overdue (due, still pending) or found NOT_EFFECTIVE."""
@@ -290,7 +290,7 @@ def root_cause_pareto(ctx: KpiContext, *, amo_id: int, department_id: Dept = Non
      headline=Headline("Findings raised", "sum", column="findings",
                        how="Findings raised up to the as-of date, all sources",
                        also=(Headline("by the authority", "sum", column="findings",
-                                      where="source == 'AUTHORITY'",
+                                      where={"source": "AUTHORITY"},
                                       how="Findings raised by the authority"),)))
 def findings_by_source(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Findings raised per quarter and source (INTERNAL_AUDIT, AUTHORITY, CUSTOMER, ...)."""
@@ -321,7 +321,7 @@ def evidence_integrity(ctx: KpiContext, *, amo_id: int, department_id: Dept = No
 @kpi("QUAL", 1, "Personnel currency: authorisations expiring within 30 / 60 / 90 days",
      headline=Headline("Authorisations expiring in 90 d", "count",
                        how="Valid authorisations expiring within 90 days of the as-of date",
-                       also=(Headline("within 30 d", "count", where="bucket == '30'",
+                       also=(Headline("within 30 d", "count", where={"bucket": "30"},
                                       target=0, better="lower",
                                       how="Valid authorisations expiring within 30 days"),)))
 def authorisations_expiring(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
@@ -340,14 +340,15 @@ def authorisations_expiring(ctx: KpiContext, *, amo_id: int, department_id: Dept
 
 @kpi("QUAL", 1, "Regulation coverage heatmap: audits per Part-145 point in the rolling 12 months, by month",
      headline=Headline("Coverage gaps this month", "violations",
-                       where="month == month.max() and audits_12m == 0",
+                       where={"is_as_of_month": True, "audits_12m": 0},
                        how="Part-145 points with no audit in the 12 months up to the as-of date"))
 def regulation_coverage_by_month(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """One row per Part-145 point and month of the last 12 (the as-of month last).
 
     ``audits_12m`` counts the audits performed on the point in the 12 months up to the end of
     that month (up to the as-of day for the current month, so the last column agrees with
-    :func:`regulation_coverage`); 0 is a gap, since every aspect of Part-145
+    :func:`regulation_coverage`, and ``is_as_of_month`` marks it); 0 is a gap, since every aspect
+    of Part-145
     must be verified every 12 months (AMC2 145.A.200(a)(6)). ``audit_ids`` are those audits.
     """
     return ctx.query(f"""
@@ -363,6 +364,7 @@ def regulation_coverage_by_month(ctx: KpiContext, *, amo_id: int, department_id:
               AND ($department_id::BIGINT IS NULL OR auditee_department_id = $department_id::BIGINT)),
         points AS (SELECT unnest($points::VARCHAR[]) AS regulation_ref)
         SELECT p.regulation_ref, strftime(m.month_end, '%Y-%m') AS month, count(c.id) AS audits_12m,
+               m.month_end = $today::DATE AS is_as_of_month,
                list(c.id ORDER BY c.id) FILTER (WHERE c.id IS NOT NULL) AS audit_ids
         FROM points p CROSS JOIN months m
         LEFT JOIN covered c ON c.regulation_ref = p.regulation_ref AND c.performed_date <= m.month_end

@@ -17,7 +17,7 @@ _FLEET_HOURS = """(SELECT sum(u.fh) FROM aircraft_utilisation u JOIN aircraft a 
 
 
 @kpi("REL", 2, "PIREP and MAREP rates per 1000 FH by ATA chapter: 12-month, 3-month and alert level",
-     headline=Headline("ATA chapters above alert level", "violations", where="above_alert",
+     headline=Headline("ATA chapters above alert level", "violations", where={"above_alert": True},
                        how="ATA chapter and source whose 3-month rate per 1000 FH is above mean + 2 SD of "
                            "the prior months"))
 def pirep_rate_by_ata(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:

@@ -34,7 +34,7 @@ def safety_reports_per_month(ctx: KpiContext, *, amo_id: int, department_id: Dep
 
 @kpi("SAFE", 1, "Risk matrix: reports per severity x likelihood cell, open and all",
      headline=Headline("Open intolerable-risk reports", "sum", column="open_reports",
-                       where="tolerability == 'INTOLERABLE'",
+                       where={"tolerability": "INTOLERABLE"},
                        target=0, better="lower",
                        how="Open reports assessed in the intolerable region of the 5×5 matrix (risk index ≥ "
                            "15)",
@@ -123,7 +123,7 @@ SPI_TARGET_CHANGE = {"OCCURRENCE": -0.05, "ERROR": -0.05, "NEAR_MISS": 0.0, "HAZ
 
 
 @kpi("SAFE", 1, "SPI control chart: reports per 1000 production MH by kind, with alert levels",
-     headline=Headline("SPI months above +2 SD", "count", where="alert_level >= 2",
+     headline=Headline("SPI months above +2 SD", "count", where={"alert_level": (2, 3)},
                        target=0, alarm=2, better="lower",
                        how="Months of the last 12 whose report rate per 1000 MH is above the +2 SD alert "
                            "line, all kinds"))

@@ -20,7 +20,7 @@ _STOCK = "s.amo_id = $amo_id AND s.voided_at IS NULL AND s.received_at <= $now::
 @kpi("STOR", 1, "Stock expiring within 30 / 60 / 90 days, by location",
      headline=Headline("Stock expiring in 90 d", "sum", column="items", better="lower",
                        how="Stock items whose shelf life ends within 90 days",
-                       also=(Headline("within 30 d", "sum", column="items", where="bucket == '30'",
+                       also=(Headline("within 30 d", "sum", column="items", where={"bucket": "30"},
                                       how="Stock items whose shelf life ends within 30 days"),)))
 def stock_expiring(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Stock with shelf life ending in the next 90 days, bucketed and grouped by location."""
@@ -102,7 +102,7 @@ def robbery_count(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -
 @kpi("STOR", 1, "Unserviceable and unsalvageable stock awaiting repair or mutilation, by age",
      headline=Headline("Unserviceable items awaiting disposal", "sum", column="items", better="lower",
                        how="Unserviceable or unsalvageable items still on the books",
-                       also=(Headline("over 180 d", "sum", column="items", where="bucket == '>180'",
+                       also=(Headline("over 180 d", "sum", column="items", where={"bucket": ">180"},
                                       how="Of them waiting more than 180 days"),)))
 def unserviceable_awaiting_disposal(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Items still on the books (qty > 0) in UNSERVICEABLE (awaiting repair) or UNSALVAGEABLE

@@ -17,9 +17,9 @@ def _params(amo_id: int, department_id: int | None) -> dict:
 
 
 @kpi("WKSP", 1, "Calibration overdue (should be 0) and due within 30 days",
-     headline=Headline("Calibration overdue", "violations", where="overdue",
+     headline=Headline("Calibration overdue", "violations", where={"overdue": True},
                        how="Calibrated tools in use past their calibration due date",
-                       also=(Headline("due in 30 d", "count", where="not overdue",
+                       also=(Headline("due in 30 d", "count", where={"overdue": False},
                                       how="Tools whose calibration falls due within 30 days"),)))
 def calibration_due(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
     """Calibrated tools in use whose calibration is overdue or due within 30 days."""

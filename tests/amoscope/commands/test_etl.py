@@ -33,6 +33,11 @@ def test_run_status_and_prune(pg_settings, pg_engine):
     assert status.exit_code == 0, status.output
     line = next(line for line in status.output.splitlines() if line.startswith("audit_events "))
     assert " 30 " in line and "manifests/audit_events/000000000001.json (batch)" in line
+    checkpoint = next(line for line in status.output.splitlines() if line.startswith("checkpoint: "))
+    assert checkpoint.startswith("checkpoint: checkpoints/000000000001.json sha256 ")
+    assert "database anchor: checkpoint 1 (the newest)" in status.output
+    head = runner.invoke(main, ["archive", "head"], env=_env(pg_settings))
+    assert head.exit_code == 0 and checkpoint.split()[3] in head.output, head.output
 
     insert_audit(pg_engine, 5)
     behind = runner.invoke(main, ["etl", "status"], env=_env(pg_settings))

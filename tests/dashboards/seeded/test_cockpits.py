@@ -24,7 +24,7 @@ TODAY = datetime.now(UTC).date()
 
 
 def _render(client, dash_app, slug: str, as_of: str = TODAY.isoformat()) -> dict:
-    response = call(client, dash_app, BODY, values={"cockpit-as-of.value": as_of,
+    response = call(client, dash_app, BODY, values={"url.search": f"?as_of={as_of}",
                                                     "url.pathname": f"/maintenance/{AMO}/{slug}"})
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     return response.get_json()["response"]["cockpit-body"]["children"]
@@ -72,7 +72,7 @@ def test_every_department_cockpit_renders_its_kpis_and_charts(clients, dash_app,
     drillable = [trace for figure in figures.values() for trace in figure["data"]
                  if any(trace.get("customdata") or [])]
     assert drillable, f"no chart of {code} has a bar with record ids"
-    ids = drillable[0]["customdata"][0].split(",")
+    ids = drillable[0]["customdata"][0].partition("|")[0].split(",")
     assert all(part.isdigit() for part in ids)
 
 
@@ -130,13 +130,14 @@ def test_should_be_zero_kpis_with_violations_are_highlighted(clients, dash_app):
                for name in should_be_zero - alarms)
 
 
-def _click(client, dash_app, kpi: str, customdata, slug: str):
+def _click(client, dash_app, kpi: str, customdata, slug: str, search: str = ""):
     chart = {"type": "cockpit-chart", "kpi": kpi}
     key = json.dumps(chart, separators=(",", ":"), sort_keys=True)
     value = {"points": [{"x": "bar", "customdata": customdata}]}
     body = {"output": "cockpit-nav.href", "outputs": {"id": "cockpit-nav", "property": "href"},
             "inputs": [[{"id": chart, "property": "clickData", "value": value}]],
-            "state": [{"id": "url", "property": "pathname", "value": f"/maintenance/{AMO}/{slug}"}],
+            "state": [{"id": "url", "property": "pathname", "value": f"/maintenance/{AMO}/{slug}"},
+                      {"id": "url", "property": "search", "value": search}],
             "changedPropIds": [f"{key}.clickData"]}
     return client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf_of(client)})
 
@@ -174,8 +175,8 @@ def test_aircraft_and_authorisation_panels_drill_into_their_records(world, clien
                                                                    kind, of_amo):
     """Each bar carries ids of the panel's record kind, of the user's AMO, and a click lists them."""
     figure = _figures(_render(clients["boss@nam.example"], dash_app, DEPARTMENT_SLUGS[code]))[kpi]
-    bar_ids = [[int(i) for i in text.split(",") if i] for trace in figure["data"]
-               for text in trace.get("customdata") or []]
+    bar_ids = [[int(i) for i in cell.partition("|")[0].split(",") if i] for trace in figure["data"]
+               for cell in trace.get("customdata") or []]
     ids = {i for bar in bar_ids for i in bar}
     if kpi in ("dispatch_reliability", "authorisations_expiring"):
         assert ids and all(bar_ids), f"{kpi} has no bars with ids on the demo data"
@@ -185,3 +186,33 @@ def test_aircraft_and_authorisation_panels_drill_into_their_records(world, clien
         href = _click(clients["boss@nam.example"], dash_app, kpi, ",".join(map(str, bar_ids[0])),
                       DEPARTMENT_SLUGS[code]).get_json()["response"]["cockpit-nav"]["href"]
         assert urlparse(href).path == f"/maintenance/{AMO}/{kind}"
+
+
+def test_the_as_of_date_lives_in_the_url_with_a_banner_back_to_now(clients, dash_app):
+    past = TODAY - timedelta(days=400)
+    tree = _render(clients["qa@nam.example"], dash_app, "quality", as_of=past.isoformat())
+    banner = next(node for node in _walk(tree) if node["props"].get("id") == "as-of-banner")
+    text = json.dumps(banner)
+    assert f"Figures as of {past.day} {past:%B %Y}" in text
+    link = next(node for node in _walk(banner) if node["props"].get("id") == "as-of-now")
+    assert link["props"]["href"] == f"/maintenance/{AMO}/quality"
+    picker = next(node for node in _walk(tree) if node["props"].get("id") == "cockpit-as-of")
+    assert picker["props"]["value"] == past.isoformat()
+    assert "as-of-banner" not in json.dumps(_render(clients["qa@nam.example"], dash_app, "quality", as_of=""))
+
+
+def test_picking_a_date_puts_it_in_the_url_and_a_click_passes_it_on(clients, dash_app):
+    past = TODAY - timedelta(days=30)
+    page = f"/maintenance/{AMO}/quality"
+    response = call(clients["qa@nam.example"], dash_app, "cockpit-as-of-nav.href",
+                    values={"cockpit-as-of.value": past.isoformat(), "url.pathname": page, "url.search": ""})
+    assert response.get_json()["response"]["cockpit-as-of-nav"]["href"] == \
+        f"/maintenance/{AMO}/quality?as_of={past.isoformat()}"
+    back = call(clients["qa@nam.example"], dash_app, "cockpit-as-of-nav.href",
+                values={"cockpit-as-of.value": TODAY.isoformat(), "url.pathname": page,
+                        "url.search": f"?as_of={past.isoformat()}"})
+    assert back.get_json()["response"]["cockpit-as-of-nav"]["href"] == f"/maintenance/{AMO}/quality"
+    href = _click(clients["qa@nam.example"], dash_app, "overdue_cars", "5,7|CAR-5, Level 1", "quality",
+                  search=f"?as_of={past.isoformat()}").get_json()["response"]["cockpit-nav"]["href"]
+    query = parse_qs(urlparse(href).query)
+    assert query["as_of"] == [past.isoformat()] and query["bar"] == ["CAR-5, Level 1"]

@@ -1,0 +1,127 @@
+/* The shell's behaviour in the browser: light and dark themes, focus mode, the launcher.
+
+   Theme: the choice is kept in the amoscope_theme cookie for a year (so it survives reload,
+   sign-out and sign-in; the login pages read it too); without a choice the system's
+   prefers-color-scheme decides and is followed as it changes. Charts follow the theme: each
+   plotly graph gets the theme's colours whenever it is drawn.
+   Focus mode: the button or the F key hides the navbar; the floating launcher opens it over the
+   page; Escape closes the launcher, then leaves focus mode. */
+(function () {
+    "use strict";
+    var COOKIE = "amoscope_theme";
+    var YEAR = 365 * 24 * 3600;
+    var CHART_COLOURS = {
+        light: {paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff", "font.color": "#2a3f5f",
+                "xaxis.gridcolor": "#ebf0f8", "yaxis.gridcolor": "#ebf0f8",
+                "xaxis.linecolor": "#ebf0f8", "yaxis.linecolor": "#ebf0f8"},
+        dark: {paper_bgcolor: "#212529", plot_bgcolor: "#212529", "font.color": "#dee2e6",
+               "xaxis.gridcolor": "#495057", "yaxis.gridcolor": "#495057",
+               "xaxis.linecolor": "#6c757d", "yaxis.linecolor": "#6c757d"}
+    };
+    var system = window.matchMedia("(prefers-color-scheme: dark)");
+
+    function chosenTheme() {
+        var match = document.cookie.match(/(?:^|; )amoscope_theme=(light|dark)(?:;|$)/);
+        return match ? match[1] : null;
+    }
+
+    function currentTheme() {
+        return chosenTheme() || (system.matches ? "dark" : "light");
+    }
+
+    function paintChart(graph, theme) {
+        var colours = CHART_COLOURS[theme];
+        if (!window.Plotly || !graph.layout || graph.layout.paper_bgcolor === colours.paper_bgcolor) {
+            return;
+        }
+        window.Plotly.relayout(graph, colours);
+    }
+
+    function paintCharts() {
+        var theme = currentTheme();
+        document.querySelectorAll(".js-plotly-plot").forEach(function (graph) {
+            if (!graph.dataset.themeWatched && graph.on) {
+                graph.dataset.themeWatched = "1";
+                graph.on("plotly_afterplot", function () { paintChart(graph, currentTheme()); });
+            }
+            paintChart(graph, theme);
+        });
+    }
+
+    function applyTheme() {
+        var theme = currentTheme();
+        if (document.documentElement.getAttribute("data-bs-theme") !== theme) {
+            document.documentElement.setAttribute("data-bs-theme", theme);
+            document.body.setAttribute("data-ag-theme-mode", theme);  // AG Grid's colour scheme
+        }
+        var button = document.getElementById("theme-toggle");
+        var label = theme === "dark" ? "Light" : "Dark";
+        if (button && button.textContent !== label) {  // unchanged text must not mutate the DOM
+            button.textContent = label;
+            button.setAttribute("aria-pressed", theme === "dark" ? "true" : "false");
+            button.setAttribute("aria-label", "Switch to the " + label.toLowerCase() + " theme");
+        }
+        paintCharts();
+    }
+
+    var scheduled = false;
+    function applyThemeSoon() {
+        if (!scheduled) {
+            scheduled = true;
+            window.requestAnimationFrame(function () { scheduled = false; applyTheme(); });
+        }
+    }
+
+    function toggleTheme() {
+        var next = currentTheme() === "dark" ? "light" : "dark";
+        var secure = window.location.protocol === "https:" ? "; Secure" : "";
+        document.cookie = COOKIE + "=" + next + "; Max-Age=" + YEAR + "; Path=/; SameSite=Lax" + secure;
+        applyTheme();
+    }
+
+    function setFocus(on) {
+        document.body.classList.toggle("focus-mode", on);
+        document.body.classList.remove("launcher-open");
+        var button = document.getElementById("focus-toggle");
+        if (button) {
+            button.setAttribute("aria-pressed", on ? "true" : "false");
+        }
+    }
+
+    function typing(target) {
+        return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    }
+
+    document.addEventListener("click", function (event) {
+        var target = event.target.closest ? event.target : event.target.parentElement;
+        if (target.closest("#theme-toggle")) {
+            toggleTheme();
+        } else if (target.closest("#focus-toggle")) {
+            setFocus(!document.body.classList.contains("focus-mode"));
+        } else if (target.closest("#focus-launcher")) {
+            document.body.classList.toggle("launcher-open");
+        } else if (target.closest("#app-navbar a") && document.body.classList.contains("launcher-open")) {
+            document.body.classList.remove("launcher-open");
+        }
+    });
+
+    document.addEventListener("keydown", function (event) {
+        if (!document.getElementById("focus-toggle") || typing(event.target) || event.ctrlKey
+                || event.metaKey || event.altKey) {
+            return;
+        }
+        if (event.key === "f" || event.key === "F") {
+            setFocus(!document.body.classList.contains("focus-mode"));
+        } else if (event.key === "Escape" && document.body.classList.contains("launcher-open")) {
+            document.body.classList.remove("launcher-open");
+        } else if (event.key === "Escape" && document.body.classList.contains("focus-mode")) {
+            setFocus(false);
+        }
+    });
+
+    system.addEventListener("change", applyTheme);
+    applyTheme();
+    // Dash draws pages (and their charts) after this script: paint what appears.
+    new MutationObserver(applyThemeSoon)
+        .observe(document.documentElement, {childList: true, subtree: true});
+}());
