@@ -90,8 +90,8 @@ BANDS: tuple[Band, ...] = (
     _band(
         "overdue_cars",
         0,
-        2,
-        "overdue CARs a minority (Centrik, aerotrack show them as exceptions)",
+        3,
+        "overdue CARs a small minority of the open ones (Centrik, aerotrack show them as exceptions)",
         per_scale=True,
     ),
     _band(
@@ -177,7 +177,7 @@ BANDS: tuple[Band, ...] = (
         "man-hours swing with base checks, so several crossings in a year are usual",
     ),
     _band("contributing_factors_pareto", 25, 150, "most analysed reports name a MEDA factor", per_scale=True),
-    _band("overdue_safety_actions", 0, 1, "safety actions are CARs: rarely overdue", per_scale=True),
+    _band("overdue_safety_actions", 0, 2, "safety actions are CARs: rarely overdue", per_scale=True),
     _band("top_hazards", 4, 20, "a register's worst open hazard: tolerable with mitigation, rarely 25"),
     _band("stale_risk_reviews", 0, 2, "risk reviews held on time, a rare slip", per_scale=True),
     # Reliability

@@ -199,8 +199,8 @@ class Quality:
             )
             deadline = datetime.combine(extended, time(17), tzinfo=UTC)
             at = extension_at
-        if finding["level"] == "L2" and world.now - timedelta(days=150) < opened < world.now - timedelta(
-            days=105) and world.plant(amo["id"], "stalled CAR"):
+        stalls = deadline < world.now - timedelta(days=10) and opened > world.now - timedelta(days=150)
+        if finding["level"] == "L2" and stalls and world.plant(amo["id"], "stalled CAR"):
             return  # planted: stalled after acceptance, overdue some weeks by now
         # implemented some days to weeks after opening; one in ten after its deadline (chased,
         # then done within weeks), never left for years
@@ -302,7 +302,9 @@ class Quality:
             department_id=car["department_id"],
         )
         recheck = world.moment(max(at, world.now - timedelta(days=7)), world.now)
-        status = rng.choices(("OK", "MISMATCH", "MISSING"), (997, 2, 1))[0]
+        # planted once per AMO: a file changed since upload, for the integrity card
+        planted = at > world.now - timedelta(days=365) and world.plant(car["amo_id"], "evidence mismatch")
+        status = "MISMATCH" if planted else "OK"
         world.change(
             "car_attachments",
             attachment,

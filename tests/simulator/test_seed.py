@@ -16,7 +16,10 @@ from warehouse.clock import SimulatedClock
 from warehouse.database import create_engine
 from warehouse.schema import DEPARTMENT_CODES, ROLE_CODES, metadata
 
-MAY_STAY_EMPTY = {"login_attempts", "user_sessions", "password_reset_tokens", "archive_checkpoints"}
+# runtime state of the running system, not history: login throttling, sessions, reset tokens,
+# archive checkpoints and the console's concurrency slots
+MAY_STAY_EMPTY = {"login_attempts", "user_sessions", "password_reset_tokens", "archive_checkpoints",
+                  "console_slots"}
 
 
 def _counts(engine: sa.Engine) -> dict[str, int]:
