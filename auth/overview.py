@@ -90,7 +90,7 @@ def privileged_actions(connection: Connection, amo_id: int, limit: int = 100) ->
     actor = users.alias("actor")
     rows = connection.execute(
         sa.select(audit_events.c.occurred_at, audit_events.c.action, audit_events.c.outcome,
-                  audit_events.c.entity_type, audit_events.c.entity_id,
+                  audit_events.c.entity_type, audit_events.c.entity_id, audit_events.c.actor_user_id,
                   sa.func.coalesce(actor.c.username, audit_events.c.auth_method).label("actor"),
                   audit_events.c.reason)
         .outerjoin(actor, actor.c.id == audit_events.c.actor_user_id)

@@ -58,8 +58,15 @@ DEPARTMENT_VIEWERS = ADMINS | {"quality", "member"}
 # Dash callbacks by output id (the keys of ``app.callback_map``) → roles that may call them.
 CALLBACKS: dict[str, frozenset[str]] = {
     "page-content.children": SIGNED_IN,  # the router: it checks the page itself
-    "..feed-list.children...feed-cursor.data..": DEPARTMENT_VIEWERS,
-    "inbox-list.children": SIGNED_IN,
+    # The live-activity panel of every page (members follow their department, others the AMO).
+    "feed-panel.is_open": SIGNED_IN,
+    "feed-chips.value": SIGNED_IN,
+    "..feed-list.children...feed-cursor.data...feed-pin-signal.data...feed-url.hash..": SIGNED_IN,
+    "feed-pinned.children": SIGNED_IN,
+    "feed-acks.data": SIGNED_IN,
+    "..inbox-list.children...inbox-state.data..": SIGNED_IN,
+    # The badge is counted in the browser (a clientside callback): listed, never dispatched.
+    "..feed-unseen.data...feed-new.children...feed-jump.children...feed-jump.style..": SIGNED_IN,
     "admin-users.rowData": ADMINS,
     "admin-kpis.children": ADMINS,
     "admin-schedules.rowData": ADMINS,
@@ -88,6 +95,7 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "records-url.search": SIGNED_IN,
     "entity-body.children": SIGNED_IN,
     "console-result.children": ADMINS | {"auditor"},
+    "console-grid.getRowsResponse": ADMINS | {"auditor"},
 }
 
 # Command-center and operator actions → roles allowed to perform them. "system" is the CLI

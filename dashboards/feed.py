@@ -1,4 +1,5 @@
-"""The live activity feed of one department: keyset reads after a ``(txid, id)`` cursor.
+"""The live activity feed of an AMO or one department: keyset reads after a ``(txid, id)`` cursor,
+narrowed to kind families (the filter chips), and the rules that pin important events.
 
 On PostgreSQL a row becomes readable only once its transaction id is below the horizon of the
 statement's own snapshot: every transaction with a smaller id has ended, so a transaction that
@@ -11,6 +12,8 @@ write our tables, so they must not hold the feed back). SQLite has one writer, s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,32 +33,91 @@ def _horizon(connection: Connection):
 
 def _columns():
     return (activity_events.c.txid, activity_events.c.id, activity_events.c.occurred_at,
-            activity_events.c.kind, activity_events.c.summary)
+            activity_events.c.kind, activity_events.c.summary, activity_events.c.entity_type,
+            activity_events.c.entity_id, activity_events.c.actor_user_id)
 
 
-def latest(connection: Connection, amo_id: int, department_id: int, limit: int = PAGE_SIZE) -> list[dict]:
-    """The newest readable events of a department, newest first."""
+# Kind families a reader can narrow the feed to (the part of a kind before the dot).
+FAMILIES = {"car": "CARs", "finding": "Findings", "audit": "Audits", "defect": "Defects",
+            "work_order": "Work orders", "task_card": "Task cards", "crs": "CRS", "part": "Parts",
+            "tool": "Tools", "hazard": "Hazards", "safety_report": "Safety reports", "aircraft": "Aircraft",
+            "directive": "Directives", "user": "Accounts"}
+
+
+@dataclass(frozen=True)
+class PinRule:
+    """Events of ``kind`` (whose summary holds ``marker``, when set) stay on top until acknowledged."""
+
+    label: str
+    kind: str
+    marker: str | None = None
+
+    def matches(self, event: dict) -> bool:
+        return event.get("kind") == self.kind and (
+            self.marker is None or self.marker in str(event.get("summary") or "").upper())
+
+
+PIN_RULES = (
+    PinRule("Overdue CAR", "car.overdue"),
+    PinRule("Level-1 finding", "finding.raised", "L1 "),
+    PinRule("AOG defect", "defect.reported", "AOG"),
+    PinRule("Out-of-tolerance tool", "tool.out_of_tolerance"),
+    PinRule("Out-of-tolerance tool", "tool.recall_review"),
+    PinRule("Disabled account", "user.disabled"),
+)
+
+
+def pin_label(event: dict) -> str | None:
+    """Why this event is pinned, or None when it is not."""
+    return next((rule.label for rule in PIN_RULES if rule.matches(event)), None)
+
+
+def _where(amo_id: int, department_id: int | None, families: tuple[str, ...]) -> list:
+    clauses = [activity_events.c.amo_id == amo_id]
+    if department_id is not None:
+        clauses.append(activity_events.c.department_id == department_id)
+    if families:
+        clauses.append(sa.or_(*(activity_events.c.kind.like(f"{family}.%") for family in families)))
+    return clauses
+
+
+def latest(connection: Connection, amo_id: int, department_id: int | None, limit: int = PAGE_SIZE,
+           families: tuple[str, ...] = ()) -> list[dict]:
+    """The newest readable events (of a department, or None: the whole AMO), newest first."""
     rows = connection.execute(
         sa.select(*_columns())
-        .where(activity_events.c.amo_id == amo_id, activity_events.c.department_id == department_id,
-               _horizon(connection))
+        .where(*_where(amo_id, department_id, families), _horizon(connection))
         .order_by(activity_events.c.txid.desc(), activity_events.c.id.desc()).limit(limit)
     ).mappings().all()
     return [dict(row) for row in rows]
 
 
-def after(connection: Connection, amo_id: int, department_id: int, cursor: tuple[int, int],
-          limit: int = PAGE_SIZE) -> list[dict]:
+def after(connection: Connection, amo_id: int, department_id: int | None, cursor: tuple[int, int],
+          limit: int = PAGE_SIZE, families: tuple[str, ...] = ()) -> list[dict]:
     """Readable events after ``cursor``, oldest first."""
     txid, last_id = cursor
     rows = connection.execute(
         sa.select(*_columns())
-        .where(activity_events.c.amo_id == amo_id, activity_events.c.department_id == department_id,
+        .where(*_where(amo_id, department_id, families),
                sa.tuple_(activity_events.c.txid, activity_events.c.id) > sa.tuple_(txid, last_id),
                _horizon(connection))
         .order_by(activity_events.c.txid, activity_events.c.id).limit(limit)
     ).mappings().all()
     return [dict(row) for row in rows]
+
+
+def pinnable(connection: Connection, amo_id: int, department_id: int | None, *, days: int = 30,
+             limit: int = 20) -> list[dict]:
+    """The newest events of the last ``days`` that a pin rule holds on top, newest first."""
+    since = datetime.now(UTC) - timedelta(days=days)
+    kinds = sorted({rule.kind for rule in PIN_RULES})
+    rows = connection.execute(
+        sa.select(*_columns())
+        .where(*_where(amo_id, department_id, ()), activity_events.c.kind.in_(kinds),
+               activity_events.c.occurred_at >= since, _horizon(connection))
+        .order_by(activity_events.c.id.desc()).limit(limit * 5)
+    ).mappings().all()
+    return [dict(row) for row in rows if pin_label(row)][:limit]
 
 
 def department_id_for(connection: Connection, amo_id: int, code: str) -> int | None:

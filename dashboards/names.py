@@ -15,9 +15,11 @@ from dash import html
 from sqlalchemy.engine import Connection
 
 from auth.directory import full_names
+from auth.policy import may_open_page
 from dashboards import records
 from dashboards.paths import record_path, user_path
 
+USER_PAGE = "admin/users/<user_id>"
 AUDIT_WORDS = {
     "CREATE": "created", "UPDATE": "updated", "STATE_CHANGE": "changed the status of", "SIGN": "signed",
     "VOID": "voided", "VIEW": "viewed", "EXPORT": "exported", "LOGIN": "signed in",
@@ -44,6 +46,12 @@ ENTITY_WORDS = {"cars": "CAR", "staff_authorisations": "authorisation", "users":
 def event_dicts(frame) -> list[dict]:
     """A warehouse page's events as dicts, with None (not NaN or NaT) for missing values."""
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def markdown_link(text: str, href: str | None) -> str:
+    """A grid cell's text as a markdown link (or plain text without ``href``), markup escaped."""
+    escaped = "".join(f"\\{c}" if c in "\\`*_[]()<>#!|" else c for c in text)
+    return f"[{escaped}]({href})" if href else escaped
 
 
 def action_words(action: str | None) -> str:
@@ -95,6 +103,7 @@ class Names:
 
     amo_code: str
     users: dict[int, str] = field(default_factory=dict)
+    link_users: bool = True  # whether the reader may open user pages (else names are plain text)
     labels: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @classmethod
@@ -109,7 +118,8 @@ class Names:
                 user_ids.add(entity_id)
             elif event.get("entity_type") in records.KINDS and entity_id:
                 by_type.setdefault(event["entity_type"], set()).add(entity_id)
-        names = cls(user.amo_code, full_names(connection, user.amo_id, {i for i in user_ids if i}))
+        names = cls(user.amo_code, full_names(connection, user.amo_id, {i for i in user_ids if i}),
+                    may_open_page(user.role, user.department_code, USER_PAGE))
         for kind, ids in by_type.items():
             numbered = records.KINDS[kind].label == "id"  # no number of its own: "tool calibration 85"
             for record_id, label in records.labels(connection, user.amo_id, kind, ids).items():
@@ -124,7 +134,13 @@ class Names:
 
     def user_href(self, user_id) -> str | None:
         number = _int(user_id)
-        return user_path(self.amo_code, number) if number in self.users else None
+        return user_path(self.amo_code, number) if self.link_users and number in self.users else None
+
+    @staticmethod
+    def about_actor(event: dict) -> bool:
+        """Whether the event's record is its actor's own account (sign-ins): no need to name it twice."""
+        return event.get("entity_type") == "users" and _int(event.get("entity_id")) == _int(
+            event.get("actor_user_id"))
 
     def record_label(self, entity_type, entity_id) -> str:
         number = _int(entity_id)

@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from auth import csrf
 from auth.policy import may_open_page
-from dashboards import context
+from dashboards import context, live
 from dashboards.paths import page_path
 from dashboards.routes import ROUTES, resolve
 
@@ -65,14 +65,18 @@ def layout():
     navbar = dbc.Navbar(dbc.Container([
         dbc.NavbarBrand(f"AMOscope · {user.amo_code}"),
         dbc.Nav(links, className="me-auto", navbar=True),
+        live.navbar_button(),
         sign_out,
     ], fluid=True), id="app-navbar", color="dark", dark=True, className="mb-3")
     launcher = [html.Button("☰ Pages", id="focus-launcher", type="button", className="btn btn-dark btn-sm",
                             title="Open the page launcher")] if focus else []
-    return html.Div([dcc.Location(id="url"), navbar, *launcher, dbc.Container(id="page-content", fluid=True)])
+    return html.Div([dcc.Location(id="url"), navbar, *launcher, live.panel(user),
+                     dbc.Container(id="page-content", fluid=True)])
 
 
 def register_callbacks(app: Dash) -> None:
+    live.register_callbacks(app)
+
     @app.callback(Output("page-content", "children"), Input("url", "pathname"), State("url", "search"))
     def render_page(pathname, search):
         user = current_user

@@ -148,7 +148,8 @@ def unit(column: str, record: dict | None = None) -> str:
 
 
 _UPPER_WORDS = frozenset({"tsn", "csn", "tso", "cso", "mfa", "mel", "ata", "crs", "fh", "fc", "mh", "msn",
-                          "ad", "sb", "nff", "llp", "mor", "sdr", "qpa", "uom", "wo", "na", "sha256"})
+                          "ad", "sb", "nff", "llp", "mor", "sdr", "qpa", "uom", "wo", "na", "sha256", "car",
+                          "cap"})
 _UNIT_WORDS = frozenset({"fh", "fc", "mh", "bytes", "days", "minutes", "hours"})
 
 

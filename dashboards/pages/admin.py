@@ -21,6 +21,8 @@ from auth.errors import ActionRefused, AuthError
 from auth.overview import account_kpis, list_users, pending_schedules, privileged_actions
 from auth.user_actions import SCHEDULABLE
 from dashboards import context
+from dashboards.names import markdown_link
+from dashboards.paths import user_path
 
 ACTIONS = {
     "user.disable": "Disable", "user.enable": "Enable", "user.revoke_sessions": "Revoke sessions",
@@ -32,6 +34,8 @@ KPI_LABELS = {
     "failed_logins_24h": "Failed logins 24 h", "leavers_still_active": "Leavers still active",
     "dormant_90d": "Dormant > 90 d", "mfa_coverage_pct": "MFA coverage %",
 }
+LINKED = {name: {"cellRenderer": "markdown", "linkTarget": "_self"} for name in ("full_name", "actor",
+                                                                                 "entity_id")}
 USER_COLUMNS = ["username", "full_name", "department", "role", "is_active", "sessions", "last_login_at",
                 "left_at", "disabled_reason"]
 
@@ -42,7 +46,8 @@ def layout(user, match):
         dcc.Store(id="admin-refresh", data=0),
         dcc.Store(id="admin-form-key", data=uuid.uuid4().hex),
         html.Div(id="admin-kpis", className="row g-2 mb-3"),
-        dag.AgGrid(id="admin-users", columnDefs=[{"field": name, "filter": True} for name in USER_COLUMNS],
+        dag.AgGrid(id="admin-users", columnDefs=[{"field": name, "filter": True, **LINKED.get(name, {})}
+                                                 for name in USER_COLUMNS],
                    rowData=[], getRowId="params.data.id",
                    dashGridOptions={"rowSelection": {"mode": "singleRow"}, "pagination": True},
                    style={"height": "360px"}),
@@ -76,8 +81,9 @@ def layout(user, match):
         ]),
         html.H3("Privileged actions", className="h5 mt-4"),
         dag.AgGrid(id="admin-timeline",
-                   columnDefs=[{"field": name} for name in ("occurred_at", "action", "outcome", "actor",
-                                                            "entity_type", "entity_id", "reason")],
+                   columnDefs=[{"field": name, **LINKED.get(name, {})}
+                               for name in ("occurred_at", "action", "outcome", "actor", "entity_type",
+                                            "entity_id", "reason")],
                    rowData=[], dashGridOptions={"pagination": True}, style={"height": "320px"}),
     ])
 
@@ -105,7 +111,10 @@ def register_callbacks(app: Dash) -> None:
     def update_users(_refresh):
         user = context.user()
         with context.engine().connect() as connection:
-            return _jsonable(list_users(connection, user.amo_id, idle=_idle()))
+            rows = _jsonable(list_users(connection, user.amo_id, idle=_idle()))
+        for row in rows:  # each name links to the user's page
+            row["full_name"] = markdown_link(row["full_name"], user_path(user.amo_code, row["id"]))
+        return rows
 
     @app.callback(Output("admin-schedules", "rowData"), Input("admin-refresh", "data"))
     def update_schedules(_refresh):
@@ -117,7 +126,15 @@ def register_callbacks(app: Dash) -> None:
     def update_timeline(_refresh):
         user = context.user()
         with context.engine().connect() as connection:
-            return _jsonable(privileged_actions(connection, user.amo_id))
+            rows = _jsonable(privileged_actions(connection, user.amo_id))
+        for row in rows:  # the actor and the account acted on link to their pages
+            actor_id = row.pop("actor_user_id")
+            actor_page = user_path(user.amo_code, actor_id) if actor_id else None
+            row["actor"] = markdown_link(row["actor"], actor_page)
+            target = str(row["entity_id"] or "")
+            if row["entity_type"] == "users" and target.isdigit():
+                row["entity_id"] = markdown_link(target, user_path(user.amo_code, int(target)))
+        return rows
 
     @app.callback(Output("admin-result", "children"), Output("admin-form-key", "data"),
                   Output("admin-refresh", "data"),

@@ -1,4 +1,5 @@
-"""A department's cockpit: KPI cards and charts as of the URL's date, above the live feed.
+"""A department's cockpit: KPI cards and charts as of the URL's date (the live feed is in the
+navbar's panel, :mod:`dashboards.live`).
 
 Every render makes one ``cockpit_snapshot`` call on the app's one Warehouse. Which department
 it shows comes from the session (members always get their own); a click on a bar opens the
@@ -17,8 +18,8 @@ from auth.policy import DEPARTMENT_SLUGS, department_in_scope, may_perform
 from auth.web_sessions import request_context
 from dashboards import as_of as as_of_module
 from dashboards import charts, cockpits, context, records
-from dashboards.pages import department
 from dashboards.paths import list_path, slug_of
+from dashboards.theme import current_theme
 from warehouse.errors import WarehouseError
 from warehouse.kpi.base import REGISTRY
 from warehouse.reports import export_half_yearly
@@ -26,11 +27,10 @@ from warehouse.reports import export_half_yearly
 NAMES = {"QUAL": "QMS cockpit", "PLAN": "Planning", "PROD": "Production", "REL": "Reliability",
          "SAFE": "Safety", "STOR": "Stores", "ENG": "Engineering", "WKSP": "Workshops"}
 REPORT_ACTION = "report.half_yearly"
-THEME = "light"  # the charts' template: charts.TEMPLATES has "light" and "dark"
 
 
 def layout(user, match):
-    """The cockpit of the department whose page this is, then its live feed and inbox. The as-of
+    """The cockpit of the department whose page this is. The as-of
     picker and the figures are drawn by :func:`render_cockpit` from the URL's ``as_of``."""
     slug = match.route.pattern
     return html.Div([
@@ -38,8 +38,6 @@ def layout(user, match):
         dcc.Location(id="cockpit-as-of-nav", refresh=True),
         *_report_control(user, slug),
         dcc.Loading(html.Div(id="cockpit-body")),
-        html.Hr(),
-        department.layout(user, slug),
     ])
 
 
@@ -113,8 +111,6 @@ def _chart(panel: cockpits.Panel, frame, labels, as_of: date | None, theme: str)
 
 
 def register_callbacks(app: Dash) -> None:
-    # The department page is shown inside every cockpit, so its callbacks are registered here.
-    department.register_callbacks(app)
 
     @app.callback(Output("cockpit-body", "children"), Input("url", "search"), State("url", "pathname"))
     def render_cockpit(search, pathname):
@@ -135,7 +131,7 @@ def register_callbacks(app: Dash) -> None:
         with context.engine().connect() as connection:
             labels = records.labels_of(connection, user.amo_id)
         cards = dbc.Row([_card(name, frame) for name, frame in snapshot.items()], className="g-2 mb-3")
-        panels = dbc.Row([_chart(panel, snapshot[panel.kpi], labels, as_of, THEME)
+        panels = dbc.Row([_chart(panel, snapshot[panel.kpi], labels, as_of, current_theme())
                           for panel in cockpits.PANELS[code] if panel.kpi in snapshot])
         return [_heading(code, as_of), as_of_module.banner(as_of, pathname, search), cards, panels]
 

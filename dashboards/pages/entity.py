@@ -16,15 +16,18 @@ looks exactly like "no such record". Each view is audited as VIEW.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Dash, Input, Output, html
 
+from auth.policy import may_open_page
 from auth.web_sessions import request_context
 from dashboards import context, links, records, words
-from dashboards.paths import record_path
+from dashboards.names import USER_PAGE
+from dashboards.paths import record_path, user_path
 from dashboards.routes import match_path
 from warehouse.errors import WarehouseError
 from warehouse.events import record_audit
@@ -49,11 +52,21 @@ def _target(pathname: str | None) -> tuple[str, int | None]:
 
 
 def _text(value) -> str:
-    """A value as text: dates to the second, nothing as a dash."""
+    """A value as text: times in UTC to the minute, dates as ISO, codes in words, nothing as a dash."""
     if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
         return "—"
     if isinstance(value, list | dict):
         return json.dumps(value, default=str, sort_keys=True)
+    if isinstance(value, str) and len(value) >= 19 and value[10] == "T" and value[4] == "-":
+        try:  # a time from an audit image
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        moment = value.astimezone(UTC) if value.tzinfo else value
+        return f"{moment:%Y-%m-%d %H:%M} UTC"
+    if isinstance(value, str):
+        return words.code_in_words(value)
     return str(records.plain(value))
 
 
@@ -134,22 +147,38 @@ def _who(actor_user_id, people: dict) -> str:
     return people.get(int(actor_user_id), f"user {int(actor_user_id)}")
 
 
+def _who_href(actor_user_id, people: dict) -> str | None:
+    """The actor's user page, for readers who may open it."""
+    user = context.user()
+    if actor_user_id is None or pd.isna(actor_user_id) or int(actor_user_id) not in people:
+        return None
+    if not may_open_page(user.role, user.department_code, USER_PAGE):
+        return None
+    return user_path(user.amo_code, int(actor_user_id))
+
+
 def _status_timeline(kind: records.Kind, events: pd.DataFrame, people: dict):
     """Each change of the record's state: who, when, from → to, and the reason given."""
     status = kind.status or "status"
     items = []
+    current = None  # the state so far: an update's images may hold only the fields it changed
     for row in events.itertuples():
         before, after = _image(row.before), _image(row.after)
-        if row.action not in ("CREATE", "VOID") and before.get(status) == after.get(status):
+        old = before.get(status, current)
+        new_state = after.get(status, old)
+        if row.action not in ("CREATE", "VOID") and new_state == old:
             continue
-        old = words.word(status, before.get(status)) if before.get(status) is not None else "—"
-        new = words.word(status, after.get(status)) if after.get(status) is not None else row.action.lower()
+        current = new_state
+        old = words.word(status, old) if old is not None else "—"
+        new = words.word(status, new_state) if new_state is not None else row.action.lower()
         who = _who(row.actor_user_id, people)
+        href = _who_href(row.actor_user_id, people)
         reason = row.reason if isinstance(row.reason, str) and row.reason else None
         change = f"{old} → {new}" if row.action != "CREATE" else f"created as {new}"
         items.append(html.Li([
             html.Strong(change, className="me-2"),
-            html.Span(f"by {who}", className="entity-actor me-2"),
+            html.Span(["by ", html.A(who, href=href, className="user-link") if href else who],
+                      className="entity-actor me-2"),
             html.Small(_text(row.occurred_at), className="text-muted"),
             html.Div(f"Reason: {reason}", className="small entity-reason") if reason else None,
         ], className="list-group-item"))

@@ -22,12 +22,12 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from auth.directory import everyone
 from auth.web_sessions import request_context
 from dashboards import context, exports, records
-from dashboards.names import AUDIT_WORDS, Names, action_words, entity_words, event_dicts
+from dashboards.names import AUDIT_WORDS, Names, action_words, entity_words, event_dicts, markdown_link
 from warehouse.archive import ArchiveError
 from warehouse.errors import WarehouseError
 from warehouse.events import AUDIT_ACTIONS, record_audit
 
-BLOCK = 100
+BLOCK = 200
 MAX_PAGE = 500
 MAX_EXPORT = 100_000
 FIELDS = ("department", "actor", "action", "entity_type", "entity_id", "since", "until", "text")
@@ -147,11 +147,6 @@ def warehouse_filters(user, chosen: dict[str, str]) -> dict:
     return filters
 
 
-def _markdown_link(text: str, href: str | None) -> str:
-    escaped = "".join(f"\\{c}" if c in "\\`*_[]()<>#!|" else c for c in text)
-    return f"[{escaped}]({href})" if href else escaped
-
-
 def _json(value) -> str | None:
     if value is None:
         return None
@@ -167,8 +162,8 @@ def grid_rows(user, events: list[dict], departments: dict[int, str], *, links: b
         actor, kind, entity_id = event.get("actor_user_id"), event.get("entity_type"), event.get("entity_id")
         who, record = names.user_name(actor), names.record_label(kind, entity_id)
         if links:
-            who = _markdown_link(who, names.user_href(actor))
-            record = _markdown_link(record, names.record_href(kind, entity_id))
+            who = markdown_link(who, names.user_href(actor))
+            record = markdown_link(record, names.record_href(kind, entity_id))
         outcome = event.get("outcome")
         what = action_words(event["action"])
         if event.get("workflow_phase"):
@@ -177,7 +172,7 @@ def grid_rows(user, events: list[dict], departments: dict[int, str], *, links: b
             what += f" ({outcome.lower()})"
         rows.append({
             "id": int(event["id"]), "when": f"{event['occurred_at']:%Y-%m-%d %H:%M:%S}", "who": who,
-            "what": what, "record": record if kind else "",
+            "what": what, "record": record if kind and not names.about_actor(event) else "",
             "department": departments.get(event.get("department_id"), ""),
             "reason": event.get("reason") or "",
             **({"before": _json(event.get("before")), "after": _json(event.get("after"))} if links else {}),
@@ -221,7 +216,8 @@ def register_callbacks(app: Dash) -> None:
                           getRowId="params.data.id", defaultColDef={"resizable": True, "sortable": False},
                           dashGridOptions={"cacheBlockSize": BLOCK, "maxBlocksInCache": 10,
                                            "maxConcurrentDatasourceRequests": 1, "infiniteInitialRowCount": 1,
-                                           "rowSelection": {"mode": "singleRow", "checkboxes": False},
+                                           "rowSelection": {"mode": "singleRow", "checkboxes": False,
+                                                            "enableClickSelection": True},
                                            "rowBuffer": 10},
                           columnSize="responsiveSizeToFit", style={"height": "640px"})
         return grid, f"?{urlencode(chosen)}" if chosen else ""

@@ -13,7 +13,7 @@ from auth.reset_tokens import complete_reset, issue_token
 from warehouse.events import SYSTEM
 
 PAGE = "/maintenance/AMO1/production"
-FEED = "..feed-list.children...feed-cursor.data.."
+FEED = "..feed-list.children...feed-cursor.data...feed-pin-signal.data...feed-url.hash.."
 
 
 def _signed_in_clients(app, username: str, count: int) -> list:

@@ -11,6 +11,7 @@ from auth_test_support import callback_body, csrf_of, login, make_app, make_user
 from auth.errors import InsecureConfiguration
 from auth.secret_key import resolve_secret_key
 
+INBOX = "..inbox-list.children...inbox-state.data.."
 PAGE = "/maintenance/AMO1/production"
 
 
@@ -36,7 +37,7 @@ def test_csrf_on_login_form(app, pg_engine):
 def test_csrf_on_dash_callbacks_and_logout(app, member):
     """F48: missing or wrong X-CSRFToken, cross-site or foreign-origin requests, text/plain → 403."""
     dash_app = app.extensions["dash_app"]
-    body = callback_body(dash_app, "inbox-list.children")
+    body = callback_body(dash_app, INBOX)
     token = csrf_of(member)
     assert member.post("/_dash-update-component", json=body).status_code == 403
     assert member.post("/_dash-update-component", json=body, headers={"X-CSRFToken": "x"}).status_code == 403
@@ -124,7 +125,7 @@ def test_security_headers_on_every_response_kind(app, member):
     responses = {
         "page": member.get(PAGE),
         "dispatch": member.post("/_dash-update-component",
-                                json=callback_body(dash_app, "inbox-list.children"),
+                                json=callback_body(dash_app, INBOX),
                                 headers={"X-CSRFToken": csrf_of(member)}),
         "layout": member.get("/_dash-layout"),
         "not found": member.get("/no/such/page"),
@@ -146,7 +147,8 @@ def test_security_headers_on_every_response_kind(app, member):
 def test_errors_disclose_nothing(app, member, monkeypatch):
     """G54: an exception inside a callback gives a generic message with a reference, no traceback."""
     dash_app = app.extensions["dash_app"]
-    body = callback_body(dash_app, "..feed-list.children...feed-cursor.data..",
+    feed = "..feed-list.children...feed-cursor.data...feed-pin-signal.data...feed-url.hash.."
+    body = callback_body(dash_app, feed,
                          values={"url.pathname": PAGE, "feed-cursor.data": {"txid": 0, "id": 0}})
     engine = app.extensions["amoscope_dashboards"].engine
     engine.dispose()

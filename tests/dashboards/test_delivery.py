@@ -14,7 +14,7 @@ from dashboards.bundles import FULL_PLOTLY_PATH, PLOTLY_BUNDLE, TRACE_TYPES
 from dashboards.delivery import IMMUTABLE
 
 PRODUCTION = "/maintenance/AMO1/production"
-FEED = "..feed-list.children...feed-cursor.data.."
+FEED = "..feed-list.children...feed-cursor.data...feed-pin-signal.data...feed-url.hash.."
 SCRIPT_SOURCES = re.compile(r'<script src="([^"]+)"')
 
 

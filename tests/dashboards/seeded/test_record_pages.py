@@ -14,6 +14,7 @@ from auth_test_support import call
 from dashboards import links, records
 from dashboards.paths import record_path
 from tests.dashboards.seeded_support import AMO
+from warehouse.events import RequestContext, record_audit
 from warehouse.schema import metadata
 
 BODY = "entity-body.children"
@@ -122,18 +123,29 @@ def test_records_pointing_back_are_listed_as_links(world, clients, dash_app, kin
 
 
 def test_the_timeline_says_who_changed_the_state_and_why(world, clients, dash_app):
-    with world.engine.connect() as connection:
-        car_id, reason = connection.execute(sa.text(
-            "SELECT a.entity_id, a.reason FROM audit_events a JOIN cars c ON c.id::text = a.entity_id "
-            "WHERE a.entity_type = 'cars' AND c.amo_id = :amo AND a.reason IS NOT NULL AND a.reason <> '' "
-            "AND a.actor_user_id IS NOT NULL AND a.before->>'status' IS DISTINCT FROM a.after->>'status' "
-            "ORDER BY a.id LIMIT 1"), {"amo": world.amo_id}).one()
-        name = connection.execute(sa.text(
-            "SELECT u.full_name FROM audit_events a JOIN users u ON u.id = a.actor_user_id "
-            "WHERE a.entity_type = 'cars' AND a.entity_id = :id AND a.reason = :reason LIMIT 1"),
-            {"id": car_id, "reason": reason}).scalar_one()
-    timeline = _text(_by_id(_page(clients[ADMIN], dash_app, "cars", int(car_id)), "entity-timeline"))
-    assert f"by {name}" in timeline and f"Reason: {reason}" in timeline and "→" in timeline
+    """A CAR reopened with a reason (a state change with a reason, as the workflow writes it)."""
+    with world.engine.begin() as connection:
+        car_id, image = connection.execute(sa.text(
+            "SELECT c.id, (SELECT a.after FROM audit_events a WHERE a.entity_type = 'cars' "
+            "AND a.entity_id = c.id::text AND a.after IS NOT NULL ORDER BY a.id DESC LIMIT 1) "
+            "FROM cars c WHERE c.amo_id = :amo AND c.status = 'CLOSED' ORDER BY c.id DESC LIMIT 1"),
+            {"amo": world.amo_id}).one()
+        actor, name = connection.execute(sa.text(
+            "SELECT id, full_name FROM users WHERE amo_id = :amo AND email = 'qa@nam.example'"),
+            {"amo": world.amo_id}).one()
+        quality = RequestContext(actor_user_id=actor, actor_role="quality", auth_method="PASSWORD")
+        reopened = {**image, "status": "IMPLEMENTED"}
+        record_audit(connection, quality, "STATE_CHANGE", amo_id=world.amo_id, entity_type="cars",
+                     entity_id=car_id, before=image, after=image, reason="No change: not in the timeline")
+        record_audit(connection, quality, "STATE_CHANGE", amo_id=world.amo_id, entity_type="cars",
+                     entity_id=car_id, before=image, after=reopened,
+                     reason="Effectiveness check failed: reopened")
+        record_audit(connection, quality, "STATE_CHANGE", amo_id=world.amo_id, entity_type="cars",
+                     entity_id=car_id, before=reopened, after=image, reason="Reopened by mistake")
+    timeline = _text(_by_id(_page(clients[ADMIN], dash_app, "cars", car_id), "entity-timeline"))
+    assert f"by {name}" in timeline and "Reason: Effectiveness check failed: reopened" in timeline
+    assert "Closed → Implemented" in timeline and "Implemented → Closed" in timeline
+    assert "not in the timeline" not in timeline
 
 
 def test_an_attachment_shows_its_stored_checksum_and_integrity(world, clients, dash_app):
