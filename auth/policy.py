@@ -95,6 +95,7 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "records-url.search": SIGNED_IN,
     "entity-body.children": SIGNED_IN,
     "console-result.children": ADMINS | {"auditor"},
+    "console-grid.getRowsResponse": ADMINS | {"auditor"},
 }
 
 # Command-center and operator actions → roles allowed to perform them. "system" is the CLI

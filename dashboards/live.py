@@ -32,7 +32,7 @@ def navbar_button():
     """The navbar's way into the panel, with the count of items the reader has not seen."""
     return dbc.Button(["Live activity ", dbc.Badge("", id="feed-new", color="warning", text_color="dark",
                                                    className="ms-1")],
-                      id="feed-open", color="outline-light", size="sm", className="me-3")
+                      id="feed-open", color="outline-light", size="sm", className="me-3 text-nowrap")
 
 
 def panel(user):

@@ -136,6 +136,12 @@ class Names:
         number = _int(user_id)
         return user_path(self.amo_code, number) if self.link_users and number in self.users else None
 
+    @staticmethod
+    def about_actor(event: dict) -> bool:
+        """Whether the event's record is its actor's own account (sign-ins): no need to name it twice."""
+        return event.get("entity_type") == "users" and _int(event.get("entity_id")) == _int(
+            event.get("actor_user_id"))
+
     def record_label(self, entity_type, entity_id) -> str:
         number = _int(entity_id)
         if entity_type == "users":

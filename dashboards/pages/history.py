@@ -27,7 +27,7 @@ from warehouse.archive import ArchiveError
 from warehouse.errors import WarehouseError
 from warehouse.events import AUDIT_ACTIONS, record_audit
 
-BLOCK = 100
+BLOCK = 200
 MAX_PAGE = 500
 MAX_EXPORT = 100_000
 FIELDS = ("department", "actor", "action", "entity_type", "entity_id", "since", "until", "text")
@@ -172,7 +172,7 @@ def grid_rows(user, events: list[dict], departments: dict[int, str], *, links: b
             what += f" ({outcome.lower()})"
         rows.append({
             "id": int(event["id"]), "when": f"{event['occurred_at']:%Y-%m-%d %H:%M:%S}", "who": who,
-            "what": what, "record": record if kind else "",
+            "what": what, "record": record if kind and not names.about_actor(event) else "",
             "department": departments.get(event.get("department_id"), ""),
             "reason": event.get("reason") or "",
             **({"before": _json(event.get("before")), "after": _json(event.get("after"))} if links else {}),
@@ -216,7 +216,8 @@ def register_callbacks(app: Dash) -> None:
                           getRowId="params.data.id", defaultColDef={"resizable": True, "sortable": False},
                           dashGridOptions={"cacheBlockSize": BLOCK, "maxBlocksInCache": 10,
                                            "maxConcurrentDatasourceRequests": 1, "infiniteInitialRowCount": 1,
-                                           "rowSelection": {"mode": "singleRow", "checkboxes": False},
+                                           "rowSelection": {"mode": "singleRow", "checkboxes": False,
+                                                            "enableClickSelection": True},
                                            "rowBuffer": 10},
                           columnSize="responsiveSizeToFit", style={"height": "640px"})
         return grid, f"?{urlencode(chosen)}" if chosen else ""

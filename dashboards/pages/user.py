@@ -156,11 +156,13 @@ def _facts(amo_code: str, account: dict, auths: list[dict], sessions: list[dict]
 
 def _history_item(names: Names, event: dict):
     reason = event.get("reason")
+    record = None if names.about_actor(event) else names.record_link(event.get("entity_type"),
+                                                                      event.get("entity_id"))
     return html.Li([
         html.Small(relative_time(event["occurred_at"]), className="text-muted me-2",
                    title=_when(event["occurred_at"])),
         names.user_link(event.get("actor_user_id")), f" {action_words(event['action'])} ",
-        names.record_link(event.get("entity_type"), event.get("entity_id")),
+        record,
         html.Span(f" — {reason}", className="text-muted") if reason else None,
     ], className="list-group-item px-0")
 

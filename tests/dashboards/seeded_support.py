@@ -8,13 +8,14 @@ first use) and shared; tests only add audit events to it (views, exports, consol
 from __future__ import annotations
 
 import atexit
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from auth_test_support import make_app, make_user, settings_for_tests
+from auth_test_support import call, make_app, make_user, settings_for_tests
 
 from amoscope.settings import Settings
 from etl.run import run_once
@@ -81,3 +82,28 @@ def department_id(world: World, code: str) -> int:
     with world.engine.connect() as connection:
         return connection.execute(sa.text("SELECT id FROM departments WHERE amo_id = :amo AND code = :code"),
                                   {"amo": world.amo_id, "code": code}).scalar_one()
+
+
+def result_token(response) -> str:
+    """The token of the result a console callback answered with (its ``console-token`` store)."""
+    def find(node):
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == "console-token":
+                return node["props"]["data"]
+            return next((found for value in node.values() if (found := find(value)) is not None), None)
+        if isinstance(node, list):
+            return next((found for value in node if (found := find(value)) is not None), None)
+        return None
+
+    token = find(json.loads(response.get_data(as_text=True)))
+    assert token is not None, response.get_data(as_text=True)[:500]
+    return token
+
+
+def result_rows(client, dash_app, token, start: int = 0, end: int = 100) -> dict:
+    """One block of a console result, as the grid asks for it."""
+    response = call(client, dash_app, "console-grid.getRowsResponse",
+                    values={"console-grid.getRowsRequest": {"startRow": start, "endRow": end},
+                            "console-token.data": token})
+    assert response.status_code == 200
+    return json.loads(response.get_data(as_text=True))["response"]["console-grid"]["getRowsResponse"]

@@ -5,17 +5,18 @@ superuser session finds AMO B's rows, so each check can fail."""
 
 from __future__ import annotations
 
-import json
+import re
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from auth_test_support import call, chromium, log_in_page, login, make_app, make_user, served, watch_problems  # noqa: F401
 from click.testing import CliRunner
+from playwright.sync_api import expect
 
 from amoscope.cli import main
 from dashboards import records
-from tests.dashboards.seeded_support import AMO, seeded_world
+from tests.dashboards.seeded_support import AMO, result_rows, result_token, seeded_world
 from warehouse import Warehouse
 from warehouse.archive import ARCHIVED_TABLES, archived_tables
 from warehouse.errors import WarehouseError
@@ -139,21 +140,6 @@ def test_console_library_scoped_to_amo_a(warehouse, tables, expected, world):
             assert row["n"] < every, table
 
 
-def _grid_rows(response) -> list[dict]:
-    def find(node):
-        if isinstance(node, dict):
-            if "rowData" in node:
-                return node["rowData"]
-            return next((found for value in node.values() if (found := find(value)) is not None), None)
-        if isinstance(node, list):
-            return next((found for value in node if (found := find(value)) is not None), None)
-        return None
-
-    rows = find(json.loads(response.get_data(as_text=True)))
-    assert rows is not None, response.get_data(as_text=True)[:500]
-    return rows
-
-
 @pytest.fixture(scope="module")
 def app(world):
     return make_app(world.settings, world.engine)
@@ -175,7 +161,7 @@ def _page_count(page, email: str, sql: str, *, all_amos: bool = False) -> int:
                     values={"console-run.n_clicks": 1, "console-sql.value": sql,
                             "console-all-amos.value": all_amos})
     assert response.status_code == 200
-    return _grid_rows(response)[0]["c0"]
+    return result_rows(clients[email], dash_app, result_token(response))["rowData"][0]["c0"]
 
 
 @pytest.mark.parametrize("email", ["audit@nam.example", "boss@nam.example"])
@@ -188,7 +174,23 @@ def test_console_page_scoped_to_amo_a(page, tables, expected, email):
     forged = call(clients[email], dash_app, "console-result.children",
                   values={"console-run.n_clicks": 1, "console-sql.value": "SELECT count(*) FROM cars",
                           "console-all-amos.value": True}).get_data(as_text=True)
-    assert "only a superuser" in forged and "rowData" not in forged
+    assert "only a superuser" in forged and "console-token" not in forged
+
+
+def test_console_result_blocks_are_their_owners_only(page):
+    """A result's rows come back a block at a time to its owner; another user's session, a
+    forged or malformed token, or a request that is not a block, get nothing."""
+    dash_app, clients = page
+    auditor, admin = clients["audit@nam.example"], clients["boss@nam.example"]
+    response = call(auditor, dash_app, "console-result.children",
+                    values={"console-run.n_clicks": 1, "console-sql.value": "SELECT i FROM range(250) t(i)"})
+    token = result_token(response)
+    block = result_rows(auditor, dash_app, token, 100, 200)
+    assert block["rowCount"] == 250 and [row["c0"] for row in block["rowData"]] == list(range(100, 200))
+    assert result_rows(admin, dash_app, token) == {"rowData": [], "rowCount": 0}
+    for forged in ("x" * 22, "../../etc/passwd", None, 42, token + "A"):
+        assert result_rows(auditor, dash_app, forged) == {"rowData": [], "rowCount": 0}
+    assert result_rows(auditor, dash_app, token, -5, 10) == {"rowData": [], "rowCount": 0}
 
 
 def test_console_page_superuser_every_amo(page, tables, expected, world):
@@ -317,6 +319,10 @@ def test_console_page_in_chromium(served, chromium, email):  # noqa: F811 - fixt
     browser_page.wait_for_selector("#console-status", timeout=60_000)
     assert "20 rows" in browser_page.inner_text("#console-status")
     assert browser_page.is_visible("#console-all-amos") == (email == "root@nam.example")
+    rows = "#console-grid .ag-center-cols-container .ag-row"
+    cells = browser_page.locator(f"{rows} [col-id=c0]")  # the first block, fetched by the grid
+    expect(cells.first).to_have_text(re.compile(f"^{AMO}-"), timeout=30_000)
+    assert 10 <= cells.count() <= 20  # the rows in view (the grid draws what is visible)
     ARTIFACTS.mkdir(exist_ok=True)
     browser_page.screenshot(path=str(ARTIFACTS / f"console-{email.split('@')[0]}.png"), full_page=True)
     assert problems == []
