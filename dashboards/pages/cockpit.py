@@ -19,6 +19,7 @@ from auth.web_sessions import request_context
 from dashboards import as_of as as_of_module
 from dashboards import charts, cockpit_config, cockpits, context, open_items, records
 from dashboards.paths import list_path, slug_of
+from dashboards.theme import current_theme
 from warehouse.errors import WarehouseError
 from warehouse.kpi.base import REGISTRY
 from warehouse.reports import export_half_yearly
@@ -26,7 +27,6 @@ from warehouse.reports import export_half_yearly
 NAMES = {"QUAL": "QMS cockpit", "PLAN": "Planning", "PROD": "Production", "REL": "Reliability",
          "SAFE": "Safety", "STOR": "Stores", "ENG": "Engineering", "WKSP": "Workshops"}
 REPORT_ACTION = "report.half_yearly"
-THEME = "light"  # the charts' template: charts.TEMPLATES has "light" and "dark"
 
 
 def layout(user, match):
@@ -136,7 +136,7 @@ def register_callbacks(app: Dash) -> None:
             mine = open_items.of_user(connection, user)
         cards = dbc.Row([_card(name, frame, config) for name, frame in snapshot.items()
                          if config.shows(name)], className="g-2 mb-3")
-        panels = dbc.Row([_chart(panel, snapshot[panel.kpi], labels, as_of, THEME, config)
+        panels = dbc.Row([_chart(panel, snapshot[panel.kpi], labels, as_of, current_theme(), config)
                           for panel in cockpits.PANELS[code]
                           if panel.kpi in snapshot and config.shows(panel.kpi)])
         return [_heading(code, as_of), as_of_module.banner(as_of, pathname, search),
