@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from auth.policy import DEPARTMENT_SLUGS, department_in_scope, may_perform
+from auth.policy import DEPARTMENT_SLUGS, cockpit_in_scope, may_perform
 from auth.web_sessions import request_context
 from dashboards import as_of as as_of_module
 from dashboards import charts, cockpit_config, cockpits, context, open_items, records
@@ -118,7 +118,7 @@ def register_callbacks(app: Dash) -> None:
     def render_cockpit(search, pathname):
         """The cards and charts as of the URL's ``as_of`` (today without one)."""
         user = context.user()
-        code = department_in_scope(user.role, user.department_code, slug_of(pathname))
+        code = cockpit_in_scope(user.role, user.department_code, slug_of(pathname))
         if code not in cockpits.PANELS:
             return html.P("No department cockpit here.", className="text-muted")
         try:
@@ -162,7 +162,7 @@ def register_callbacks(app: Dash) -> None:
                   State("url", "pathname"), State("url", "search"), prevent_initial_call=True)
     def drill(_clicks, pathname, search):
         user = context.user()
-        code = department_in_scope(user.role, user.department_code, slug_of(pathname))
+        code = cockpit_in_scope(user.role, user.department_code, slug_of(pathname))
         kpi = ctx.triggered_id.get("kpi") if isinstance(ctx.triggered_id, dict) else None
         panel = cockpits.panel(code, kpi) if code else None
         click = ctx.triggered[0].get("value") if ctx.triggered else None
