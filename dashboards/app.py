@@ -8,7 +8,7 @@ import flask
 from sqlalchemy.engine import Engine
 
 import auth.web
-from dashboards import delivery, guard, shell
+from dashboards import cockpit_config, delivery, guard, shell
 from dashboards.bundles import LeanDash
 from dashboards.context import EXTENSION, AppContext
 from dashboards.routes import page_modules
@@ -29,6 +29,7 @@ def create_app(settings: DashboardsSettings, engine: Engine | None = None, *,
     Raises :class:`auth.errors.InsecureConfiguration` when the secret key is weak outside the demo.
     """
     require(settings, DashboardsSettings, "create_app")
+    cockpit_config.load(settings.cockpit_config)  # a wrong file is refused now, not on first render
     engine = engine or create_engine(settings.warehouse.database_url)
     server = flask.Flask(__name__)
     server.extensions[EXTENSION] = AppContext(engine=engine, settings=settings, clock=clock)
