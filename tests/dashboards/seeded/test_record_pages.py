@@ -143,7 +143,9 @@ def test_the_timeline_says_who_changed_the_state_and_why(world, clients, dash_ap
         record_audit(connection, quality, "STATE_CHANGE", amo_id=world.amo_id, entity_type="cars",
                      entity_id=car_id, before=reopened, after=image, reason="Reopened by mistake")
     timeline = _text(_by_id(_page(clients[ADMIN], dash_app, "cars", car_id), "entity-timeline"))
-    assert f"by {name}" in timeline and "Reason: Effectiveness check failed: reopened" in timeline
+    assert f'"by ", {{"props": {{"children": "{name}"' in timeline  # the admin reader gets a link
+    assert f"/maintenance/{AMO}/admin/users/{actor}" in timeline
+    assert "Reason: Effectiveness check failed: reopened" in timeline
     assert "Closed → Implemented" in timeline and "Implemented → Closed" in timeline
     assert "not in the timeline" not in timeline
 
