@@ -12,8 +12,10 @@ $(BIN)/python:
 
 # Reinstall only when the dependency list changes. The demo needs the runtime dependencies
 # alone; the test extras (Playwright, moto, Jupyter, ...) are installed by `make test`.
+# --no-compile: Python compiles only the modules it imports, when it first imports them,
+# instead of pip compiling every file of every package up front.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -e .
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed

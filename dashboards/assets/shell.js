@@ -10,15 +10,21 @@
     "use strict";
     var COOKIE = "amoscope_theme";
     var YEAR = 365 * 24 * 3600;
+    // The look of dashboards/charts.py's two templates (plotly_white and plotly_dark), applied
+    // to charts already drawn when the theme changes; new charts come in the right one.
     var CHART_COLOURS = {
-        light: {paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff", "font.color": "#2a3f5f",
-                "xaxis.gridcolor": "#ebf0f8", "yaxis.gridcolor": "#ebf0f8",
-                "xaxis.linecolor": "#ebf0f8", "yaxis.linecolor": "#ebf0f8"},
-        dark: {paper_bgcolor: "#212529", plot_bgcolor: "#212529", "font.color": "#dee2e6",
-               "xaxis.gridcolor": "#495057", "yaxis.gridcolor": "#495057",
-               "xaxis.linecolor": "#6c757d", "yaxis.linecolor": "#6c757d"}
+        light: {plot_bgcolor: "white", "font.color": "#2a3f5f",
+                "xaxis.gridcolor": "#EBF0F8", "yaxis.gridcolor": "#EBF0F8",
+                "xaxis.linecolor": "#EBF0F8", "yaxis.linecolor": "#EBF0F8"},
+        dark: {plot_bgcolor: "rgb(17,17,17)", "font.color": "#f2f5fa",
+               "xaxis.gridcolor": "#283442", "yaxis.gridcolor": "#283442",
+               "xaxis.linecolor": "#506784", "yaxis.linecolor": "#506784"}
     };
     var system = window.matchMedia("(prefers-color-scheme: dark)");
+
+    function secureFlag() {
+        return window.location.protocol === "https:" ? "; Secure" : "";
+    }
 
     function chosenTheme() {
         var match = document.cookie.match(/(?:^|; )amoscope_theme=(light|dark)(?:;|$)/);
@@ -30,11 +36,11 @@
     }
 
     function paintChart(graph, theme) {
-        var colours = CHART_COLOURS[theme];
-        if (!window.Plotly || !graph.layout || graph.layout.paper_bgcolor === colours.paper_bgcolor) {
+        var drawn = graph._fullLayout;
+        if (!window.Plotly || !drawn || !drawn.font || drawn.font.color === CHART_COLOURS[theme]["font.color"]) {
             return;
         }
-        window.Plotly.relayout(graph, colours);
+        window.Plotly.relayout(graph, CHART_COLOURS[theme]);
     }
 
     function paintCharts() {
@@ -52,6 +58,7 @@
         var theme = currentTheme();
         if (document.documentElement.getAttribute("data-bs-theme") !== theme) {
             document.documentElement.setAttribute("data-bs-theme", theme);
+            document.cookie = "amoscope_theme_now=" + theme + "; Path=/; SameSite=Lax" + secureFlag();
             document.body.setAttribute("data-ag-theme-mode", theme);  // AG Grid's colour scheme
         }
         var button = document.getElementById("theme-toggle");
@@ -74,8 +81,7 @@
 
     function toggleTheme() {
         var next = currentTheme() === "dark" ? "light" : "dark";
-        var secure = window.location.protocol === "https:" ? "; Secure" : "";
-        document.cookie = COOKIE + "=" + next + "; Max-Age=" + YEAR + "; Path=/; SameSite=Lax" + secure;
+        document.cookie = COOKIE + "=" + next + "; Max-Age=" + YEAR + "; Path=/; SameSite=Lax" + secureFlag();
         applyTheme();
     }
 

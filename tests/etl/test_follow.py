@@ -7,6 +7,8 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import duckdb
+import pyarrow.dataset as pads
 import sqlalchemy as sa
 
 from etl.follow import follow
@@ -75,4 +77,11 @@ def test_record_tables_are_partitioned_by_year_and_compact_to_one_file_a_year(pg
     assert sorted(f.partition for f in files) == ["2024", "2025", "2026"]
     assert all(f.path.startswith(f"data/tools/year={f.partition}/") for f in files)
     assert sum(f.rows for f in files) == 150
+    # Plain Hive readers of the folder agree on the partition column's type with the files.
+    folder = store.local_root / "data" / "tools"
+    plain = pads.dataset(folder, format="parquet", partitioning="hive").to_table()
+    years = Counter(plain["year"].to_pylist())
+    assert years == Counter(duckdb.sql(f"SELECT year FROM read_parquet('{folder}/**/*.parquet', "
+                                       "hive_partitioning = true)").fetchnumpy()["year"].tolist())
+    assert sorted(years) == [2024, 2025, 2026] and years.total() == 150
     assert_events_archived_exactly_once(settings, pg_engine)

@@ -33,7 +33,7 @@ from warehouse.archive.layout import (
 )
 from warehouse.archive.manifest import canonical_json
 from warehouse.archive.reader import StoredManifest
-from warehouse.archive.report import VerifyReport
+from warehouse.archive.report import VerifyReport, duration_text
 from warehouse.archive.signatures import signature_problem
 from warehouse.archive.storage import ArchiveStore
 
@@ -120,7 +120,7 @@ def check_table_heads(table: str, chain: list[StoredManifest], checkpoints: list
 
 
 def check_checkpoint_age(checkpoints: list[StoredCheckpoint], max_age: timedelta, now: datetime,
-                         report: VerifyReport, describe) -> None:
+                         report: VerifyReport) -> None:
     """With ``--max-age``: the newest checkpoint must be recent (each run writes one when a head moves)."""
     if not checkpoints:
         report.add(f"{CHECKPOINT_DIR}/", "no checkpoint at all, so nothing shows the ETL has run")
@@ -128,8 +128,8 @@ def check_checkpoint_age(checkpoints: list[StoredCheckpoint], max_age: timedelta
     newest = checkpoints[-1]
     age = now - newest.checkpoint.created
     if age > max_age:
-        report.add(newest.path, f"the newest checkpoint is {describe(age)} old, more than the "
-                                f"{describe(max_age)} allowed: newer checkpoints were removed, "
+        report.add(newest.path, f"the newest checkpoint is {duration_text(age)} old, more than the "
+                                f"{duration_text(max_age)} allowed: newer checkpoints were removed, "
                                 "or the ETL has not run since")
 
 

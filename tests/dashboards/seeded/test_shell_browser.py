@@ -73,8 +73,8 @@ def test_every_page_in_both_themes_is_readable(world, served, chromium, scheme):
             assert _theme(page) == scheme
             assert page.locator("#app-navbar").is_visible(), name  # every page inside the shell
             colours = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
-                                        .map(graph => graph.layout.paper_bgcolor)""")
-            assert set(colours) <= {"#ffffff" if scheme == "light" else "#212529"}, name
+                                        .map(graph => graph._fullLayout.font.color)""")
+            assert set(colours) <= {"#2a3f5f" if scheme == "light" else "#f2f5fa"}, name  # charts.TEMPLATES
             _check_contrast(page, f"{name} ({scheme})")
             page.screenshot(path=ARTIFACTS / f"{scheme}-{name}.png", full_page=True)
         assert [problem for problem in problems if "403" not in problem and "404" not in problem] == []
@@ -85,8 +85,11 @@ def test_theme_choice_survives_reload_and_login(served, chromium):
     page = chromium.new_context(color_scheme="light").new_page()
     log_in_page(page, served, "prod@nam.example")
     page.wait_for_url(f"{served}{BASE}/production")
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
     page.locator("#theme-toggle").click()
     assert _theme(page) == "dark"
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
+                              .every(graph => graph._fullLayout.font.color === '#f2f5fa')""")  # repainted
     page.reload()
     page.locator("#app-navbar").wait_for()
     assert _theme(page) == "dark"

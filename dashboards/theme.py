@@ -1,0 +1,26 @@
+"""Which theme a request is drawn in, for what the server draws itself (the charts' template).
+
+The browser decides (``assets/shell.js``): the user's choice, kept in the ``amoscope_theme``
+cookie for a year, or else the system's ``prefers-color-scheme``. It writes the theme in use to
+the ``amoscope_theme_now`` cookie each time it applies one, so a callback draws charts in the
+theme of the page that asked; charts already drawn are repainted in the browser on a switch.
+"""
+
+from __future__ import annotations
+
+import flask
+
+THEMES = ("light", "dark")
+CHOICE_COOKIE = "amoscope_theme"
+IN_USE_COOKIE = "amoscope_theme_now"
+
+
+def current_theme() -> str:
+    """"light" or "dark": the theme of the page this request comes from (light outside a request)."""
+    if not flask.has_request_context():
+        return "light"
+    cookies = flask.request.cookies
+    for name in (IN_USE_COOKIE, CHOICE_COOKIE):
+        if cookies.get(name) in THEMES:
+            return cookies[name]
+    return "light"
