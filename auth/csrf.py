@@ -52,7 +52,8 @@ def refusal_reason(request: flask.Request) -> str | None:
         return "a Dash callback must be sent as application/json"
     expected = flask.session.get(SESSION_KEY)
     sent = request.headers.get(HEADER_NAME) or request.form.get(FORM_FIELD)
-    if not expected or not sent or not hmac.compare_digest(str(sent), str(expected)):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters.
+    if not expected or not sent or not hmac.compare_digest(str(sent).encode(), str(expected).encode()):
         return "missing or wrong CSRF token"
     return None
 

@@ -1,7 +1,9 @@
 """Checking a password at login: rate limits, equal timing, rehash, the session and the audit.
 
 Whatever the reason of a failure (unknown account, wrong password, disabled account), the
-caller gets the same :class:`LoginFailed`; only the audit row records the reason.
+caller gets the same :class:`LoginFailed`; only the audit row records the reason. A username or
+password no account can have (a NUL byte, far too long) is :class:`auth.edge.BadInput`, counted
+and audited like any failure.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from auth import rate_limits
+from auth import edge, rate_limits
 from auth.errors import AuthError, RateLimited
 from auth.passwords import DEFAULT_PROFILE, verify_password
 from auth.sessions import start_session
@@ -41,19 +43,24 @@ class LoginResult:
 
 def authenticate(engine: Engine, username: str, password: str, context: RequestContext, *,
                  profile: str = DEFAULT_PROFILE) -> LoginResult:
-    """Check the password and open a session, or raise :class:`LoginFailed` / :class:`RateLimited`.
+    """Check the password and open a session, or raise :class:`LoginFailed` / :class:`RateLimited`
+    / :class:`auth.edge.BadInput`.
 
     Every outcome is audited (LOGIN, LOGIN_FAILED, LOCKOUT) and counted in ``login_attempts``;
     failures are committed before the exception is raised.
     """
-    account_key = normalise_username(username)[:254]
+    malformed = edge.username_problem(username) or edge.password_problem(password)
+    account_key = edge.storable(normalise_username(username if isinstance(username, str) else ""))
+    account_key = account_key[:edge.MAX_USERNAME]
     ip = context.ip or "unknown"
     context = replace(context, auth_method="PASSWORD")
     with engine.begin() as connection:
         rate_limits.serialise_account(connection, account_key)
-        account = find_account(connection, username=account_key)
+        account = None if malformed else find_account(connection, username=account_key)
         failure = _refuse_if_limited(connection, context, account_key, ip, account)
-        if failure is None:
+        if failure is None and malformed:
+            failure = _record_malformed(connection, context, account_key, ip, malformed)
+        elif failure is None:
             matches, new_hash = verify_password(account.password_hash if account else None, password, profile)
             if not (matches and account.is_active):
                 failure = _record_failure(connection, context, account_key, ip, account, matches)
@@ -90,6 +97,14 @@ def _refuse_if_limited(connection, context, account_key, ip, account) -> RateLim
                      reason=f"rate limited: {account_key!r}", **_entity(account))
         return error
     return None
+
+
+def _record_malformed(connection, context, account_key, ip, problem: edge.BadInput) -> edge.BadInput:
+    """Count and audit a login whose input no account can match."""
+    rate_limits.record_attempt(connection, account_key, ip, succeeded=False, path="login")
+    record_audit(connection, context, "LOGIN_FAILED", amo_id=None, outcome="FAILURE",
+                 reason=f"refused input ({problem}): {account_key!r}")
+    return problem
 
 
 def _record_failure(connection, context, account_key, ip, account, matches) -> LoginFailed:

@@ -48,6 +48,9 @@ PAGES: dict[str, PageRule] = {
     # Drill targets: every role may open them; the records shown are scoped on the server.
     "<entity_type>": PageRule(frozenset(ROLES)),
     "<entity_type>/<id>": PageRule(frozenset(ROLES)),
+    # A member's own department feed and inbox: the landing page of members whose department has
+    # no page of its own for them (QUAL and ADMIN: those pages show every department's data).
+    "home": PageRule(frozenset({"member"})),
     **{slug: _department_page(code) for code, slug in DEPARTMENT_SLUGS.items()
        if code not in {"QUAL", "ADMIN"}},
 }
@@ -125,7 +128,8 @@ def landing_slug(role: str, department_code: str) -> str:
         return "quality"
     if role == "auditor":
         return "console"
-    return DEPARTMENT_SLUGS.get(department_code, "admin")
+    slug = DEPARTMENT_SLUGS.get(department_code, "")
+    return slug if may_open_page(role, department_code, slug) else "home"
 
 
 def may_open_page(role: str, department_code: str, page: str) -> bool:
@@ -158,3 +162,15 @@ def department_in_scope(role: str, own_department_code: str, requested_slug: str
     if DATA_SCOPES.get(role) != "amo":
         return own_department_code
     return SLUG_DEPARTMENTS.get(requested_slug or "")
+
+
+def cockpit_in_scope(role: str, own_department_code: str, requested_slug: str | None) -> str | None:
+    """The department whose cockpit a page may show: :func:`department_in_scope`'s, and only when
+    the user may open that department's page.
+
+    A cockpit shows its domain across the whole AMO (the QMS cockpit: every department's findings
+    and CARs), so a member of QUAL, whose data scope is their department, gets none.
+    """
+    code = department_in_scope(role, own_department_code, requested_slug)
+    slug = DEPARTMENT_SLUGS.get(code or "")
+    return code if slug and may_open_page(role, own_department_code, slug) else None

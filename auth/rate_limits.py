@@ -68,6 +68,11 @@ def check_reset_request_allowed(connection: Connection, account_key: str, ip: st
     _check_ip(connection, ip, now)
 
 
+def check_ip_allowed(connection: Connection, ip: str, *, now: datetime | None = None) -> None:
+    """Raise :class:`RateLimited` when this IP has used up its attempts (30 a minute)."""
+    _check_ip(connection, ip, now or datetime.now(UTC))
+
+
 def _check_ip(connection: Connection, ip: str, now: datetime) -> None:
     attempts = connection.execute(
         sa.select(sa.func.count(), sa.func.min(login_attempts.c.attempted_at))

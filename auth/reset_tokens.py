@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from auth import rate_limits
+from auth import edge, rate_limits
 from auth.errors import InvalidResetToken
 from auth.notifications import notify
 from auth.passwords import DEFAULT_PROFILE, check_password_policy, equal_time_dummy_check, hash_password
@@ -67,23 +67,38 @@ def request_reset(engine: Engine, username: str, context: RequestContext, *, bas
                   profile: str = DEFAULT_PROFILE) -> None:
     """Self-service "forgot password": same answer and timing whether or not the account exists.
 
-    Raises :class:`auth.errors.RateLimited` past 3 requests an hour for one account or the per-IP limit.
+    Raises :class:`auth.errors.RateLimited` past 3 requests an hour for one account or the per-IP limit,
+    and :class:`auth.edge.BadInput` (counted and audited) for a username no account can have.
     """
-    account_key = normalise_username(username)[:254]
+    malformed = edge.username_problem(username)
+    account_key = edge.storable(normalise_username(username if isinstance(username, str) else ""))
+    account_key = account_key[:edge.MAX_USERNAME]
     ip = context.ip or "unknown"
     with engine.begin() as connection:
         rate_limits.check_reset_request_allowed(connection, account_key, ip)
         rate_limits.record_attempt(connection, account_key, ip, succeeded=True, path="reset-request")
-        account = find_account(connection, username=account_key)
-        if account is None or not account.is_active:
-            record_audit(connection, context, "PASSWORD_RESET_REQUEST", amo_id=account and account.amo_id,
-                         outcome="FAILURE", reason=f"no active account {account_key!r}")
-            equal_time_dummy_check(account_key, profile)
-            return
-        issue_token(connection, account.id, requested_by=None, ip=context.ip, base_url=base_url)
-        record_audit(connection, context, "PASSWORD_RESET_REQUEST", amo_id=account.amo_id,
-                     entity_type="users", entity_id=account.id, department_id=account.department_id)
+        if malformed:  # audited and counted here, raised once this is committed
+            record_audit(connection, context, "PASSWORD_RESET_REQUEST", amo_id=None, outcome="FAILURE",
+                         reason=f"refused input ({malformed}): {account_key!r}")
+        else:
+            _send_reset(connection, account_key, context, base_url=base_url, profile=profile)
+    if malformed:
+        raise malformed
+
+
+def _send_reset(connection: Connection, account_key: str, context: RequestContext, *, base_url: str,
+                profile: str) -> None:
+    """Issue a token to an active account (audited either way), in equal time."""
+    account = find_account(connection, username=account_key)
+    if account is None or not account.is_active:
+        record_audit(connection, context, "PASSWORD_RESET_REQUEST", amo_id=account and account.amo_id,
+                     outcome="FAILURE", reason=f"no active account {account_key!r}")
         equal_time_dummy_check(account_key, profile)
+        return
+    issue_token(connection, account.id, requested_by=None, ip=context.ip, base_url=base_url)
+    record_audit(connection, context, "PASSWORD_RESET_REQUEST", amo_id=account.amo_id,
+                 entity_type="users", entity_id=account.id, department_id=account.department_id)
+    equal_time_dummy_check(account_key, profile)
 
 
 def check_token(engine: Engine, token: str) -> None:
@@ -99,19 +114,23 @@ def complete_reset(engine: Engine, token: str, new_password: str, context: Reque
     """Spend the token and set the new password; return the user id. Never opens a session.
 
     The password is checked first, so a rejected password leaves the token usable. The
-    account-failure lock is lifted by the new ``password_changed_at``.
+    account-failure lock is lifted by the new ``password_changed_at``. A failed attempt counts
+    against the per-IP limit (:class:`auth.errors.RateLimited` past it).
     """
     check_password_policy(new_password)
-    if not token or len(token) > 128:
-        raise InvalidResetToken()
-    new_hash = hash_password(new_password, profile)
+    ip = context.ip or "unknown"
+    with engine.connect() as connection:
+        rate_limits.check_ip_allowed(connection, ip)
+    plausible = bool(token) and len(token) <= 128
+    new_hash = hash_password(new_password, profile) if plausible else None
     now = datetime.now(UTC)
     with engine.begin() as connection:
         user_id = connection.execute(
             password_reset_tokens.update().where(*_usable(token, now))
             .values(used_at=now).returning(password_reset_tokens.c.user_id)
-        ).scalar()
+        ).scalar() if plausible else None
         if user_id is None:
+            rate_limits.record_attempt(connection, "", ip, succeeded=False, path="reset")
             record_audit(connection, context, "PASSWORD_RESET", amo_id=None, outcome="FAILURE",
                          reason="invalid, expired or used reset token")
             failed = True

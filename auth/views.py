@@ -11,6 +11,7 @@ import flask
 from flask_login import current_user, login_user, logout_user
 
 from auth import csrf
+from auth.edge import BadInput
 from auth.errors import InvalidResetToken, PasswordRejected, RateLimited
 from auth.login import GENERIC_FAILURE, LoginFailed, authenticate
 from auth.policy import landing_slug
@@ -43,11 +44,11 @@ def _page(template: str, status: int = 200, **values) -> flask.Response:
 
 @blueprint.get("/login")
 def login_form():
+    next_value = flask.request.args.get("next", "")
     if current_user.is_authenticated:
-        return flask.redirect(landing_path(current_user))
+        return flask.redirect(safe_next(next_value, landing_path(current_user)))
     message = "Your password is set. Sign in with it." if flask.request.args.get("reset") == "done" else None
-    return _page("login.html", title="Sign in", next=flask.request.args.get("next", ""),
-                 message=message, message_kind="success")
+    return _page("login.html", title="Sign in", next=next_value, message=message, message_kind="success")
 
 
 @blueprint.post("/login")
@@ -64,6 +65,8 @@ def login_submit():
         return response
     except LoginFailed:
         return _page("login.html", 401, title="Sign in", next=next_value, message=GENERIC_FAILURE)
+    except BadInput as bad:
+        return _page("login.html", bad.status, title="Sign in", next=next_value, message=str(bad))
     # A new session: nothing of the pre-login cookie survives (session fixation, login CSRF).
     flask.session.clear()
     account = result.account
@@ -105,6 +108,8 @@ def forgot_submit():
         response = _page("forgot.html", 429, title="Forgot your password?", message=str(limited))
         response.headers["Retry-After"] = str(limited.retry_after)
         return response
+    except BadInput as bad:
+        return _page("forgot.html", bad.status, title="Forgot your password?", message=str(bad))
     return _page("forgot.html", title="Forgot your password?", message=RESET_SENT, message_kind="info")
 
 
@@ -121,6 +126,9 @@ def reset(token: str):
             response = flask.redirect("/login?reset=done", code=303)
     except PasswordRejected as rejected:
         response = _page("reset.html", 400, title="Choose a new password", form=True, message=str(rejected))
+    except RateLimited as limited:
+        response = _page("reset.html", 429, title="Choose a new password", form=True, message=str(limited))
+        response.headers["Retry-After"] = str(limited.retry_after)
     except InvalidResetToken as invalid:
         response = _page("reset.html", 400, title="Choose a new password", form=False, message=str(invalid))
     # The token is in the URL: never send it on as a referrer, never cache the page.

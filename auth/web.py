@@ -8,6 +8,7 @@ trusted hops, applied as WSGI middleware before any of our code runs; rate limit
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 import uuid
@@ -16,11 +17,12 @@ from datetime import timedelta
 
 import flask
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from auth import csrf
+from auth import csrf, edge
 from auth.default_accounts import refuse_default_credentials
 from auth.headers import apply_security_headers, content_security_policy
 from auth.passwords import hasher
@@ -76,6 +78,7 @@ def init_app(server: flask.Flask, settings: AuthSettings, engine: Engine, *,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_DOMAIN=None,
+        MAX_CONTENT_LENGTH=edge.MAX_BODY_BYTES,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
         REMEMBER_COOKIE_DURATION=timedelta(seconds=0),
         SESSION_REFRESH_EACH_REQUEST=False,
@@ -94,7 +97,7 @@ def init_app(server: flask.Flask, settings: AuthSettings, engine: Engine, *,
     server.register_blueprint(blueprint)
     server.before_request(_start_request)
     server.after_request(_finish_response)
-    for status in (400, 401, 403, 404, 405, 429, 500):
+    for status in (400, 401, 403, 404, 405, 413, 422, 429, 500):
         server.register_error_handler(status, _error_page)
     server.register_error_handler(Exception, _unexpected_error)
 
@@ -121,6 +124,9 @@ def set_script_hashes(server: flask.Flask, script_hashes: list[str]) -> None:
 
 def _start_request():
     flask.g.request_id = uuid.uuid4().hex
+    problem = edge.request_problem(flask.request)
+    if problem:
+        return refuse_input(problem)
     reason = csrf.refusal_reason(flask.request)
     if reason:
         log.warning("refused %s %s: %s", flask.request.method, flask.request.path, reason)
@@ -128,6 +134,7 @@ def _start_request():
             record_audit(connection, request_context(), "AUTHZ_DENIED", amo_id=None, outcome="DENIED",
                          reason=f"CSRF check failed on {flask.request.method} {flask.request.path}: {reason}")
         flask.abort(403)
+    return None
 
 
 def _finish_response(response: flask.Response) -> flask.Response:
@@ -140,6 +147,19 @@ def _finish_response(response: flask.Response) -> flask.Response:
     authenticated = ("_user_id" in flask.session
                      or flask.request.path.startswith(("/login", "/reset", "/forgot")))
     return apply_security_headers(response, config.csp, authenticated=authenticated)
+
+
+def refuse_input(problem: edge.BadInput, what: str = "") -> flask.Response:
+    """Answer a malformed request with its 4xx and the reason, audited as INPUT_REJECTED."""
+    request = flask.request
+    reason = edge.storable(f"{problem} ({request.method} {request.path}{what})")[:1000]
+    log.warning("refused input: %s", reason)
+    context = request_context()
+    user = current_user if context.actor_user_id is not None else None
+    with flask.current_app.extensions["amoscope_auth"].engine.begin() as connection:
+        record_audit(connection, context, "INPUT_REJECTED", amo_id=user.amo_id if user else None,
+                     department_id=user.department_id if user else None, outcome="DENIED", reason=reason)
+    return error_response(problem.status, str(problem))
 
 
 def _refresh_cookie_when_due() -> None:
@@ -159,6 +179,7 @@ def _refresh_cookie_when_due() -> None:
 _MESSAGES = {
     400: "The request was not understood.", 401: "Please sign in.", 403: "You do not have access to this.",
     404: "There is nothing here.", 405: "That method is not allowed here.",
+    413: "The request is too large.", 422: "The request is not what this address takes.",
     429: "Too many requests. Please wait and try again.", 500: "Something went wrong on our side.",
 }
 
@@ -175,16 +196,20 @@ def _unexpected_error(error: Exception):
     return error_response(500)
 
 
-def error_response(status: int) -> flask.Response:
-    """A generic error page (or JSON for Dash) with the request id to quote; never a traceback."""
-    message = _MESSAGES.get(status, _MESSAGES[500])
+def error_response(status: int, message: str | None = None) -> flask.Response:
+    """A generic error page (or JSON for Dash) with the request id to quote; never a traceback.
+
+    ``message`` replaces the generic text when it says what was wrong with the request (it is
+    escaped: it may quote what the client sent).
+    """
+    message = message or _MESSAGES.get(status, _MESSAGES[500])
     request_id = flask.g.get("request_id", "")
     if flask.request.path.startswith("/_dash") or flask.request.is_json:
         response = flask.jsonify(error=message, request_id=request_id)
     else:
         response = flask.make_response(
             f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{status}</title></head>"
-            f"<body><h1>{status}</h1><p>{message}</p><p>Reference: {request_id}</p>"
+            f"<body><h1>{status}</h1><p>{html.escape(message)}</p><p>Reference: {request_id}</p>"
             "<p><a href='/'>Home</a></p></body></html>")
     response.status_code = status
     return response

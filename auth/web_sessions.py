@@ -15,6 +15,7 @@ from datetime import timedelta
 import flask
 from flask_login import LoginManager, UserMixin, current_user
 
+from auth.edge import MAX_BODY_BYTES, storable
 from auth.sessions import SessionUser, load_session
 from warehouse.events import RequestContext
 
@@ -54,11 +55,15 @@ def is_background_poll(request: flask.Request) -> bool:
     """True for a Dash callback triggered only by ``dcc.Interval`` ticks (not user activity)."""
     if request.path != DASH_DISPATCH_PATH or request.method != "POST":
         return False
+    if request.content_length is None or request.content_length > MAX_BODY_BYTES:
+        return False  # refused by the edge check; reading it would fail here
     try:
         body = json.loads(request.get_data(cache=True) or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     changed = body.get("changedPropIds") if isinstance(body, dict) else None
+    if not isinstance(changed, list):
+        return False
     return bool(changed) and all(str(prop).endswith(".n_intervals") for prop in changed)
 
 
@@ -72,5 +77,5 @@ def request_context() -> RequestContext:
         session_id=str(user.session_id) if user else None,
         request_id=flask.g.get("request_id"),
         ip=flask.request.remote_addr,
-        user_agent=(flask.request.user_agent.string or "")[:512],
+        user_agent=storable(flask.request.user_agent.string or "")[:512],
     )

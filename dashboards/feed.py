@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from warehouse.database import HORIZON_SQL
 from warehouse.schema import activity_events, departments
+from warehouse.scope import TenantScope
 
 PAGE_SIZE = 50
 
@@ -73,7 +74,7 @@ def pin_label(event: dict) -> str | None:
 
 
 def _where(amo_id: int, department_id: int | None, families: tuple[str, ...]) -> list:
-    clauses = [activity_events.c.amo_id == amo_id]
+    clauses = TenantScope.for_amo(amo_id).where("activity_events")  # the warehouse's tenant rule
     if department_id is not None:
         clauses.append(activity_events.c.department_id == department_id)
     if families:

@@ -1,30 +1,34 @@
 """The deny-by-default guard every request passes before Flask or Dash handles it.
 
 * Public: the login pages, static files of Dash and of the app, and the health check.
-* Dash callbacks: signed in, and the callback's output id must be in the policy table for the
-  user's role (``auth.policy.CALLBACKS``); anything else, including garbled ids, is 403.
+* Dash callbacks: signed in, a body that parses (else 400), the callback's output id in the
+  policy table for the user's role (``auth.policy.CALLBACKS``; anything else, including garbled
+  ids, is 403), and a body that fits the callback's declaration (:mod:`dashboards.dispatch`;
+  else 422).
 * Pages: signed in (else a redirect to login); a link of an earlier form is redirected to its
   route; otherwise the shell is served with the status of :func:`dashboards.routes.resolve`
   (404 unknown, 403 refused, each drawn inside the shell by the router).
 * Dash's dev-tool routes are not served at all, nor the full plotly.js bundle (pages use the
   partial one of :mod:`dashboards.bundles`).
 
-Refusals are audited as AUTHZ_DENIED.
+Refusals are audited as AUTHZ_DENIED, malformed input as INPUT_REJECTED.
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import flask
 from dash import Dash
+from dash.exceptions import DependencyException
 from flask_login import current_user
 
+from auth.edge import BadInput
 from auth.policy import may_call
+from auth.redirects import login_url
 from auth.sessions import end_reason
 from auth.views import landing_path
-from auth.web import error_response
+from auth.web import error_response, refuse_input
 from auth.web_sessions import DASH_DISPATCH_PATH, request_context
+from dashboards import dispatch
 from dashboards.bundles import FULL_PLOTLY_PATH
 from dashboards.context import engine
 from dashboards.paths import PREFIX
@@ -43,6 +47,8 @@ def init_app(server: flask.Flask, app: Dash) -> None:
     server.add_url_rule("/healthz", "healthz", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
     server.before_request(check_request)
     server.after_request(set_page_status)
+    # Dash refuses a component-suite path it never registered with this exception: a 404.
+    server.register_error_handler(DependencyException, lambda _error: error_response(404))
 
 
 def check_request():
@@ -56,7 +62,7 @@ def check_request():
             return _signed_out()
         if flask.request.method != "GET":
             return error_response(401)
-        return flask.redirect(f"/login?next={quote(flask.request.full_path.rstrip('?'), safe='/?=&')}")
+        return flask.redirect(login_url(path, flask.request.query_string))
     if path == DASH_DISPATCH_PATH:
         return _check_callback()
     if path in SIGNED_IN_PATHS:
@@ -92,10 +98,17 @@ def _signed_out():
 
 
 def _check_callback():
-    body = flask.request.get_json(silent=True)
+    """Readable JSON (400), a callback the role may call (403), a body that fits it (422)."""
+    try:
+        body = dispatch.parse(flask.request.get_data(cache=True))
+    except BadInput as bad:
+        return refuse_input(bad)
     output = body.get("output") if isinstance(body, dict) else None
     if not isinstance(output, str) or not may_call(current_user.role, output):
         return _deny(f"callback {str(output)[:200]!r}")
+    problem = dispatch.problem(flask.current_app.extensions["dash_app"].callback_map, body)
+    if problem:
+        return refuse_input(problem, f" {output}")
     return None
 
 

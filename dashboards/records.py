@@ -5,8 +5,9 @@ Scope is decided here on the server for every read, whatever the URL asks for:
 * every role sees only its own AMO's records;
 * superuser, admin, quality and auditor see all of the AMO's records of a drillable kind;
 * a member sees all records of the kinds their own department's cockpit drills into
-  (``cockpits.DRILL_OWNERS``), and otherwise only the records of their own department
-  (kinds with a department column), else none.
+  (``cockpits.DRILL_OWNERS``) when that cockpit is theirs to open
+  (:func:`auth.policy.cockpit_in_scope`; a QUAL member does not get the QMS cockpit), and
+  otherwise only the records of their own department (kinds with a department column), else none.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from auth.policy import DATA_SCOPES
+from auth.policy import DATA_SCOPES, cockpit_in_scope
 from dashboards import words
 from dashboards.cockpits import DRILL_OWNERS
 from warehouse.schema import metadata
@@ -135,7 +136,8 @@ def _scope(kind: Kind, user, department_ids: dict[str, int]):
     """The WHERE clause limiting ``kind`` to what ``user`` may read, or None when nothing."""
     table = kind.sa_table
     clauses = in_amo(kind, user.amo_id)
-    if DATA_SCOPES.get(user.role) == "amo" or user.department_code in DRILL_OWNERS.get(kind.table, ()):
+    own_cockpit = cockpit_in_scope(user.role, user.department_code, None)
+    if DATA_SCOPES.get(user.role) == "amo" or own_cockpit in DRILL_OWNERS.get(kind.table, ()):
         return sa.and_(*clauses)
     own = department_ids.get(user.department_code)
     if user.role != "member" or kind.department is None or own is None or not kind.members_by_department:

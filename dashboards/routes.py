@@ -89,6 +89,7 @@ ROUTES: dict[str, Route] = {route.pattern: route for route in (
     Route("workshops", "Workshops", "cockpit", in_menu=True),
     Route("history", "History", "history", in_menu=True),
     Route("console", "Console", "console", in_menu=True),
+    Route("home", "Home", "home"),
     Route("<entity_type>", "Records", "records"),
     Route("<entity_type>/<id>", "Record", "entity"),
 )}

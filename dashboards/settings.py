@@ -17,3 +17,5 @@ class DashboardsSettings:
     auth: AuthSettings = nested(AuthSettings)
     focus_mode: bool = setting(
         True, "Offer focus mode (a button and the F key hide the navbar; the page launcher stays reachable).")
+    cockpit_config: str = setting(
+        "", "A TOML file of per-department cockpit panels and KPI thresholds (empty: the defaults).")

@@ -115,7 +115,7 @@ class BatchWriter:
         table = table.cast(self._schema)
         distinct = pc.unique(labels).to_pylist()
         for label in distinct:
-            part = table if len(distinct) == 1 else table.filter(pc.equal(table[column], label))
+            part = table if len(distinct) == 1 else table.filter(pc.equal(labels, label))
             self._add(label, part)
         self._last = cursor_at(cursor_arrays(batch, self._spec), -1)
         self._rows += batch.num_rows

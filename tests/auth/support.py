@@ -79,6 +79,8 @@ def callback_body(dash_app, output: str, *, values: dict | None = None, changed:
 
     def dependency(item):
         key = f"{item['id']}.{item['property']}"
+        if item["id"].startswith("{"):  # a pattern-matching id: the matching components, here none
+            return values.get(key, [])
         return {"id": item["id"], "property": item["property"], "value": values.get(key)}
 
     inputs = [dependency(item) for item in spec["inputs"]]
@@ -89,7 +91,8 @@ def callback_body(dash_app, output: str, *, values: dict | None = None, changed:
         "outputs": outputs if output.startswith("..") else outputs[0],
         "inputs": inputs,
         "state": [dependency(item) for item in spec.get("state", [])],
-        "changedPropIds": changed if changed is not None else [f"{i['id']}.{i['property']}" for i in inputs],
+        "changedPropIds": changed if changed is not None else [f"{i['id']}.{i['property']}" for i in inputs
+                                                               if isinstance(i, dict)],
     }
 
 

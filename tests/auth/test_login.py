@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import re
+from urllib.parse import parse_qs, quote, urlsplit
+
 import pytest
 from auth_test_support import PASSWORD, csrf_of, login, make_user, sql_count
 
@@ -97,6 +101,39 @@ def test_open_redirect_payloads(app, pg_engine):
         assert response.headers["Location"] == "/maintenance/AMO1/production", payload
     response = login(client, "alice@amo1.example", data={"next": "/maintenance/AMO1/production?x=1"})
     assert response.headers["Location"] == "/maintenance/AMO1/production?x=1"
+    for payload in OPEN_REDIRECT_PAYLOADS:  # the same payloads through the encoded login link
+        client = app.test_client()
+        page = client.get(f"/login?next={quote(payload, safe='')}")
+        if page.status_code == 400:  # control characters in the address are refused at the edge
+            assert re.search(r"[\t\r\n]", payload)
+            continue
+        form = page.get_data(as_text=True)
+        sent = html.unescape(re.search(r'name="next" value="([^"]*)"', form).group(1))
+        assert sent == payload
+        response = login(client, "alice@amo1.example", data={"next": sent},
+                         environ_base={"REMOTE_ADDR": "10.12.0.2"})  # the first loop used up most of its IP
+        assert response.status_code == 303, payload
+        assert response.headers["Location"] == "/maintenance/AMO1/production", payload
+
+
+SHARED = "/maintenance/AMO1/cars?ids=3%2C7%2C9&bar=Hangar%20S%C3%BCd%20%23%202&q=a%26b%3Dc"
+
+
+def test_a_shared_link_survives_login(app, pg_engine):
+    """The guard encodes the whole path and query into ``next``; after login the browser is sent
+    back to exactly that path and query (``&``, ``%2C``, ``#`` and non-ASCII included)."""
+    make_user(pg_engine, "alice@amo1.example", "member", "PROD")
+    client = app.test_client()
+    redirect = client.get(SHARED)
+    assert redirect.status_code == 302
+    assert redirect.headers["Location"] == f"/login?next={quote(SHARED, safe='')}"
+    form = client.get(redirect.headers["Location"]).get_data(as_text=True)
+    sent = html.unescape(re.search(r'name="next" value="([^"]*)"', form).group(1))
+    response = login(client, "alice@amo1.example", data={"next": sent})
+    assert response.status_code == 303 and response.headers["Location"] == SHARED
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert query == {"ids": ["3,7,9"], "bar": ["Hangar Süd # 2"], "q": ["a&b=c"]}
+    assert client.get(f"/login?next={quote(SHARED, safe='')}").headers["Location"] == SHARED  # signed in
 
 
 def test_logout_ends_the_session_on_the_server(app, pg_engine):

@@ -10,6 +10,7 @@ from auth.policy import (
     DEPARTMENT_SLUGS,
     PAGES,
     ROLES,
+    cockpit_in_scope,
     department_in_scope,
     landing_slug,
     may_call,
@@ -29,9 +30,22 @@ def test_every_landing_page_is_in_the_table_and_open_to_its_user():
     for role in ROLES:
         for code in DEPARTMENT_SLUGS:
             slug = landing_slug(role, code)
-            if role == "member" and code in {"QUAL", "ADMIN"}:
-                continue  # a member of these departments has no department page of their own
             assert slug in PAGES and may_open_page(role, code, slug), (role, code)
+
+
+def test_members_of_qual_and_admin_land_on_their_home_page_and_get_no_cockpit():
+    """Their departments' pages (QMS cockpit, command center) show every department's data;
+    a member's scope is their department, so they land on their feed and inbox instead."""
+    for code in ("QUAL", "ADMIN"):
+        assert landing_slug("member", code) == "home"
+        assert not may_open_page("member", code, DEPARTMENT_SLUGS[code])
+        assert cockpit_in_scope("member", code, "quality") is None
+        assert department_in_scope("member", code, "home") == code  # the feed of their own department
+    assert landing_slug("member", "PROD") == "production"
+    assert cockpit_in_scope("member", "PROD", "quality") == "PROD"
+    assert cockpit_in_scope("quality", "QUAL", "quality") == "QUAL"
+    assert cockpit_in_scope("admin", "ADMIN", "stores") == "STOR"
+    assert cockpit_in_scope("auditor", "QUAL", "quality") is None
 
 
 @pytest.mark.parametrize("slug", ["planning", "production", "reliability", "safety", "stores", "engineering",

@@ -4,6 +4,8 @@ hidden-callback invocation, department IDOR, route coverage, disabled Dash featu
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from auth_test_support import call, call_until, callback_body, csrf_of, login, make_amo, make_user, sql_count
 
@@ -69,7 +71,7 @@ def test_role_page_matrix(app, clients, pg_engine):
     for slug in FIXED_ROUTES:
         response = anonymous.get(f"/maintenance/AMO1/{slug}")
         assert response.status_code == 302
-        assert response.headers["Location"] == f"/login?next=/maintenance/AMO1/{slug}"
+        assert response.headers["Location"] == f"/login?next={quote(f'/maintenance/AMO1/{slug}', safe='')}"
 
 
 def test_hidden_page_callback_invocation(app, dash_app, clients, pg_engine):

@@ -129,7 +129,7 @@ def test_mutable_records_keep_one_version_per_archived_change(pg_settings, pg_en
     (data_file,) = committed_files(open_store(pg_settings.archive_url), "aircraft_utilisation")
     assert data_file.path == "data/aircraft_utilisation/year=2026/000000000001-000.parquet"
     utilisation = archived_table(pg_settings, "aircraft_utilisation").to_pylist()
-    assert [(u["day"].isoformat(), u["fh"], u["year"]) for u in utilisation] == [("2026-10-01", 7.5, "2026")]
+    assert [(u["day"].isoformat(), u["fh"], u["year"]) for u in utilisation] == [("2026-10-01", 7.5, 2026)]
     assert verify_archive(open_store(pg_settings.archive_url)).ok
 
 

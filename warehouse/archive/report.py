@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from warehouse.archive.anchors import Anchor
 
@@ -33,3 +34,13 @@ class VerifyReport:
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
+
+
+def duration_text(span: timedelta) -> str:
+    """``45 s``, ``1 h 5 min``, ``2 d 3 h 0 min``: a manifest's age as a reader takes it in."""
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 60:
+        return f"{span.total_seconds():.0f} s"
+    if minutes < 1440:
+        return f"{minutes // 60} h {minutes % 60} min"
+    return f"{minutes // 1440} d {minutes // 60 % 24} h {minutes % 60} min"

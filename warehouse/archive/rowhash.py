@@ -20,7 +20,7 @@ from __future__ import annotations
 import pyarrow as pa
 import sqlalchemy as sa
 
-from warehouse.archive.layout import TableSpec
+from warehouse.archive.layout import YEAR_COLUMN, TableSpec
 from warehouse.schema import metadata
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -46,11 +46,13 @@ def _arrow_type(column: sa.Column) -> pa.DataType:
 
 def arrow_schema(spec: TableSpec) -> pa.Schema:
     """The Arrow schema of the table's archive files: its archived columns, then its partition
-    column (``month`` or ``year``)."""
+    column: ``month`` as ``YYYY-MM`` text, or ``year`` as an int32, the types Hive-partitioned
+    readers (pyarrow, DuckDB, Spark) infer from the folder names, so they read it as is."""
     table = metadata.tables[spec.name]
     fields = [pa.field(name, _arrow_type(table.c[name]), nullable=table.c[name].nullable)
               for name in spec.columns]
-    return pa.schema([*fields, pa.field(spec.partition, pa.string(), nullable=False)])
+    partition_type = pa.int32() if spec.partition == YEAR_COLUMN else pa.string()
+    return pa.schema([*fields, pa.field(spec.partition, partition_type, nullable=False)])
 
 
 def schema_fields(schema: pa.Schema) -> tuple[dict, ...]:

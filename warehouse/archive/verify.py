@@ -46,7 +46,7 @@ from warehouse.archive.reader import (
     load_manifest,
     manifest_paths,
 )
-from warehouse.archive.report import Problem, VerifyReport
+from warehouse.archive.report import Problem, VerifyReport, duration_text
 from warehouse.archive.row_encoder import row_hash_array
 from warehouse.archive.rowhash import arrow_schema, cursor_arrays, schema_fields
 from warehouse.archive.signatures import signature_problem
@@ -82,7 +82,7 @@ def verify_archive(store: ArchiveStore, *, tables: list[str] | None = None, sinc
     if anchor is not None:
         check_anchor(checkpoints, anchor, report)
     if max_age is not None and not tables:
-        check_checkpoint_age(checkpoints, max_age, now, report, _duration)
+        check_checkpoint_age(checkpoints, max_age, now, report)
     with_manifests, with_data = scan_folders(store, report)
     recorded = {name for stored in checkpoints for name in stored.checkpoint.tables
                 if name in ARCHIVED_TABLES}
@@ -94,20 +94,10 @@ def verify_archive(store: ArchiveStore, *, tables: list[str] | None = None, sinc
         if max_age is not None and chain:
             age = now - chain[-1].manifest.created
             if age > max_age:
-                report.add(chain[-1].path, f"the newest manifest is {_duration(age)} old, more than the "
-                                           f"{_duration(max_age)} allowed: newer manifests were removed, "
+                report.add(chain[-1].path, f"the newest manifest is {duration_text(age)} old, more than the "
+                                           f"{duration_text(max_age)} allowed: newer manifests were removed, "
                                            "or the ETL has not run since")
     return report
-
-
-def _duration(span: timedelta) -> str:
-    """``45 s``, ``1 h 5 min``, ``2 d 3 h 0 min``: a manifest's age as a reader takes it in."""
-    minutes = int(span.total_seconds() // 60)
-    if minutes < 60:
-        return f"{span.total_seconds():.0f} s"
-    if minutes < 1440:
-        return f"{minutes // 60} h {minutes % 60} min"
-    return f"{minutes // 1440} d {minutes // 60 % 24} h {minutes % 60} min"
 
 
 def _verify_table(store: ArchiveStore, table: str, since: date | None,
@@ -223,7 +213,7 @@ def _verify_rows(data_file: DataFile, table: pa.Table, committing: StoredManifes
         report.add(where, f"holds {table.num_rows} rows, {committing.path} says {entry.rows}")
     if table.num_rows == 0:
         return
-    labels = table.column(spec.partition) if spec.partition in table.column_names else None
+    labels = table.column(spec.partition).cast(pa.string()) if spec.partition in table.column_names else None
     if labels is None or pc.any(pc.not_equal(labels, entry.partition)).as_py():
         report.add(where, f"has rows outside its partition {spec.partition}={entry.partition}")
     if not where.startswith(f"{table_data_dir(spec.name)}/{spec.partition}={entry.partition}/"):

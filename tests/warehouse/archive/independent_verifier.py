@@ -271,7 +271,8 @@ class Verifier:
             self.problem(path, "schema differs")
             return
         types = {item["name"]: item["type"] for item in schema}
-        if rows.num_rows != entry["rows"] or set(rows.column(partition).to_pylist()) - {entry["partition"]}:
+        labels = {str(label) for label in rows.column(partition).to_pylist()}
+        if rows.num_rows != entry["rows"] or labels - {entry["partition"]}:
             self.problem(path, "row count or partition differ")
         cursors = list(zip(*(column_values(rows, name, types[name]) for name in document["cursor_columns"]),
                            strict=True))
