@@ -86,7 +86,7 @@ def _card(name: str, frame, config: cockpit_config.CockpitConfig) -> dbc.Col:
     definition = REGISTRY[name]
     figure = config.headline(name).evaluate(frame)
     state = figure.worst_state
-    details = [part for part in (figure.target_text, *(f"{also.label} {also.text}" for also in figure.also
+    details = [part for part in (figure.target_text, *(_companion(also) for also in figure.also
                                                        if also.value is not None)) if part]
     how = "; ".join([figure.how, *(f"{also.label}: {also.how}" for also in figure.also)])
     body = html.Div([
@@ -100,6 +100,11 @@ def _card(name: str, frame, config: cockpit_config.CockpitConfig) -> dbc.Col:
                             className=f"h-100 kpi-state-{state.replace(' ', '-')}"
                                       + (" kpi-alarm" if state == "alarm" else "")),
                    md=3, className="mb-2")
+
+
+def _companion(figure) -> str:
+    """A companion figure in words: "p90 88 d", "level 1: 2" (a colon when the label ends in a number)."""
+    return f"{figure.label}{':' if figure.label[-1:].isdigit() else ''} {figure.text}"
 
 
 def _chart(panel: cockpits.Panel, frame, labels, as_of: date | None, theme: str,
