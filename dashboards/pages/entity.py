@@ -26,7 +26,7 @@ from dash import Dash, Input, Output, State, html, no_update
 from auth.policy import may_open_page, may_perform
 from auth.web_sessions import request_context
 from dashboards import context, evidence, links, records, words
-from dashboards.names import USER_PAGE
+from dashboards.names import USER_PAGE, markdown_link
 from dashboards.paths import record_path, user_path
 from dashboards.routes import match_path
 from warehouse.errors import WarehouseError
@@ -87,6 +87,10 @@ def _value(amo_code: str, column: str, record: dict, named: dict[str, links.Link
     if column in named:
         link = named[column]
         return html.A(link.label, href=record_path(amo_code, link.kind, link.id), className="entity-link")
+    person = column in labels and labels[column] is labels.get("user_id")
+    href = _who_href(value, labels["user_id"]) if person and value is not None else None
+    if href:  # a person, linked to their page for readers who may open it
+        return html.A(words.word(column, value, labels), href=href, className="user-link")
     if value is not None and (column in labels or column in words.BOOLEANS):
         return words.word(column, value, labels)
     unit = words.unit(column, record)
@@ -188,7 +192,7 @@ def _status_timeline(kind: records.Kind, events: pd.DataFrame, people: dict):
         change = f"{old} → {new}" if row.action != "CREATE" else f"created as {new}"
         items.append(html.Li([
             html.Strong(change, className="me-2"),
-            html.Span(["by ", html.A(who, href=href, className="user-link") if href else who],
+            html.Span(["by ", html.A(who, href=href, className="user-link")] if href else f"by {who}",
                       className="entity-actor me-2"),
             html.Small(_text(row.occurred_at), className="text-muted"),
             html.Div(f"Reason: {reason}", className="small entity-reason") if reason else None,
@@ -203,15 +207,15 @@ def _trail(events: pd.DataFrame, people: dict):
     rows = []
     for row in events.itertuples():
         changes = _changes(_image(row.before), _image(row.after))
-        who = _who(row.actor_user_id, people)
+        who = markdown_link(_who(row.actor_user_id, people), _who_href(row.actor_user_id, people))
         rows.append({"when": _text(row.occurred_at), "action": words.code_in_words(str(row.action)),
                      "who": who,
                      "changes": "; ".join(f"{words.field_name(name)}: {_text(old)} → {_text(new)}"
                                           for name, old, new in changes),
                      "reason": row.reason if isinstance(row.reason, str) else ""})
     columns = [{"field": "when", "maxWidth": 190}, {"field": "action", "maxWidth": 140},
-               {"field": "who", "maxWidth": 180}, {"field": "changes", "flex": 1, "wrapText": True,
-                                                   "autoHeight": True}, {"field": "reason"}]
+               {"field": "who", "maxWidth": 180, "cellRenderer": "markdown", "linkTarget": "_self"},
+               {"field": "changes", "flex": 1, "wrapText": True, "autoHeight": True}, {"field": "reason"}]
     return dag.AgGrid(id="entity-trail", rowData=rows, columnDefs=columns,
                       defaultColDef={"filter": True, "resizable": True},
                       dashGridOptions={"pagination": True, "paginationPageSize": 25},

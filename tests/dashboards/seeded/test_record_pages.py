@@ -146,6 +146,7 @@ def test_the_timeline_says_who_changed_the_state_and_why(world, clients, dash_ap
     timeline = _text(tree)
     actors = [_text(node) for node in _walk(tree) if "entity-actor" in str(node["props"].get("className"))]
     assert any('"by "' in actor and f'"{name}"' in actor for actor in actors)
+    assert f"/maintenance/{AMO}/admin/users/{actor}" in timeline  # the admin reader gets a link
     assert "Reason: Effectiveness check failed: reopened" in timeline
     assert "Closed → Implemented" in timeline and "Implemented → Closed" in timeline
     assert "not in the timeline" not in timeline
