@@ -28,6 +28,7 @@ from auth.scheduler import run_due
 from auth.users import create_user, find_account
 from etl.follow import follow
 from simulator import database_is_empty, seed_database, simulate
+from warehouse.clock import SimulatedClock
 from warehouse.events import RequestContext
 from warehouse.schema import amos
 
@@ -107,8 +108,9 @@ def ensure_demo_logins(engine: Engine, base_url: str, profile: str = DEFAULT_PRO
 
 
 def start_background(settings: Settings, engine: Engine, stop: threading.Event, *,
-                     simulate_rate: float) -> list[threading.Thread]:
-    """The ETL in follow mode, the live simulator and the command-center scheduler, as threads."""
+                     clock: SimulatedClock | None) -> list[threading.Thread]:
+    """The ETL in follow mode, the live simulator on ``clock`` (None: no simulator) and the
+    command-center scheduler, as threads."""
     def scheduler_loop() -> None:
         while not stop.wait(SCHEDULER_INTERVAL_SECONDS):
             try:
@@ -124,8 +126,8 @@ def start_background(settings: Settings, engine: Engine, stop: threading.Event, 
         ("etl", lambda: follow(settings.etl, engine, settings.etl_interval_seconds, stop)),
         ("scheduler", scheduler_loop),
     ]
-    if simulate_rate > 0:
-        workers.append(("simulator", lambda: simulate(engine, simulate_rate, stop)))
+    if clock is not None:
+        workers.append(("simulator", lambda: simulate(engine, clock, stop)))
     threads = [threading.Thread(target=_logged(name, target), name=name, daemon=True)
                for name, target in workers]
     for thread in threads:

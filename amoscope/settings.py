@@ -1,9 +1,10 @@
 """AMOscope's settings, composed from the sections each layer declares.
 
 Every layer owns a small settings class (``warehouse.settings``, ``etl.settings``,
-``auth.settings``, ``dashboards.settings``); this module reads them all from ``AMOSCOPE_<NAME>``
-environment variables, or from an optional TOML config file named by ``AMOSCOPE_CONFIG``
-(environment wins), and hands each layer its section (``settings.etl``, ``settings.dashboards``...).
+``auth.settings``, ``dashboards.settings``, ``simulator.settings``); this module reads them all
+from ``AMOSCOPE_<NAME>`` environment variables, or from an optional TOML config file named by
+``AMOSCOPE_CONFIG`` (environment wins), and hands each layer its section (``settings.etl``,
+``settings.dashboards``...).
 Each setting has a one-line help text; ``docs/settings.md`` lists them all and a test keeps that
 list complete.
 
@@ -24,6 +25,7 @@ from typing import Any
 from auth.settings import AuthSettings
 from dashboards.settings import DashboardsSettings
 from etl.settings import EtlSettings
+from simulator.settings import SimulatorSettings
 from warehouse.settings import (
     ENV_PREFIX,
     SettingsError,
@@ -53,6 +55,7 @@ class Settings:
     etl: EtlSettings = nested(EtlSettings)
     auth: AuthSettings = nested(AuthSettings)
     dashboards: DashboardsSettings = nested(DashboardsSettings)
+    simulator: SimulatorSettings = nested(SimulatorSettings)
     log_level: str = setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
 
     @classmethod

@@ -39,8 +39,8 @@ class Panel:
 DAYS_LEFT = "Days left (negative: overdue)"
 PANELS: dict[str, tuple[Panel, ...]] = {
     "QUAL": (
-        Panel("open_findings_by_level", "Open findings by level and department", "level", "finding_ids",
-              "findings", "Finding level", "Open findings", y="open_findings", color="department_id"),
+        Panel("open_findings_by_level", "Open findings by department and level", "department_id",
+              "finding_ids", "findings", "Department", "Open findings", y="open_findings", color="level"),
         Panel("overdue_cars", "Overdue CARs (days overdue)", "car_no", "car_id", "cars", "CAR",
               "Days overdue (d)", y="days_overdue", color="level", counts=False),
         Panel("car_ageing", "Open CARs by age (days since raised)", "bucket", "car_ids", "cars",

@@ -16,6 +16,7 @@ from auth.actors import Actor
 from auth.web_sessions import request_context
 from dashboards.settings import DashboardsSettings
 from warehouse import Warehouse
+from warehouse.clock import WALL_CLOCK, Clock
 
 EXTENSION = "amoscope_dashboards"
 WAREHOUSE = "amoscope_warehouse"
@@ -24,10 +25,11 @@ _warehouse_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class AppContext:
-    """What ``create_app`` gives every page: one engine and the settings."""
+    """What ``create_app`` gives every page: one engine, the settings and the clock ("now")."""
 
     engine: Engine
     settings: DashboardsSettings
+    clock: Clock = WALL_CLOCK
 
 
 def app_context() -> AppContext:
@@ -53,7 +55,8 @@ def shared_warehouse() -> Warehouse:
     extensions = flask.current_app.extensions
     with _warehouse_lock:
         if WAREHOUSE not in extensions:
-            extensions[WAREHOUSE] = Warehouse(app_context().settings.warehouse, engine())
+            context = app_context()
+            extensions[WAREHOUSE] = Warehouse(context.settings.warehouse, engine(), clock=context.clock)
         return extensions[WAREHOUSE]
 
 

@@ -42,8 +42,9 @@ def _audit(
     if not world.is_past(created):
         return
     auditee = v.REGULATION_OWNER[refs[0]]
-    # Auditors never audit their own function, but for a few slips when quality audits itself.
-    independent = auditee != "QUAL" or rng.random() > 0.15
+    # Auditors never audit their own function, but for one planted slip when quality audits itself.
+    independent = auditee != "QUAL" or created < world.now - timedelta(days=365) or not world.plant(
+        amo["id"], "auditor independence")
     auditor = people.staff(world, amo["id"], "ENG" if auditee == "QUAL" and independent else "QUAL", created)
     quality_dept = people.department(amo["id"], "QUAL")
     night = auditee == "PROD" and rng.random() < 0.3
@@ -93,6 +94,8 @@ def _audit(
         point = rng.choice(refs)
         dept = v.REGULATION_OWNER[point]
         ref = f"{point}({rng.choice('abcdef')})"
+        if quality.would_repeat(amo, ref, dept, on_site) and rng.random() > 0.05:
+            continue  # a fixed root cause mostly stays fixed: repeats are the exception
         level = rng.choices(("L1", "L2", "OBS"), (1, 5, 4))[0]
         quality.raise_finding(
             amo,

@@ -2,8 +2,8 @@
 
 Each AD gets a compliance record per aircraft of its type: done by a modification work order
 within its compliance time (recurring ADs then carry the next due date), or still open with a
-due date (a few already overdue). SBs are often assessed "not applicable", and a few of those
-lack the reason the NA-without-reason KPI looks for.
+due date (one per AMO planted overdue). SBs are often assessed "not applicable", and one per AMO
+lacks the reason the NA-without-reason KPI looks for.
 """
 
 from __future__ import annotations
@@ -79,13 +79,14 @@ def _comply(
         return
     engineer = people.staff(world, plane.amo_id, "ENG", at)
     applicable = directive["kind"] == "AD" or rng.random() < 0.4
+    reasonless = not applicable and world.plant(plane.amo_id, "NA without reason")
     due = at + timedelta(days=rng.randint(60, 300))
     values = {
         "directive_id": directive["id"],
         "aircraft_id": plane.row["id"],
         "component_id": None,
         "applicability": "APPLICABLE" if applicable else "NOT_APPLICABLE",
-        "na_reason": None if applicable or rng.random() < 0.08 else rng.choice(NA_REASONS),
+        "na_reason": None if applicable or reasonless else rng.choice(NA_REASONS),
         "method_of_compliance": None,
         "last_done_at": None,
         "last_done_fh": None,
@@ -107,8 +108,9 @@ def _comply(
     )
     if not applicable or directive["kind"] != "AD":
         return
-    if world.now - timedelta(days=120) < due < world.now and rng.random() < 0.5:
-        return  # not done in time: an overdue AD for the engineering dashboard
+    recent = world.now - timedelta(days=45) < due < world.now - timedelta(days=5)
+    if recent and world.plant(plane.amo_id, "overdue AD"):
+        return  # not done in time: the AMO's one overdue AD, for the engineering dashboard
     done = due - timedelta(days=rng.randint(5, 50)) if rng.random() > 0.05 else due + timedelta(days=20)
     while world.is_past(done + timedelta(hours=12)):
         wo = production.plan(
@@ -158,3 +160,4 @@ def _comply(
         if not recurring:
             return
         done = next_due - timedelta(days=rng.randint(3, 40))
+

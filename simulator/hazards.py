@@ -18,7 +18,7 @@ from simulator.world import World
 
 HAZARDS_PER_AMO = 10
 FROM_REPORT_SHARE = 0.6
-MISSED_REVIEW_SHARE = 0.12
+MISSED_REVIEW_SHARE = 0.03
 CLOSE_SHARE = 0.1
 REVIEW_DAYS = {"INTOLERABLE": 30, "TOLERABLE": 90, "ACCEPTABLE": 365}
 
@@ -82,12 +82,14 @@ def _identify(world: World, people: People, amo: dict, at, code: str, report: di
 
 
 def _review(world: World, people: People, amo: dict, hazard: dict[str, Any]) -> None:
-    """Reviews near each due date: the first mitigates, a later one may close; some are missed."""
+    """Reviews near each due date: the first mitigates, a later one may close; a few are held late."""
     rng = world.rng
     mitigation = dict(v.HAZARD_REGISTER)[hazard["title"]]
     while True:
         at = world.later(hazard["next_review_due_at"] - timedelta(days=7), 0, 24 * 10)
-        if not world.is_past(at) or rng.random() < MISSED_REVIEW_SHARE:
+        if rng.random() < MISSED_REVIEW_SHARE:  # missed, then caught up some weeks late
+            at += timedelta(days=rng.randint(14, 56))
+        if not world.is_past(at):
             return
         officer = people.actor(people.staff(world, amo["id"], "SAFE", at))
         if hazard["status"] == "MITIGATED" and rng.random() < CLOSE_SHARE:

@@ -124,7 +124,7 @@ def _hire_staff(
                 "disabled_at": None,
                 "disabled_reason": None,
                 "left_at": None,
-                "mfa_enabled": rng.random() < 0.35,
+                "mfa_enabled": rng.random() < 0.8,
                 "password_hash": None,
                 "password_changed_at": None,
                 "session_version": 1,
@@ -187,7 +187,7 @@ def _leave(world: World, people: People, user: dict, admin: dict) -> None:
             action="ADMIN_SCHEDULE",
             reason="Leaver: last working day",
         )
-    if world.rng.random() < 0.15 or action is None:
+    if world.rng.random() < 0.08 or action is None:
         world.change("users", user, left, people.actor(admin), {"left_at": left}, reason="HR leaver notice")
         return
     world.change(

@@ -30,6 +30,7 @@ class People:
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
     # user id → sorted (issued_at, expires_at) periods of a valid authorisation
     periods: dict[int, list[tuple[datetime, datetime]]] = field(default_factory=lambda: defaultdict(list))
+    crs_holders: set[int] = field(default_factory=set)  # users whose authorisation is a CRS_* type
 
     def department(self, amo_id: int, code: str) -> dict[str, Any]:
         return self.departments[(amo_id, code)]
@@ -48,12 +49,15 @@ class People:
         index = bisect.bisect_right(spans, (at, at)) - 1
         return index >= 0 and spans[index][0] <= at < spans[index][1]
 
-    def signer(self, world: World, amo_id: int, at: datetime, *, valid: bool = True) -> dict[str, Any] | None:
-        """A certifying person who was (or, with ``valid=False``, was not) authorised at ``at``."""
+    def signer(self, world: World, amo_id: int, at: datetime, *, valid: bool = True, crs: bool = False,
+               besides: int | None = None) -> dict[str, Any] | None:
+        """A certifying person who was (or, with ``valid=False``, was not) authorised at ``at``;
+        with ``crs``, one holding a certifying (CRS) authorisation; never the user ``besides``."""
         return _choose(
             world,
             self.certifying[amo_id],
-            lambda u: employed(u, at) and self.is_authorised(u["id"], at) == valid,
+            lambda u: employed(u, at) and self.is_authorised(u["id"], at) == valid and u["id"] != besides
+            and (not crs or u["id"] in self.crs_holders),
         )
 
 

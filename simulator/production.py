@@ -168,8 +168,8 @@ class Production:
         )
         inspected_at = world.later(at, 0.3, 3)
         if card["requires_independent_inspection"] and world.is_past(inspected_at):
-            inspector = people.signer(world, amo_id, inspected_at)
-            if inspector is not None and inspector["id"] != performer["id"]:
+            inspector = people.signer(world, amo_id, inspected_at, besides=performer["id"])
+            if inspector is not None:
                 world.change(
                     "task_cards",
                     card,
@@ -204,7 +204,8 @@ class Production:
         )
         crs_at = world.later(at, 0.2, 2)
         lapsed = world.rng.random() < LAPSED_SIGNATURE_SHARE
-        certifier = people.signer(world, work_order["amo_id"], crs_at, valid=not lapsed)
+        certifier = (people.signer(world, work_order["amo_id"], crs_at, valid=not lapsed, crs=True)
+                     or people.signer(world, work_order["amo_id"], crs_at, crs=True))
         if not world.is_past(crs_at) or certifier is None:
             return
         world.change(

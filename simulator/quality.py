@@ -1,9 +1,11 @@
 """Quality: findings, corrective actions (CARs) and their evidence.
 
 Findings are L1, L2 or observations; L1/L2 get a CAR due in 7 or 90 days, with MEDA root
-causes, extensions, late and stalled ones, and an effectiveness check after closure that
-sometimes fails and raises a repeat finding. Audits (``audits.py``), safety occurrences and
-tool recalls raise their findings through :meth:`Quality.raise_finding`.
+causes and extensions. Most CARs close within weeks (L2 median about a month, a tail of
+late ones chased after their due date); an effectiveness check follows closure and now and then
+fails, raising a repeat finding (the bands a real Part-145 shows: docs/synthetic-data.md).
+Audits (``audits.py``), safety occurrences and tool recalls raise their findings through
+:meth:`Quality.raise_finding`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from simulator.people import People
 from simulator.world import SYSTEM_ACTOR, World
 
 DUE_DAYS = {"L1": 7, "L2": 90}
+# median days from CAR opened to implemented, per level (lognormal, so a tail of slow ones)
+IMPLEMENT_MEDIAN_DAYS = {"L1": 4, "L2": 24}
 REPEAT_WINDOW = timedelta(days=730)
 
 
@@ -30,6 +34,14 @@ class Quality:
 
     def _number(self, prefix: str, amo: dict, at: datetime) -> str:
         return f"{amo['code']}-{prefix}{at:%y}-{self.world.next_id(prefix + ' numbers'):05d}"
+
+    def would_repeat(self, amo: dict, regulation_ref: str, dept_code: str, at: datetime) -> bool:
+        """True when a finding on this paragraph and department was raised within 24 months of
+        ``at``, before or after (the generators do not run in time order), so a finding there
+        would count as a repeat."""
+        department = self.people.department(amo["id"], dept_code)
+        earlier = self._earlier.get((amo["id"], regulation_ref, department["id"]), [])
+        return any(abs(f["raised_at"] - at) < REPEAT_WINDOW for f in earlier)
 
     def raise_finding(
         self,
@@ -171,7 +183,7 @@ class Quality:
             if status == "CAP_SUBMITTED":
                 self._attach(car, at, owner)
         deadline = datetime.combine(due, time(17), tzinfo=UTC)
-        if rng.random() < 0.2:  # postponement requested and accepted
+        if rng.random() < 0.12:  # postponement requested and accepted
             extension_at = max(at, deadline - timedelta(days=rng.randint(1, 5)))
             extended = due + timedelta(days=rng.choice((14, 30, 60)))
             if not world.is_past(extension_at):
@@ -187,14 +199,16 @@ class Quality:
             )
             deadline = datetime.combine(extended, time(17), tzinfo=UTC)
             at = extension_at
-        if rng.random() < 0.04:
-            return  # stalled after acceptance: overdue until someone chases it
-        late = rng.random() < 0.2
-        implemented = (
-            deadline + timedelta(days=rng.randint(2, 60))
-            if late or deadline <= at
-            else at + (deadline - at) * rng.uniform(0.2, 0.95)
-        )
+        stalls = deadline < world.now - timedelta(days=10) and opened > world.now - timedelta(days=150)
+        if finding["level"] == "L2" and stalls and world.plant(amo["id"], "stalled CAR"):
+            return  # planted: stalled after acceptance, overdue some weeks by now
+        # implemented some days to weeks after opening; one in ten after its deadline (chased,
+        # then done within weeks), never left for years
+        median = IMPLEMENT_MEDIAN_DAYS[finding["level"]]
+        implemented = opened + timedelta(days=median * rng.lognormvariate(0, 0.6))
+        implemented = max(implemented, at + timedelta(hours=rng.uniform(4, 72)))
+        if rng.random() < 0.08 or implemented > deadline:
+            implemented = max(deadline, at) + timedelta(days=rng.uniform(2, 40))
         if not world.is_past(implemented):
             return
         world.change(
@@ -206,7 +220,7 @@ class Quality:
             action="STATE_CHANGE",
         )
         self._attach(car, implemented, owner)
-        verified = world.later(implemented, 24, 24 * 14)
+        verified = world.later(implemented, 12, 24 * 7)
         if not world.is_past(verified):
             return
         effectiveness_due = verified + timedelta(days=90)
@@ -235,9 +249,9 @@ class Quality:
             action="STATE_CHANGE",
         )
         checked = world.later(effectiveness_due, -24 * 10, 24 * 20)
-        if rng.random() < 0.1 or not world.is_past(checked):
+        if rng.random() < 0.03 or not world.is_past(checked):
             return  # never checked: "effectiveness check overdue" once the due date passes
-        result = "NOT_EFFECTIVE" if rng.random() < 0.15 else "EFFECTIVE"
+        result = "NOT_EFFECTIVE" if rng.random() < 0.05 else "EFFECTIVE"
         world.change(
             "cars",
             car,
@@ -288,7 +302,9 @@ class Quality:
             department_id=car["department_id"],
         )
         recheck = world.moment(max(at, world.now - timedelta(days=7)), world.now)
-        status = rng.choices(("OK", "MISMATCH", "MISSING"), (96, 3, 1))[0]
+        # planted once per AMO: a file changed since upload, for the integrity card
+        planted = at > world.now - timedelta(days=365) and world.plant(car["amo_id"], "evidence mismatch")
+        status = "MISMATCH" if planted else "OK"
         world.change(
             "car_attachments",
             attachment,

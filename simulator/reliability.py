@@ -144,7 +144,7 @@ def report_defect(
             )
             window = (expires - deferred_at).total_seconds() / 3600
             rectify_at = world.later(deferred_at, max(window * 0.3, 1), max(window * 0.95, 2))
-            if rng.random() < 0.03 or (world.now - at).days < 40 and rng.random() < 0.3:
+            if rng.random() < 0.02:
                 rectify_at = expires + timedelta(days=rng.randint(5, 40))  # missed: the deferral expired
     removal = ata in ROTABLE_ATAS and rng.random() < 0.12
     return PlannedDefect(row, plane, rectify_at if world.is_past(rectify_at) else None, removal)

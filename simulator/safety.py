@@ -32,6 +32,9 @@ SAFETY_REFS = (
     "145.A.202(a)",
     "145.A.202(b)",
 )
+# the sub-paragraphs a safety action may be raised against (a repeat only when one recurs)
+SAFETY_PARAGRAPHS = tuple(
+    dict.fromkeys(f"{ref.split('(')[0]}({letter})" for ref in SAFETY_REFS for letter in "abcdef"))
 
 
 def tolerability(risk_index: int) -> str:
@@ -117,7 +120,7 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
         if report[flag]:
             submitted = (
                 world.later(reported, 2, hours * 0.95)
-                if rng.random() > 0.1
+                if rng.random() > 0.06
                 else world.later(reported, hours + 2, hours * 2)
             )
             if world.is_past(submitted):
@@ -165,13 +168,16 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
         action="STATE_CHANGE",
     )
     needs_action = severity * likelihood >= 15 or rng.random() < 0.05
-    if needs_action and world.is_past(analysed + timedelta(hours=1)):
+    raised = analysed + timedelta(hours=1)
+    # a paragraph found in the department within 24 months already has its CAR: the action joins it
+    fresh = [ref for ref in SAFETY_PARAGRAPHS if not quality.would_repeat(amo, ref, dept_code, raised)]
+    if needs_action and fresh and world.is_past(raised):
         quality.raise_finding(
             amo,
             dept_code,
             analysed + timedelta(hours=1),
             level="L2",
-            regulation_ref=rng.choice(SAFETY_REFS),
+            regulation_ref=rng.choice(fresh),
             source="OCCURRENCE",
             description=f"Safety action: {report['description']}",
             safety_report=report,

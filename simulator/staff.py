@@ -16,11 +16,15 @@ AUTHORISATION_DAYS = 730
 
 
 def train(world: World, people: People, user: dict) -> None:
-    """Recurrent courses every two years from hiring on; a few failed attempts."""
+    """Recurrent courses every two years from hiring on; a few failed attempts, retaken within weeks."""
     rng = world.rng
     quality = people.department(user["amo_id"], "QUAL")
-    for course, course_type, validity in rng.sample(v.COURSES, k=3):
-        done = world.later(user["created_at"], 24 * 5, 24 * 200)
+    courses = rng.sample([c for c in v.COURSES if c[1] != "CONTINUATION"], k=2)
+    # everyone takes continuation training every two years (145.A.35(d))
+    for course, course_type, validity in [*courses, *(c for c in v.COURSES if c[1] == "CONTINUATION")]:
+        # continuation training is part of induction; the other courses follow within months
+        first = 45 if course_type == "CONTINUATION" else 200
+        done = world.later(user["created_at"], 24 * 5, 24 * first)
         while world.is_past(done) and (user["left_at"] is None or done < user["left_at"]):
             result = "FAIL" if rng.random() < 0.04 else "PASS"
             world.create(
@@ -40,7 +44,10 @@ def train(world: World, people: People, user: dict) -> None:
                 amo_id=user["amo_id"],
                 department_id=quality["id"],
             )
-            done = world.later(done, 24 * (validity - 60), 24 * (validity - 5))
+            if result == "FAIL":  # retaken within weeks
+                done = world.later(done, 24 * 14, 24 * 42)
+            else:
+                done = world.later(done, 24 * (validity - 60), 24 * (validity - 5))
 
 
 def authorise(world: World, people: People, amo: dict, user: dict, auth_type: str) -> None:
@@ -75,6 +82,8 @@ def authorise(world: World, people: People, amo: dict, user: dict, auth_type: st
             activity=("authorisation.issued", f"{auth_type} authorisation issued to {user['full_name']}"),
         )
         people.periods[user["id"]].append((issued, expires))
+        if auth_type.startswith("CRS"):
+            people.crs_holders.add(user["id"])
         if world.is_past(expires):
             world.change(
                 "staff_authorisations",
@@ -84,6 +93,6 @@ def authorise(world: World, people: People, amo: dict, user: dict, auth_type: st
                 {"status": "expired"},
                 action="STATE_CHANGE",
             )
-        lapse = rng.randint(12, 45) if rng.random() < 0.12 else -rng.randint(1, 20)
+        lapse = rng.randint(12, 45) if rng.random() < 0.04 else -rng.randint(1, 20)
         issued = expires + timedelta(days=lapse)
     people.periods[user["id"]].sort()

@@ -19,7 +19,7 @@ from simulator.production import SignedCard
 from simulator.world import World
 
 ISSUE_SHARE = 0.3
-LEFT_EXPIRED_SHARE = 0.05
+LEFT_EXPIRED_SHARE = 0.005
 
 
 def build_stores(world: World, people: People, signed: list[SignedCard]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from simulator.people import People
 from simulator.world import World
 
+RECENT_DAYS = 90
 VIEWED_TABLES = (
     "cars",
     "findings",
@@ -55,7 +56,10 @@ class SessionStream:
 
     def __iter__(self) -> Iterator[tuple]:
         days = list(self.world.days())
-        weights = [1.0 if day.weekday() < 5 else 0.35 for day in days]
+        recent = self.world.now.date() - timedelta(days=RECENT_DAYS)
+        # weekdays busier than weekends; the recent weeks busier, so most active accounts have
+        # logged in lately and "dormant accounts" are the few a real AMO has
+        weights = [(1.0 if day.weekday() < 5 else 0.35) * (3.0 if day >= recent else 1.0) for day in days]
         per_weight = self.count / sum(weights)
         produced, carried = 0, 0.0
         for day, weight in zip(days, weights, strict=True):
@@ -74,8 +78,12 @@ class SessionStream:
             for u in self._staff
             if u["created_at"] <= start and (u["left_at"] is None or u["left_at"] > start)
         ]
+        employed.sort(key=lambda u: (self.last_login.get(u["id"], u["created_at"]), u["id"]))
         while len(events) < quota:
-            user = self.rng.choice(employed)
+            # mostly whoever has not logged in for longest: people log in to do their work
+            user = employed.pop(0) if employed and self.rng.random() < 0.85 else self.rng.choice(self._staff)
+            if not (user["created_at"] <= start and (user["left_at"] is None or user["left_at"] > start)):
+                continue
             events.extend(
                 self._session(
                     user, start + timedelta(seconds=self.rng.randrange(12 * 3600)), quota - len(events)

@@ -21,8 +21,8 @@ from simulator.world import World
 
 COPIES_PER_TOOL = 3
 USAGE_SHARE = 0.35
-OUT_OF_TOLERANCE_SHARE = 0.06
-LAPSED_SHARE = 0.2
+OUT_OF_TOLERANCE_SHARE = 0.03
+LAPSED_SHARE = 0.02
 
 
 def build_workshops(world: World, people: People, quality: Quality, signed: list[SignedCard]) -> None:
@@ -105,7 +105,7 @@ def _use(world: World, people: People, tools: list[dict], cards: list[SignedCard
             bookkeeping=False,
         )
         back = world.later(signed.performed_at, 0.1, 2)
-        if rng.random() < 0.002 or not world.is_past(back):
+        if rng.random() < 0.001 or not world.is_past(back):
             free_from[tool["id"]] = world.now  # not returned
             continue
         world.create(

@@ -81,6 +81,7 @@ class World:
         self._next_id: dict[str, int] = defaultdict(lambda: 1)
         self._scope: dict[tuple[str, int], tuple[int | None, int | None]] = {}
         self._sequence = 0
+        self._planted: set[tuple[int, str]] = set()
 
     # ── ids, time and randomness ────────────────────────────────────────────────────────
     def next_id(self, table: str) -> int:
@@ -115,6 +116,14 @@ class World:
 
     def is_past(self, at: datetime | None) -> bool:
         return at is not None and at < self.now
+
+    def plant(self, amo_id: int, anomaly: str) -> bool:
+        """True the first time an AMO offers a chance of ``anomaly``: each deliberate anomaly is
+        planted once per AMO (docs/synthetic-data.md lists them), none by accident."""
+        if (amo_id, anomaly) in self._planted:
+            return False
+        self._planted.add((amo_id, anomaly))
+        return True
 
     def days(self) -> Iterator[date]:
         """Every day of the history, oldest first."""

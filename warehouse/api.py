@@ -29,6 +29,7 @@ from warehouse import timeline as timeline_module
 from warehouse.archive import archived_tables, open_store
 from warehouse.archive.layout import manifest_dir, table_data_dir
 from warehouse.catalog import ArchiveCatalog
+from warehouse.clock import WALL_CLOCK, Clock
 from warehouse.console import Console, ConsoleResult
 from warehouse.database import create_engine
 from warehouse.duck import DuckGate
@@ -64,7 +65,8 @@ class Warehouse:
     cache and the database engine, so each call pays for its query only.
     """
 
-    def __init__(self, settings: WarehouseSettings, engine: Engine | None = None) -> None:
+    def __init__(self, settings: WarehouseSettings, engine: Engine | None = None, *,
+                 clock: Clock = WALL_CLOCK) -> None:
         self.settings = require(settings, WarehouseSettings, "Warehouse")
         self.engine = engine if engine is not None else create_engine(settings.database_url)
         self.store = open_store(settings.archive_url, s3_endpoint_url=settings.s3_endpoint_url)
@@ -75,7 +77,7 @@ class Warehouse:
             cache = EventCache(settings.warehouse_cache_dir, identity, catalog, gate)
         self.sources = Sources(catalog, HotTail(self.engine), gate, cache)
         self.scope = ALL_AMOS
-        self.kpi = KpiNamespace(self.sources)
+        self.kpi = KpiNamespace(self.sources, clock)
         self._consoles = _ConsoleCache()
 
     def for_amo(self, amo_id: int) -> Warehouse:
@@ -87,7 +89,7 @@ class Warehouse:
         scoped = copy.copy(self)
         scoped.scope = TenantScope.for_amo(amo_id)
         scoped.sources = self.sources.scoped(scoped.scope)
-        scoped.kpi = KpiNamespace(scoped.sources)
+        scoped.kpi = KpiNamespace(scoped.sources, self.kpi.clock)
         return scoped
 
     @classmethod

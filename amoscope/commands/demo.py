@@ -12,6 +12,8 @@ from amoscope import web_server
 from amoscope.demo import DEMO_FOLDER, greeting, prepare, start_background, write_logins_file
 from amoscope.runtime import check_archive_writable, open_engine
 from dashboards import create_app
+from simulator import resume_point
+from warehouse.clock import WALL_CLOCK, SimulatedClock
 
 DEMO_CACHE_DIR = str(DEMO_FOLDER / "cache")
 # The demo's logins are random 96-bit passwords, issued anew at every start: the lighter of the
@@ -23,11 +25,12 @@ THREADS = 8
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve the dashboards on.")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535), help="Port.")
-@click.option("--simulate-rate", default=1.0, show_default=True, type=click.FloatRange(min=0),
-              help="Live changes per second from the simulator (0: none).")
+@click.option("--days-per-minute", type=click.FloatRange(min=0),
+              help="Speed of the live simulator's clock in simulated days per real minute (0: no "
+                   "simulator; default: AMOSCOPE_SIMULATOR_DAYS_PER_MINUTE).")
 @click.option("--verbose", is_flag=True, help="Log every request and the background work (INFO).")
 @click.pass_obj
-def demo(settings, host: str, port: int, simulate_rate: float, verbose: bool) -> None:
+def demo(settings, host: str, port: int, days_per_minute: float | None, verbose: bool) -> None:
     """Migrate, seed (when empty), archive, then serve the dashboards with live activity.
 
     Uses AMOSCOPE_DATABASE_URL and AMOSCOPE_ARCHIVE_URL (default: ./var) and keeps the
@@ -47,7 +50,10 @@ def demo(settings, host: str, port: int, simulate_rate: float, verbose: bool) ->
     check_archive_writable(settings)
     engine = open_engine(settings, pool_size=THREADS + 2)
     logins = prepare(settings, engine, click.echo)
-    app = create_app(settings.dashboards, engine)
+    speed = settings.simulator.simulator_days_per_minute if days_per_minute is None else days_per_minute
+    # the dashboards read the AMO on the simulator's clock, so "overdue" means overdue then
+    clock = SimulatedClock(resume_point(engine), speed=speed * 24 * 60) if speed > 0 else None
+    app = create_app(settings.dashboards, engine, clock=clock or WALL_CLOCK)
     url = f"http://{host}:{port}/login"
     logins_file = write_logins_file(logins, url)
     engine.dispose(close=False)  # the worker process opens its own connections
@@ -55,7 +61,7 @@ def demo(settings, host: str, port: int, simulate_rate: float, verbose: bool) ->
     threads: list[threading.Thread] = []
 
     def worker_ready() -> None:
-        threads.extend(start_background(settings, engine, stop, simulate_rate=simulate_rate))
+        threads.extend(start_background(settings, engine, stop, clock=clock))
         click.echo(greeting(url, logins, logins_file))
 
     def worker_exit() -> None:

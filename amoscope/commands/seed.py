@@ -9,7 +9,8 @@ from datetime import date, datetime
 import click
 
 from amoscope.runtime import open_engine
-from simulator import SCALES, GeneratorError, seed_database, simulate
+from simulator import SCALES, GeneratorError, resume_point, seed_database, simulate
+from warehouse.clock import SimulatedClock
 
 
 def _as_of(_ctx, _param, value: str | None) -> date | None:
@@ -46,20 +47,24 @@ def seed_command(settings, scale: str, seed_value: int, as_of: date | None) -> N
 
 
 @click.command("simulate")
-@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
-              help="Changes per second.")
+@click.option("--days-per-minute", type=click.FloatRange(min=0, min_open=True),
+              help="Simulated days per real minute (default: AMOSCOPE_SIMULATOR_DAYS_PER_MINUTE).")
 @click.option("--seconds", type=click.FloatRange(min=0, min_open=True),
               help="Stop after this many seconds (default: run until Ctrl-C or SIGTERM).")
 @click.pass_obj
-def simulate_command(settings, rate: float, seconds: float | None) -> None:
-    """Keep adding realistic activity (defects, sign-offs, parts, findings, CARs, tools) with its events."""
+def simulate_command(settings, days_per_minute: float | None, seconds: float | None) -> None:
+    """Keep the seeded AMO working on a simulated clock (defects, sign-offs, releases, parts, findings,
+    CARs, calibrations, renewals...), each change with its events."""
     engine = open_engine(settings)
+    speed = days_per_minute or settings.simulator.simulator_days_per_minute
+    clock = SimulatedClock(resume_point(engine), speed=speed * 24 * 60)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    click.echo(f"simulating about {rate:g} changes per second; Ctrl-C stops after the current change")
+    click.echo(f"simulating from {clock.now():%Y-%m-%d %H:%M} UTC at {speed:g} simulated days per minute; "
+               "Ctrl-C stops after the current change")
     try:
-        done = simulate(engine, rate, stop, seconds=seconds)
+        done = simulate(engine, clock, stop, seconds=seconds)
     except GeneratorError as error:
         raise click.ClickException(str(error)) from None
     summary = ", ".join(f"{count} {kind}" for kind, count in sorted(done.items()))

@@ -17,7 +17,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from auth.policy import DEPARTMENT_SLUGS, cockpit_in_scope, may_perform
 from auth.web_sessions import request_context
 from dashboards import as_of as as_of_module
-from dashboards import charts, cockpits, context, records
+from dashboards import charts, cockpit_config, cockpits, context, open_items, records
 from dashboards.paths import list_path, slug_of
 from dashboards.theme import current_theme
 from warehouse.errors import WarehouseError
@@ -79,13 +79,14 @@ def _code(slug: str | None) -> str | None:
 CARD_COLOURS = {"good": "success", "warning": "warning", "alarm": "danger"}
 
 
-def _card(name: str, frame) -> dbc.Col:
-    """The KPI's card: exactly the headline figure its definition declares, and how it is computed
-    on hover. The colour is the worst state of the figure and its companions."""
+def _card(name: str, frame, config: cockpit_config.CockpitConfig) -> dbc.Col:
+    """The KPI's card: exactly the headline figure its definition declares (with the department's
+    thresholds), and how it is computed on hover. The colour is the worst state of the figure and
+    its companions."""
     definition = REGISTRY[name]
-    figure = definition.headline.evaluate(frame)
+    figure = config.headline(name).evaluate(frame)
     state = figure.worst_state
-    details = [part for part in (figure.target_text, *(f"{also.label} {also.text}" for also in figure.also
+    details = [part for part in (figure.target_text, *(_companion(also) for also in figure.also
                                                        if also.value is not None)) if part]
     how = "; ".join([figure.how, *(f"{also.label}: {also.how}" for also in figure.also)])
     body = html.Div([
@@ -101,9 +102,15 @@ def _card(name: str, frame) -> dbc.Col:
                    md=3, className="mb-2")
 
 
-def _chart(panel: cockpits.Panel, frame, labels, as_of: date | None, theme: str) -> dbc.Col:
+def _companion(figure) -> str:
+    """A companion figure in words: "p90 88 d", "level 1: 2" (a colon when the label ends in a number)."""
+    return f"{figure.label}{':' if figure.label[-1:].isdigit() else ''} {figure.text}"
+
+
+def _chart(panel: cockpits.Panel, frame, labels, as_of: date | None, theme: str,
+           config: cockpit_config.CockpitConfig) -> dbc.Col:
     figure = charts.figure(panel, frame, labels, theme=theme, period_end=as_of or as_of_module.today(),
-                           headline=REGISTRY[panel.kpi].headline.evaluate(frame))
+                           headline=config.headline(panel.kpi).evaluate(frame))
     graph = dcc.Graph(id={"type": "cockpit-chart", "kpi": panel.kpi}, figure=figure,
                       config={"displaylogo": False, "displayModeBar": False})
     return dbc.Col(dbc.Card([dbc.CardHeader(panel.title), dbc.CardBody(graph, className="p-1")],
@@ -128,12 +135,17 @@ def register_callbacks(app: Dash) -> None:
             snapshot = context.warehouse().kpi.cockpit_snapshot(code, as_of=as_of)
         except WarehouseError as error:
             return dbc.Alert(f"The KPIs could not be computed: {error}", color="danger")
+        config = cockpit_config.for_department(context.app_context().settings.cockpit_config, code)
         with context.engine().connect() as connection:
             labels = records.labels_of(connection, user.amo_id)
-        cards = dbc.Row([_card(name, frame) for name, frame in snapshot.items()], className="g-2 mb-3")
-        panels = dbc.Row([_chart(panel, snapshot[panel.kpi], labels, as_of, current_theme())
-                          for panel in cockpits.PANELS[code] if panel.kpi in snapshot])
-        return [_heading(code, as_of), as_of_module.banner(as_of, pathname, search), cards, panels]
+            mine = open_items.of_user(connection, user)
+        cards = dbc.Row([_card(name, frame, config) for name, frame in snapshot.items()
+                         if config.shows(name)], className="g-2 mb-3")
+        panels = dbc.Row([_chart(panel, snapshot[panel.kpi], labels, as_of, current_theme(), config)
+                          for panel in cockpits.PANELS[code]
+                          if panel.kpi in snapshot and config.shows(panel.kpi)])
+        return [_heading(code, as_of), as_of_module.banner(as_of, pathname, search),
+                open_items.panel(user.amo_code, mine), cards, panels]
 
     @app.callback(Output("cockpit-as-of-nav", "href"), Input("cockpit-as-of", "value"),
                   State("url", "pathname"), State("url", "search"), prevent_initial_call=True)

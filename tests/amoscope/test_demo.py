@@ -34,7 +34,8 @@ class DemoProcess:
     def __init__(self, folder: Path, port: int, *options: str) -> None:
         env = {key: value for key, value in os.environ.items() if not key.startswith("AMOSCOPE_")}
         self.process = subprocess.Popen(
-            [*AMOSCOPE, "demo", "--port", str(port), "--simulate-rate", "5", *options], cwd=folder, env=env,
+            [*AMOSCOPE, "demo", "--port", str(port), "--days-per-minute", "5", *options], cwd=folder,
+            env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self.output = ""

@@ -111,9 +111,17 @@ def test_admin_reaches_one_user_page_from_everywhere_and_disables_the_user(serve
     assert problems == []
 
 
-def test_pinned_item_stays_on_top_until_acknowledged_and_an_item_opens_its_record(served, chromium, world):
+def test_pinned_item_stays_on_top_until_acknowledged_and_an_item_opens_its_record(served, chromium, world,
+                                                                                 pg_engine, amo_id):
     page = _signed_in(chromium, served, "boss@amo1.example")
+    page.locator("#admin-users .ag-row").first.wait_for(timeout=20_000)
+    page.wait_for_timeout(1_000)  # the feed's first read is done (the closed panel draws nothing)
+    with pg_engine.begin() as connection:  # arrives while the panel is closed: the badge counts it
+        record_activity(connection, amo_id=amo_id, kind="car.closed", summary="CAR-77 closed",
+                        actor_user_id=world["alice"])
+    page.locator("#feed-new", has_text="1 new").wait_for(timeout=POLL_MILLISECONDS + 5_000)
     _open_feed(page)
+    assert page.locator("#feed-new").inner_text() == ""  # seen: the panel opened at the newest
     pinned = page.locator("#feed-pinned .feed-pinned-item", has_text="F-0413")
     pinned.wait_for(timeout=20_000)
     assert "Level-1 finding" in pinned.inner_text()

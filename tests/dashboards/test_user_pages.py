@@ -4,6 +4,8 @@ dispatch."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from auth_test_support import call, login, make_amo, make_user, sql_count
 
@@ -99,4 +101,23 @@ def test_user_page_of_another_amo_acts_on_nobody(admin, dash_app, pg_engine):
     assert "eve@amo2.example" not in facts and "no such user" in facts
     refused = _act(admin, dash_app, page, "user-confirm", **{"user-reason.value": "hostile"})
     assert "no user with id" in str(refused["user-result"])
+    assert sql_count(pg_engine, "SELECT count(*) FROM users WHERE NOT is_active") == 0
+
+
+def test_user_page_sends_a_message_and_schedules_an_action(admin, dash_app, pg_engine):
+    target = make_user(pg_engine, "alice@amo1.example", "member", "PROD")
+    page = f"/maintenance/AMO1/admin/users/{target}"
+    sent = _act(admin, dash_app, page, "user-confirm", **{
+        "user-action.value": "user.notify", "user-reason.value": "audit next week",
+        "user-subject.value": "Audit on Monday", "user-body.value": "Please bring your licence."})
+    assert sent["user-subject"]["value"] == "" and sent["user-body"]["value"] == ""
+    assert sql_count(pg_engine, "SELECT count(*) FROM notifications WHERE subject = 'Audit on Monday'") == 1
+    run_at = (datetime.now(UTC) + timedelta(days=30)).replace(second=0, microsecond=0)
+    scheduled = _act(admin, dash_app, page, "user-confirm", **{
+        "user-action.value": "user.schedule", "user-reason.value": "contract ends",
+        "user-form-key.data": "key-8", "user-scheduled-action.value": "disable",
+        "user-run-at.value": f"{run_at:%Y-%m-%dT%H:%M}"})
+    assert "Audit entry" in str(scheduled["user-result"])
+    assert sql_count(pg_engine, "SELECT count(*) FROM scheduled_actions WHERE action = 'disable' "
+                                "AND run_at = :run_at", run_at=run_at) == 1
     assert sql_count(pg_engine, "SELECT count(*) FROM users WHERE NOT is_active") == 0

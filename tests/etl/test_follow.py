@@ -12,8 +12,9 @@ import pyarrow.dataset as pads
 import sqlalchemy as sa
 
 from etl.follow import follow
-from tests.etl.support import assert_events_archived_exactly_once, ensure_amo, insert_audit
+from tests.etl.support import assert_events_archived_exactly_once, database_anchor, ensure_amo, insert_audit
 from warehouse.archive import committed_files, open_store, read_chain
+from warehouse.archive.checkpoint import read_newest_checkpoint
 
 
 def _follow_in_background(settings, engine, stop: threading.Event) -> threading.Thread:
@@ -27,6 +28,18 @@ def _wait_until(condition, timeout: float = 60.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "follow mode did not get there in time"
         time.sleep(0.1)
+
+
+def _anchored(settings, table: str, kind: str) -> bool:
+    """The database's anchor names a checkpoint whose head of ``table`` is a ``kind`` manifest."""
+    store = open_store(settings.archive_url)
+    chain = read_chain(store, table)
+    anchor = database_anchor(settings)
+    newest = read_newest_checkpoint(store)
+    return bool(chain and anchor and newest and anchor.sha256 == newest.sha256
+                and newest.checkpoint.tables.get(table, None) is not None
+                and newest.checkpoint.tables[table].sha256 == chain[-1].sha256
+                and chain[-1].manifest.kind == kind)
 
 
 def test_follow_mode_compacts_small_batches_as_it_goes(pg_settings, pg_engine):
@@ -68,8 +81,7 @@ def test_record_tables_are_partitioned_by_year_and_compact_to_one_file_a_year(pg
     thread = _follow_in_background(settings, pg_engine, stop)
     store = open_store(settings.archive_url)
     try:
-        _wait_until(lambda: any(stored.manifest.kind == "compaction"
-                                for stored in read_chain(store, "tools")))
+        _wait_until(lambda: _anchored(settings, "tools", "compaction"))
     finally:
         stop.set()
         thread.join(timeout=60)

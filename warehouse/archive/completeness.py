@@ -28,6 +28,7 @@ from warehouse.archive.layout import (
     CHECKPOINT_DIR,
     DATA_DIR,
     MANIFEST_DIR,
+    TEMP_PREFIX,
     checkpoint_path,
     manifest_seq,
 )
@@ -54,8 +55,7 @@ def verify_checkpoints(store: ArchiveStore, public_key: Ed25519PublicKey | None,
     chain: list[StoredCheckpoint] = []
     for path in store.list_files(CHECKPOINT_DIR, recursive=True):
         if manifest_seq(path.removeprefix(f"{CHECKPOINT_DIR}/")) is None:
-            report.add(path, "not a checkpoint name (a planted file, or a write interrupted "
-                             "before its commit)")
+            report.add(path, _misnamed(path, "checkpoint"))
     for path in checkpoint_paths(store):
         try:
             stored = load_checkpoint(store, path)
@@ -133,6 +133,14 @@ def check_checkpoint_age(checkpoints: list[StoredCheckpoint], max_age: timedelta
                                 "or the ETL has not run since")
 
 
+def _misnamed(path: str, kind: str) -> str:
+    """What a file that is not named like a manifest or checkpoint is."""
+    if path.rsplit("/", 1)[-1].startswith(TEMP_PREFIX):
+        return (f"not committed by any manifest: a {kind} staged by an interrupted run (the next run "
+                "removes it)")
+    return f"not a {kind} name: a planted file"
+
+
 def scan_folders(store: ArchiveStore, report: VerifyReport) -> tuple[set[str], set[str]]:
     """Report folders of unknown tables and stray files; return the archived tables that have
     a manifest folder and those that have a data folder."""
@@ -149,8 +157,7 @@ def scan_folders(store: ArchiveStore, report: VerifyReport) -> tuple[set[str], s
             else:
                 found.add(parts[1])
                 if top == MANIFEST_DIR and (len(parts) != 3 or manifest_seq(parts[2]) is None):
-                    report.add(path, "not a manifest name (a planted file, or a write interrupted "
-                                     "before its commit)")
+                    report.add(path, _misnamed(path, "manifest"))
     for folder in sorted(unknown):
         report.add(folder, "folder of a table the archive does not hold (planted? readers that list "
                            "the bucket would read it)")

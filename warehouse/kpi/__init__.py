@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from warehouse.clock import WALL_CLOCK, Clock
 from warehouse.errors import WarehouseError
 from warehouse.kpi import (  # noqa: F401 - importing a department module registers its KPIs
     admin,
@@ -40,8 +41,9 @@ DEPARTMENTS = ("QUAL", "SAFE", "REL", "ENG", "PLAN", "PROD", "STOR", "WKSP", "AD
 class KpiNamespace:
     """``wh.kpi``: each registered KPI as a method, plus the cockpit snapshot."""
 
-    def __init__(self, sources: Sources) -> None:
+    def __init__(self, sources: Sources, clock: Clock = WALL_CLOCK) -> None:
         self._sources = sources
+        self.clock = clock  # what "now" is when no as_of is given
 
     def __getattr__(self, name: str) -> Any:
         definition = REGISTRY.get(name)
@@ -51,7 +53,7 @@ class KpiNamespace:
         def run(*, amo_id: int | None = None, department_id: int | None = None,
                 as_of: date | datetime | None = None) -> pd.DataFrame:
             amo_id = self._amo(amo_id)
-            with KpiContext(self._sources, as_of) as ctx:
+            with KpiContext(self._sources, as_of, now=self.clock.now()) as ctx:
                 return definition.function(ctx, amo_id=amo_id, department_id=department_id)
 
         run.__name__ = name
@@ -98,7 +100,7 @@ class KpiNamespace:
         amo_id = self._amo(amo_id)
         if department not in DEPARTMENTS:
             raise WarehouseError(f"unknown department {department!r}; use one of {', '.join(DEPARTMENTS)}")
-        with KpiContext(self._sources, as_of) as ctx:
+        with KpiContext(self._sources, as_of, now=self.clock.now()) as ctx:
             return {
                 d.name: d.function(ctx, amo_id=amo_id, department_id=department_id)
                 for d in REGISTRY.values() if d.department == department

@@ -69,14 +69,15 @@ _DUCK_TYPES = {pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT", pa.float64(): "DOUBL
 class KpiContext:
     """Record tables as DuckDB views on this thread's cursor, current or as of a moment."""
 
-    def __init__(self, sources: Sources, as_of: datetime | date | None = None) -> None:
+    def __init__(self, sources: Sources, as_of: datetime | date | None = None, *,
+                 now: datetime | None = None) -> None:
         self.sources = sources
         if isinstance(as_of, date) and not isinstance(as_of, datetime):
             as_of = datetime.combine(as_of, time.max, UTC)  # the whole of that day
         if as_of is not None and as_of.tzinfo is None:
             as_of = as_of.replace(tzinfo=UTC)
         self.as_of = as_of
-        self.now = as_of or datetime.now(UTC)
+        self.now = as_of or now or datetime.now(UTC)  # ``now``: the warehouse's clock
         self.today = self.now.astimezone(UTC).date()
         self.cursor = sources.gate.cursor()
         self._loaded: set[str] = set()  # Arrow tables registered on the cursor

@@ -380,6 +380,7 @@ _AUTHORISED = """
         SELECT s.user_id, u.department_id, list(s.id ORDER BY s.id) AS authorisation_ids
         FROM staff_authorisations s JOIN users u ON u.id = s.user_id
         WHERE u.amo_id = $amo_id AND u.voided_at IS NULL AND s.voided_at IS NULL AND s.status = 'valid'
+          AND s.auth_type <> 'AUDITOR'  -- 145.A.35 is about certifying and support staff
           AND s.issued_at <= $now::TIMESTAMPTZ AND s.expires_at > $now::TIMESTAMPTZ
           AND ($department_id::BIGINT IS NULL OR u.department_id = $department_id::BIGINT)
         GROUP BY s.user_id, u.department_id)"""

@@ -142,8 +142,12 @@ def test_the_timeline_says_who_changed_the_state_and_why(world, clients, dash_ap
                      reason="Effectiveness check failed: reopened")
         record_audit(connection, quality, "STATE_CHANGE", amo_id=world.amo_id, entity_type="cars",
                      entity_id=car_id, before=reopened, after=image, reason="Reopened by mistake")
-    timeline = _text(_by_id(_page(clients[ADMIN], dash_app, "cars", car_id), "entity-timeline"))
-    assert f"by {name}" in timeline and "Reason: Effectiveness check failed: reopened" in timeline
+    tree = _by_id(_page(clients[ADMIN], dash_app, "cars", car_id), "entity-timeline")
+    timeline = _text(tree)
+    actors = [_text(node) for node in _walk(tree) if "entity-actor" in str(node["props"].get("className"))]
+    assert any('"by "' in actor and f'"{name}"' in actor for actor in actors)
+    assert f"/maintenance/{AMO}/admin/users/{actor}" in timeline  # the admin reader gets a link
+    assert "Reason: Effectiveness check failed: reopened" in timeline
     assert "Closed → Implemented" in timeline and "Implemented → Closed" in timeline
     assert "not in the timeline" not in timeline
 

@@ -126,3 +126,27 @@ def test_a_record_page_of_every_type(world, served, chromium):
         page.wait_for_timeout(300)
         _shot(page, f"record-{kind}")
     assert problems == []
+
+
+def test_the_dark_theme_draws_cockpits_lists_and_records(world, served, chromium):
+    """The same pages in the dark theme: the charts take the dark template, screenshots to look at."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_cookies([{"name": "amoscope_theme", "value": "dark", "url": served}])
+    page = context.new_page()
+    problems = watch_problems(page)
+    log_in_page(page, served, "boss@nam.example")
+    page.wait_for_url(f"{served}/maintenance/{AMO}/**")
+    for slug in (DEPARTMENT_SLUGS[code] for code in cockpits.PANELS):
+        _cockpit(page, served, slug)
+        background = page.evaluate(
+            "() => getComputedStyle(document.querySelector('.main-svg')).backgroundColor")
+        _shot(page, f"dark-cockpit-{slug}")
+        assert background == "rgba(0, 0, 0, 0)"  # the card's dark background shows through the chart
+    page.goto(f"{served}/maintenance/{AMO}/cars?ids={_richest(world, 'cars')}&kpi=overdue_cars&bar=Example")
+    page.locator(".ag-row").first.wait_for(timeout=30_000)
+    _shot(page, "dark-list-cars")
+    for kind in ("cars", "aircraft", "car_attachments"):
+        page.goto(f"{served}/maintenance/{AMO}/{kind}/{_richest(world, kind)}")
+        page.locator("#entity-title").wait_for(timeout=60_000)
+        _shot(page, f"dark-record-{kind}")
+    assert problems == []
