@@ -116,6 +116,7 @@ CALLBACK_PAGES = {
     "records-nav.href": "<entity_type>",
     "records-download.data": "<entity_type>",
     "entity-body.children": "<entity_type>/<id>",
+    "entity-reverify-result.children": "<entity_type>/<id>",
     "console-result.children": "console",
     "console-grid.getRowsResponse": "console",
 }
