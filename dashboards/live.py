@@ -69,7 +69,15 @@ def _scope(connection, user) -> int | None:
 
 
 def _families(value) -> tuple[str, ...]:
-    return tuple(sorted(family for family in value or () if family in feed.FAMILIES))
+    """The known kind families among the chips' value (anything else from the browser is ignored)."""
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(sorted({family for family in value if isinstance(family, str) and family in feed.FAMILIES}))
+
+
+def _acknowledged(value) -> list[int]:
+    return [item for item in value if isinstance(item, int) and not isinstance(item, bool)] \
+        if isinstance(value, list) else []
 
 
 def _sentence(names: Names, event: dict) -> list:
@@ -137,7 +145,8 @@ def register_callbacks(app: Dash) -> None:
         children = Patch()
         for item in items:
             children.prepend(item)
-        count = int(cursor_data.get("count") or 0) + len(items)
+        shown = cursor_data.get("count")
+        count = (shown if isinstance(shown, int) and 0 <= shown <= MAX_ITEMS else MAX_ITEMS) + len(items)
         for _ in range(max(0, count - MAX_ITEMS)):
             del children[MAX_ITEMS]
         state = {**feed.cursor_of(events[-1]), "count": min(count, MAX_ITEMS), "added": len(items),
@@ -149,7 +158,7 @@ def register_callbacks(app: Dash) -> None:
                   Input("feed-acks", "data"))
     def show_pins(_signal, acknowledged):
         user = context.user()
-        done = {value for value in acknowledged or [] if isinstance(value, int)}
+        done = set(_acknowledged(acknowledged))
         with context.engine().connect() as connection:
             events = [event for event in feed.pinnable(connection, user.amo_id, _scope(connection, user))
                       if event["id"] not in done]
@@ -160,10 +169,9 @@ def register_callbacks(app: Dash) -> None:
                   State("feed-acks", "data"), prevent_initial_call=True)
     def acknowledge(clicks, acknowledged):
         target = ctx.triggered_id
-        if not isinstance(target, dict) or not any(clicks or []):
+        if not isinstance(target, dict) or not isinstance(clicks, list) or not any(clicks):
             raise PreventUpdate
-        kept = [value for value in acknowledged or [] if isinstance(value, int)][-500:]
-        return [*kept, int(target["id"])]
+        return [*_acknowledged(acknowledged)[-500:], int(target["id"])]
 
     @app.callback(Output("inbox-list", "children"), Output("inbox-state", "data"),
                   Input("feed-interval", "n_intervals"), State("inbox-state", "data"))

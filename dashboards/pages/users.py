@@ -97,10 +97,11 @@ def register_callbacks(app: Dash) -> None:
             page += 1
         elif ctx.triggered_id in FILTERS:
             page = 1  # new filters start at the first page
+        values = {"q": search, "role": role, "department": department, "status": status, "login": last_login}
         with context.engine().connect() as connection:
             codes = set(department_codes(connection, user.amo_id))
-            chosen = UserFilter.parse({"q": search or "", "role": role or "", "department": department or "",
-                                       "status": status or "", "login": last_login or ""}, codes)
+            chosen = UserFilter.parse({key: value if isinstance(value, str) else ""
+                                       for key, value in values.items()}, codes)
             rows, total = search_users(connection, user.amo_id, chosen, page=page)
         pages = max(1, -(-total // PAGE_SIZE))
         if page > pages:
