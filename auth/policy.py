@@ -96,6 +96,7 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "..records-subtitle.children...records-banner.children...records-grid.filterModel..": SIGNED_IN,
     "records-url.search": SIGNED_IN,
     "entity-body.children": SIGNED_IN,
+    "entity-reverify-result.children": ADMINS | {"quality"},
     "console-result.children": ADMINS | {"auditor"},
     "console-grid.getRowsResponse": ADMINS | {"auditor"},
 }
@@ -112,6 +113,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "user.cancel_schedule": ADMINS | {"system"},
     "user.set_role": frozenset({"superuser", "system"}),
     "report.half_yearly": ADMINS | {"quality"},  # download the AM half-yearly summary (XLSX)
+    "evidence.reverify": ADMINS | {"quality"},  # hash a CAR attachment's file again and record the result
 }
 
 # Which records a role's queries may return.

@@ -32,6 +32,7 @@ PASSWORD = "page weight benchmark password"
 THROTTLE = {"offline": False, "latency": 40, "downloadThroughput": 20e6 / 8, "uploadThroughput": 20e6 / 8}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 FIRST_CHART = ".js-plotly-plot .main-svg"
+SAFETY_CHART = "spi_control_chart"  # drawn by the safety cockpit alone, not by the page before it
 
 
 class Wire:
@@ -97,11 +98,12 @@ def measure(base: str, amo: str) -> list[tuple[str, str]]:
         began = time.monotonic()
         page.locator("#app-navbar").get_by_role("link", name="Safety").click()
         page.wait_for_url(f"{base}/maintenance/{amo}/safety")
+        page.locator(f"[id*='{SAFETY_CHART}'] .main-svg").first.wait_for(timeout=120_000)
+        third_chart = time.monotonic() - began
         page.wait_for_load_state("networkidle")
-        page.locator(FIRST_CHART).first.wait_for(timeout=120_000)
         third = wire.take()
         rows += [("third cockpit, navbar click: on the wire", f"{sum(third.values()) / 1024:,.0f} KiB"),
-                 ("third cockpit, navbar click: charts after", f"{time.monotonic() - began:.2f} s")]
+                 ("third cockpit, navbar click: its chart after", f"{third_chart:.2f} s")]
         browser.close()
     return rows
 

@@ -19,3 +19,6 @@ class DashboardsSettings:
         True, "Offer focus mode (a button and the F key hide the navbar; the page launcher stays reachable).")
     cockpit_config: str = setting(
         "", "A TOML file of per-department cockpit panels and KPI thresholds (empty: the defaults).")
+    evidence_root: str = setting(
+        "", "Folder holding the CAR evidence files (one folder per bucket of their storage URI), for "
+            "re-verifying their SHA-256 from the record page (empty: no re-verification).")

@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from simulator.live_records import actor_in, certifier, department_of, insert, pick_row, record_image, update
+from simulator.live_records import actor_in, certifier, department_of, insert, pick_row, update
 from warehouse import schema as s
-from warehouse.events import record_activity, record_audit
 
 LINE_CARDS = (
     ("05", "Daily check", 1.5, False),
@@ -306,41 +305,24 @@ def issue_part(connection: Connection, rng: random.Random, now: datetime) -> str
         amo_id=item.amo_id,
         department_id=department_id,
     )
-    movement = connection.execute(
-        s.part_movements.insert()
-        .values(
-            stock_item_id=item.id,
-            movement_type="ISSUE",
-            qty=-qty,
-            from_location=item.location_code,
-            work_order_id=card.work_order_id,
-            task_card_id=card.id,
-            performed_by=context.actor_user_id,
-            performed_at=now,
-        )
-        .returning(*s.part_movements.c)
-    ).one()
-    record_audit(
+    insert(
         connection,
         context,
-        "CREATE",
+        s.part_movements,
+        {
+            "stock_item_id": item.id,
+            "movement_type": "ISSUE",
+            "qty": -qty,
+            "from_location": item.location_code,
+            "work_order_id": card.work_order_id,
+            "task_card_id": card.id,
+            "performed_by": context.actor_user_id,
+            "performed_at": now,
+        },
+        at=now,
         amo_id=item.amo_id,
-        entity_type="part_movements",
-        entity_id=movement.id,
         department_id=department_id,
-        after=record_image(movement),
-        occurred_at=now,
-    )
-    record_activity(
-        connection,
-        amo_id=item.amo_id,
-        department_id=department_id,
-        kind="part.issued",
-        summary=f"{qty:g} {item.uom} {item.part_no} issued to {card.card_no}",
-        entity_type="part_movements",
-        entity_id=movement.id,
-        actor_user_id=context.actor_user_id,
-        occurred_at=now,
+        activity=("part.issued", f"{qty:g} {item.uom} {item.part_no} issued to {card.card_no}"),
     )
     return "part issued"
 
@@ -407,30 +389,15 @@ def _tool_usage(connection: Connection, rng: random.Random, now: datetime, kind:
     tool = connection.execute(sa.select(s.tools).where(s.tools.c.id == values["tool_id"])).one()
     department_id = department_of(connection, tool.amo_id, "WKSP")
     context = actor_in(connection, rng, tool.amo_id, "WKSP")
-    row = connection.execute(
-        s.tool_usage.insert().values(**values, usage_kind=kind, occurred_at=now).returning(*s.tool_usage.c)
-    ).one()
-    record_audit(
+    verb = "checked_out" if kind == "CHECK_OUT" else "returned"
+    insert(
         connection,
         context,
-        "CREATE",
-        amo_id=tool.amo_id,
-        entity_type="tool_usage",
-        entity_id=row.id,
-        department_id=department_id,
-        after=record_image(row),
-        occurred_at=now,
-    )
-    verb = "checked_out" if kind == "CHECK_OUT" else "returned"
-    record_activity(
-        connection,
+        s.tool_usage,
+        {**values, "usage_kind": kind, "occurred_at": now},
+        at=now,
         amo_id=tool.amo_id,
         department_id=department_id,
-        kind=f"tool.{verb}",
-        summary=f"{tool.tool_no} {verb.replace('_', ' ')}",
-        entity_type="tool_usage",
-        entity_id=row.id,
-        actor_user_id=context.actor_user_id,
-        occurred_at=now,
+        activity=(f"tool.{verb}", f"{tool.tool_no} {verb.replace('_', ' ')}"),
     )
     return f"tool {verb.replace('_', ' ')}"

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from simulator import vocabulary as v
-from simulator.live_records import actor_in, department_of, insert, record_image, update
+from simulator.live_records import actor_in, department_of, insert, update
 from warehouse import schema as s
 from warehouse.events import RequestContext, record_audit
 
@@ -393,28 +393,21 @@ def scrap_quarantined(connection: Connection, rng: random.Random, now: datetime)
     context = actor_in(connection, rng, item.amo_id, "STOR")
     department_id = department_of(connection, item.amo_id, "STOR")
     if item.qty:
-        movement = connection.execute(
-            s.part_movements.insert()
-            .values(
-                stock_item_id=item.id,
-                movement_type="SCRAP",
-                qty=-item.qty,
-                from_location=item.location_code,
-                performed_by=context.actor_user_id,
-                performed_at=now,
-            )
-            .returning(*s.part_movements.c)
-        ).one()
-        record_audit(
+        insert(
             connection,
             context,
-            "CREATE",
+            s.part_movements,
+            {
+                "stock_item_id": item.id,
+                "movement_type": "SCRAP",
+                "qty": -item.qty,
+                "from_location": item.location_code,
+                "performed_by": context.actor_user_id,
+                "performed_at": now,
+            },
+            at=now,
             amo_id=item.amo_id,
-            entity_type="part_movements",
-            entity_id=movement.id,
             department_id=department_id,
-            after=record_image(movement),
-            occurred_at=now,
         )
     update(
         connection,

@@ -21,11 +21,11 @@ from datetime import UTC, datetime
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Dash, Input, Output, html
+from dash import Dash, Input, Output, State, html, no_update
 
-from auth.policy import may_open_page
+from auth.policy import may_open_page, may_perform
 from auth.web_sessions import request_context
-from dashboards import context, links, records, words
+from dashboards import context, evidence, links, records, words
 from dashboards.names import USER_PAGE, markdown_link
 from dashboards.paths import record_path, user_path
 from dashboards.routes import match_path
@@ -33,6 +33,7 @@ from warehouse.errors import WarehouseError
 from warehouse.events import record_audit
 
 MAX_EVENTS = 500
+REVERIFY = "evidence.reverify"
 STATE_COLOURS = {"good": "success", "bad": "danger", "other": "secondary"}
 GOOD_STATES = frozenset({"CLOSED", "OK", "IN_TOL", "PASS", "COMPLIED", "valid", "IN_SERVICE", "SERVICEABLE",
                          "RECTIFIED", "Active"})
@@ -104,14 +105,24 @@ def _fields(amo_code: str, record: dict, named, labels):
     return dbc.Table(html.Tbody(rows), size="sm", bordered=False, className="mb-0", id="entity-fields")
 
 
-def _integrity(record: dict):
-    """An attachment's stored checksum and the result of its last integrity check."""
+def _integrity(record: dict, user):
+    """An attachment's stored checksum, the result of its last integrity check, and a button to
+    check again (for roles that may, when the deployment says where the files are)."""
     status = record.get("verify_status")
+    root = context.app_context().settings.evidence_root
+    if not may_perform(user.role, REVERIFY):
+        action = None
+    elif root:
+        action = dbc.Button("Re-verify now", id="entity-reverify", color="light", size="sm", className="mt-1")
+    else:
+        action = html.Small("Re-verification needs the evidence folder (AMOSCOPE_EVIDENCE_ROOT).",
+                            className="d-block")
     return dbc.Alert([
         html.Div([html.Strong("Integrity: "), words.code_in_words(str(status)),
                   f" (last checked {_text(record.get('last_verified_at'))})"]),
         html.Div([html.Span("Stored SHA-256: ", className="text-muted"),
                   html.Code(record.get("sha256") or "—", id="entity-sha256")]),
+        action, html.Div(id="entity-reverify-result"),
     ], color="success" if status == "OK" else "danger", id="entity-integrity", className="py-2")
 
 
@@ -250,7 +261,24 @@ def register_callbacks(app: Dash) -> None:
             html.H2([f"{kind.singular} {links.label(kind_name, record)}", _state_badge(kind, record)],
                     className="h4 mb-0", id="entity-title"),
             html.Small(f"Department: {department}" if department else "", className="text-muted"),
-            _integrity(record) if "sha256" in record and "verify_status" in record else None,
+            _integrity(record, user) if "sha256" in record and "verify_status" in record else None,
             dbc.Row([dbc.Col(dbc.Card(dbc.CardBody(_fields(user.amo_code, record, named, labels))), lg=5),
                      dbc.Col([tabs, note], lg=7)], className="mt-2"),
         ])
+
+    @app.callback(Output("entity-reverify-result", "children"), Input("entity-reverify", "n_clicks"),
+                  State("url", "pathname"), prevent_initial_call=True)
+    def reverify(n_clicks, pathname):
+        """Hash the attachment's file again; the result is stored on it and audited."""
+        user = context.user()
+        kind_name, entity_id = _target(pathname)
+        root = context.app_context().settings.evidence_root
+        if not n_clicks or kind_name != "car_attachments" or not root or not may_perform(user.role, REVERIFY):
+            return no_update
+        with context.engine().begin() as connection:
+            found = records.fetch(connection, user, kind_name, [entity_id])
+            if not found:
+                return dbc.Alert("There is no such record, or it is not yours to see.", color="warning")
+            status = evidence.reverify(connection, request_context(), user.amo_id, found[0], root)
+        return html.Div(f"Checked just now: {words.code_in_words(status)}. Reload the page to see it in "
+                        "the history.", className="fw-bold", id="entity-reverify-status")

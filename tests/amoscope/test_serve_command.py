@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from amoscope.web_server import KEEPALIVE_SECONDS
+from dashboards.live import POLL_MILLISECONDS
+
 AMOSCOPE = str(Path(sys.executable).with_name("amoscope"))
 
 
@@ -64,3 +67,8 @@ def test_serve_refuses_a_weak_secret_key(pg_url):
     result = subprocess.run([AMOSCOPE, "serve", "--port", str(_free_port())], capture_output=True, text=True,
                             env=_env(pg_url, AMOSCOPE_SECRET_KEY="changeme"), timeout=60)
     assert result.returncode == 1 and "AMOSCOPE_SECRET_KEY" in result.stderr
+
+
+def test_keep_alive_outlasts_the_live_feed_poll():
+    """A keep-alive no longer than the poll interval closes connections just as browsers reuse them."""
+    assert KEEPALIVE_SECONDS * 1000 >= 10 * POLL_MILLISECONDS
