@@ -68,14 +68,16 @@ def _scope(connection, user) -> int | None:
     return feed.department_id_for(connection, user.amo_id, user.department_code) or -1
 
 
-def _stored_list(value) -> list:
-    """A list kept in the browser (a store, the clicks of a pattern): anything else, forged, is empty."""
-    return value if isinstance(value, list) else []
-
-
 def _families(value) -> tuple[str, ...]:
-    """The chips' families; anything but a list (a forged request) is none."""
-    return tuple(sorted(family for family in _stored_list(value) if family in feed.FAMILIES))
+    """The known kind families among the chips' value (anything else from the browser is ignored)."""
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(sorted({family for family in value if isinstance(family, str) and family in feed.FAMILIES}))
+
+
+def _acknowledged(value) -> list[int]:
+    return [item for item in value if isinstance(item, int) and not isinstance(item, bool)] \
+        if isinstance(value, list) else []
 
 
 def _sentence(names: Names, event: dict) -> list:
@@ -144,7 +146,7 @@ def register_callbacks(app: Dash) -> None:
         for item in items:
             children.prepend(item)
         shown = cursor_data.get("count")
-        count = (shown if isinstance(shown, int) and 0 <= shown <= MAX_ITEMS else 0) + len(items)
+        count = (shown if isinstance(shown, int) and 0 <= shown <= MAX_ITEMS else MAX_ITEMS) + len(items)
         for _ in range(max(0, count - MAX_ITEMS)):
             del children[MAX_ITEMS]
         state = {**feed.cursor_of(events[-1]), "count": min(count, MAX_ITEMS), "added": len(items),
@@ -156,7 +158,7 @@ def register_callbacks(app: Dash) -> None:
                   Input("feed-acks", "data"))
     def show_pins(_signal, acknowledged):
         user = context.user()
-        done = {value for value in _stored_list(acknowledged) if isinstance(value, int)}
+        done = set(_acknowledged(acknowledged))
         with context.engine().connect() as connection:
             events = [event for event in feed.pinnable(connection, user.amo_id, _scope(connection, user))
                       if event["id"] not in done]
@@ -167,11 +169,12 @@ def register_callbacks(app: Dash) -> None:
                   State("feed-acks", "data"), prevent_initial_call=True)
     def acknowledge(clicks, acknowledged):
         target = ctx.triggered_id
-        event_id = target.get("id") if isinstance(target, dict) else None
-        if not isinstance(event_id, int) or isinstance(event_id, bool) or not any(_stored_list(clicks)):
+        if not isinstance(target, dict) or not isinstance(clicks, list) or not any(clicks):
             raise PreventUpdate
-        kept = [value for value in _stored_list(acknowledged) if isinstance(value, int)][-500:]
-        return [*kept, event_id]
+        event_id = _acknowledged([target.get("id")])  # a forged, non-integer id acknowledges nothing
+        if not event_id:
+            raise PreventUpdate
+        return [*_acknowledged(acknowledged)[-500:], *event_id]
 
     @app.callback(Output("inbox-list", "children"), Output("inbox-state", "data"),
                   Input("feed-interval", "n_intervals"), State("inbox-state", "data"))

@@ -254,6 +254,7 @@ def register_callbacks(app: Dash) -> None:
         if not isinstance(selected, list) or len(selected) != 1 or not isinstance(selected[0], dict):
             return False, no_update, no_update
         row = selected[0]
+        row = {key: value if isinstance(value, str) else "" for key, value in row.items()}
         return True, f"{row.get('when', '')} · {row.get('what', '')}", _before_after(row)
 
     @app.callback(Output("history-download", "data"), Output("history-export-problem", "children"),
@@ -281,7 +282,9 @@ def register_callbacks(app: Dash) -> None:
         return dcc.send_string(records.to_csv(rows), f"{name}.csv", type="text/csv"), None
 
 
-def _query(search: str | None) -> dict[str, str]:
+def _query(search) -> dict[str, str]:
+    if not isinstance(search, str):
+        return {}
     return {key: values[0] for key, values in parse_qs((search or "").lstrip("?")).items()}
 
 

@@ -25,11 +25,6 @@ def _choices(options: dict[str, str], everyone: str) -> list[dict[str, str]]:
                                                 for value, label in options.items())]
 
 
-def _text(value) -> str:
-    """A filter's text; a number or a list sent in its place (forged) is no filter."""
-    return value if isinstance(value, str) else ""
-
-
 def _page_number(text: str | None) -> int:
     return int(text) if text and text.isascii() and text.isdigit() and len(text) < 7 and int(text) > 0 else 1
 
@@ -95,18 +90,18 @@ def register_callbacks(app: Dash) -> None:
                   State("users-page", "data"))
     def show_users(search, role, department, status, last_login, _previous, _next, page):
         user = context.user()
-        page = page if isinstance(page, int) and not isinstance(page, bool) and 0 < page < 10**6 else 1
+        page = page if isinstance(page, int) and not isinstance(page, bool) and page > 0 else 1
         if ctx.triggered_id == "users-previous":
             page = max(1, page - 1)
         elif ctx.triggered_id == "users-next":
             page += 1
         elif ctx.triggered_id in FILTERS:
             page = 1  # new filters start at the first page
+        values = {"q": search, "role": role, "department": department, "status": status, "login": last_login}
         with context.engine().connect() as connection:
             codes = set(department_codes(connection, user.amo_id))
-            chosen = UserFilter.parse({"q": _text(search), "role": _text(role),
-                                       "department": _text(department), "status": _text(status),
-                                       "login": _text(last_login)}, codes)
+            chosen = UserFilter.parse({key: value if isinstance(value, str) else ""
+                                       for key, value in values.items()}, codes)
             rows, total = search_users(connection, user.amo_id, chosen, page=page)
         pages = max(1, -(-total // PAGE_SIZE))
         if page > pages:

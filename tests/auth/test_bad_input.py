@@ -11,7 +11,7 @@ from auth_test_support import callback_body, csrf_of, login, make_user, sql_coun
 from auth import edge
 
 PAGE = "/maintenance/AMO1/production"
-FEED = "..feed-list.children...feed-cursor.data.."
+FEED = "..feed-list.children...feed-cursor.data...feed-pin-signal.data...feed-url.hash.."
 LIST = "..records-grid.rowData...records-grid.columnDefs...records-title.children.."
 
 

@@ -42,7 +42,9 @@ def _department(username: str) -> str:
 
 def test_every_callback_and_page_has_a_policy_entry(dash_app):
     """D29: a callback or routed page without a policy row fails this test."""
-    assert set(dash_app.callback_map) <= set(CALLBACKS), set(dash_app.callback_map) - set(CALLBACKS)
+    # Callbacks that run in the browser only (clientside) are never dispatched: the guard refuses them.
+    served = {output for output, spec in dash_app.callback_map.items() if "callback" in spec}
+    assert served <= set(CALLBACKS), served - set(CALLBACKS)
     assert set(ROUTES) <= set(PAGES), set(ROUTES) - set(PAGES)
 
 
