@@ -147,9 +147,14 @@ def register_callbacks(app: Dash) -> None:
                   prevent_initial_call=True)
     def apply_action(_clicks, users_selected, schedules_selected, action, reason, subject, body,
                      scheduled_action, run_at, form_key, refresh):
+        # The browser may send anything: what is not text counts as not given.
+        texts = (action, reason, subject, body, scheduled_action)
+        action, reason, subject, body, scheduled_action = (value if isinstance(value, str) else ""
+                                                           for value in texts)
+        refresh = refresh if isinstance(refresh, int) else 0
         try:
-            outcome = _run(action, users_selected, schedules_selected, reason or "", subject or "",
-                           body or "", scheduled_action, run_at, form_key)
+            outcome = _run(action, users_selected, schedules_selected, reason, subject, body,
+                           scheduled_action, run_at, form_key)
         except AuthError as error:
             return dbc.Alert(str(error), color="danger"), no_update, no_update
         return (dbc.Alert(outcome.message, color="success" if outcome.changed else "secondary"),

@@ -213,7 +213,8 @@ def register_callbacks(app: Dash) -> None:
                   State("url", "pathname"), prevent_initial_call=True)
     def act(_apply, _cancel, _confirm, action, reason, subject, body, scheduled, run_at, form_key, refresh,
             pathname):
-        reason, subject, body = (value if isinstance(value, str) else "" for value in (reason, subject, body))
+        action, reason, subject, body, scheduled = (
+            value if isinstance(value, str) else "" for value in (action, reason, subject, body, scheduled))
         refresh = refresh if isinstance(refresh, int) else 0
         keep = (no_update,) * 6
         if ctx.triggered_id == "user-cancel":
