@@ -7,10 +7,13 @@ and keeps its cursor in a ``dcc.Store``: a poll with nothing new answers "no upd
 no layout work); new items are prepended with ``Patch()`` and the list is trimmed to
 :data:`MAX_ITEMS` (older events: the history page). The chips live in the URL's fragment
 (``#feed=car,defect``), so they survive a reload on any page. Acknowledged pins are remembered
-in the browser. The badge is counted in the browser (``assets/feed.js``).
+in the browser. The badge is counted, and the items' relative times kept current, in the browser
+(``assets/feed.js``).
 """
 
 from __future__ import annotations
+
+from datetime import UTC
 
 import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
@@ -94,8 +97,11 @@ def _sentence(names: Names, event: dict) -> list:
 
 
 def _item(names: Names, event: dict, *, pinned: str | None = None):
-    when = html.Small(relative_time(event["occurred_at"]), className="text-muted ms-2",
-                      title=f"{event['occurred_at']:%d %b %Y %H:%M} UTC")
+    occurred = event["occurred_at"]
+    occurred = occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC)
+    # assets/feed.js keeps the relative time current while the item stays on screen.
+    when = html.Small(relative_time(occurred), className="text-muted ms-2 feed-time",
+                      title=f"{occurred:%d %b %Y %H:%M} UTC", **{"data-time": occurred.isoformat()})
     if pinned is None:
         return html.Li([*_sentence(names, event), when], className="list-group-item px-1 feed-item")
     return dbc.Alert([dbc.Badge(pinned, color="danger", className="me-2"), *_sentence(names, event), when,
