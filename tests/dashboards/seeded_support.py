@@ -107,3 +107,17 @@ def result_rows(client, dash_app, token, start: int = 0, end: int = 100) -> dict
                             "console-token.data": token})
     assert response.status_code == 200
     return json.loads(response.get_data(as_text=True))["response"]["console-grid"]["getRowsResponse"]
+
+
+def walk_components(node):
+    """Every component (a dict with a type and props) in a rendered Dash tree, depth first."""
+    if isinstance(node, list):
+        for item in node:
+            yield from walk_components(item)
+    elif isinstance(node, dict):
+        if "type" in node and "props" in node:
+            yield node
+            yield from walk_components(node["props"].get("children"))
+        else:
+            for value in node.values():
+                yield from walk_components(value)

@@ -13,7 +13,7 @@ from auth_test_support import call, login
 
 from dashboards import cockpit_config, open_items
 from dashboards.cockpit_config import CockpitConfigError
-from tests.dashboards.seeded_support import AMO
+from tests.dashboards.seeded_support import AMO, walk_components
 
 CONFIG = """
 [QUAL]
@@ -23,19 +23,6 @@ hide = ["findings_by_source"]
 target = 0.80
 alarm = 0.60
 """
-
-
-def _walk(node):
-    if isinstance(node, list):
-        for item in node:
-            yield from _walk(item)
-    elif isinstance(node, dict):
-        if "type" in node and "props" in node:
-            yield node
-            yield from _walk(node["props"].get("children"))
-        else:
-            for value in node.values():
-                yield from _walk(value)
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -70,12 +57,13 @@ def test_a_configured_cockpit_hides_panels_and_uses_its_thresholds(world, tmp_pa
     response = call(client, app.extensions["dash_app"], "cockpit-body.children",
                     values={"url.search": "", "url.pathname": f"/maintenance/{AMO}/quality"})
     tree = response.get_json()["response"]["cockpit-body"]["children"]
-    ids = {json.dumps(node["props"].get("id"), sort_keys=True) for node in _walk(tree)}
+    ids = {json.dumps(node["props"].get("id"), sort_keys=True) for node in walk_components(tree)}
     assert '"kpi-findings_by_source"' not in ids and '"kpi-overdue_cars"' in ids
     assert not any("findings_by_source" in i for i in ids)
-    card = next(node for node in _walk(tree) if node["props"].get("id") == "kpi-audit_programme_completion")
+    card = next(node for node in walk_components(tree)
+                if node["props"].get("id") == "kpi-audit_programme_completion")
     assert "target ≥ 80 %" in json.dumps(card, ensure_ascii=False)
-    assert next(node for node in _walk(tree) if node["props"].get("id") == "my-open-items")
+    assert next(node for node in walk_components(tree) if node["props"].get("id") == "my-open-items")
 
 
 def test_a_bad_configuration_file_stops_the_app_at_start(world, tmp_path):

@@ -14,13 +14,12 @@ from auth_test_support import call, csrf_of
 
 from auth.policy import DEPARTMENT_SLUGS
 from dashboards import cockpits
-from tests.dashboards.seeded_support import AMO
+from tests.dashboards.seeded_support import AMO, walk_components
 from warehouse import Warehouse
 from warehouse.kpi.base import REGISTRY
 
 BODY = "cockpit-body.children"
 TODAY = datetime.now(UTC).date()
-
 
 
 def _render(client, dash_app, slug: str, as_of: str = TODAY.isoformat()) -> dict:
@@ -30,35 +29,19 @@ def _render(client, dash_app, slug: str, as_of: str = TODAY.isoformat()) -> dict
     return response.get_json()["response"]["cockpit-body"]["children"]
 
 
-def _walk(node):
-    """Every component (dict with a type) in a rendered tree."""
-    if isinstance(node, list):
-        for item in node:
-            yield from _walk(item)
-    elif isinstance(node, dict):
-        if "type" in node and "props" in node:
-            yield node
-            yield from _walk(node["props"].get("children"))
-            if "figure" in node["props"]:
-                return
-        else:
-            for value in node.values():
-                yield from _walk(value)
-
-
 def _cards(tree) -> dict[str, dict]:
-    return {node["props"]["id"][4:]: node for node in _walk(tree)
+    return {node["props"]["id"][4:]: node for node in walk_components(tree)
             if node["type"] == "Card" and str(node["props"].get("id", "")).startswith("kpi-")}
 
 
 def _figures(tree) -> dict[str, dict]:
     return {node["props"]["id"]["kpi"]: node["props"]["figure"]
-            for node in _walk(tree) if node["type"] == "Graph"}
+            for node in walk_components(tree) if node["type"] == "Graph"}
 
 
 def _card_figure(card) -> str:
     """The headline value a card shows (its "kpi-value" line)."""
-    return next(node["props"]["children"] for node in _walk(card)
+    return next(node["props"]["children"] for node in walk_components(card)
                 if "kpi-value" in str(node["props"].get("className", "")))
 
 
@@ -191,12 +174,12 @@ def test_aircraft_and_authorisation_panels_drill_into_their_records(world, clien
 def test_the_as_of_date_lives_in_the_url_with_a_banner_back_to_now(clients, dash_app):
     past = TODAY - timedelta(days=400)
     tree = _render(clients["qa@nam.example"], dash_app, "quality", as_of=past.isoformat())
-    banner = next(node for node in _walk(tree) if node["props"].get("id") == "as-of-banner")
+    banner = next(node for node in walk_components(tree) if node["props"].get("id") == "as-of-banner")
     text = json.dumps(banner)
     assert f"Figures as of {past.day} {past:%B %Y}" in text
-    link = next(node for node in _walk(banner) if node["props"].get("id") == "as-of-now")
+    link = next(node for node in walk_components(banner) if node["props"].get("id") == "as-of-now")
     assert link["props"]["href"] == f"/maintenance/{AMO}/quality"
-    picker = next(node for node in _walk(tree) if node["props"].get("id") == "cockpit-as-of")
+    picker = next(node for node in walk_components(tree) if node["props"].get("id") == "cockpit-as-of")
     assert picker["props"]["value"] == past.isoformat()
     assert "as-of-banner" not in json.dumps(_render(clients["qa@nam.example"], dash_app, "quality", as_of=""))
 

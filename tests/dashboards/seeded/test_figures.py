@@ -13,23 +13,10 @@ from auth_test_support import call
 
 from auth.policy import DEPARTMENT_SLUGS
 from dashboards import cockpits
-from tests.dashboards.seeded_support import AMO
+from tests.dashboards.seeded_support import AMO, walk_components
 
 TODAY = datetime.now(UTC).date()
 BARE = re.compile(r"^(\d+|true|false|none|nan)$", re.IGNORECASE)
-
-
-def _walk(node):
-    if isinstance(node, list):
-        for item in node:
-            yield from _walk(item)
-    elif isinstance(node, dict):
-        if "type" in node and "props" in node:
-            yield node
-            yield from _walk(node["props"].get("children"))
-        else:
-            for value in node.values():
-                yield from _walk(value)
 
 
 def _figures(client, dash_app, code: str, as_of=TODAY) -> dict[str, dict]:
@@ -39,7 +26,7 @@ def _figures(client, dash_app, code: str, as_of=TODAY) -> dict[str, dict]:
     assert response.status_code == 200
     tree = response.get_json()["response"]["cockpit-body"]["children"]
     return {node["props"]["id"]["kpi"]: node["props"]["figure"]
-            for node in _walk(tree) if node["type"] == "Graph"}
+            for node in walk_components(tree) if node["type"] == "Graph"}
 
 
 @pytest.fixture(scope="module")

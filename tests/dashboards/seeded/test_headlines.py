@@ -14,7 +14,7 @@ from auth_test_support import call
 
 from auth.policy import DEPARTMENT_SLUGS
 from dashboards import cockpits
-from tests.dashboards.seeded_support import AMO
+from tests.dashboards.seeded_support import AMO, walk_components
 from warehouse import Warehouse
 from warehouse.kpi.base import REGISTRY
 
@@ -170,19 +170,6 @@ SQL = {
 }
 
 
-def _walk(node):
-    if isinstance(node, list):
-        for item in node:
-            yield from _walk(item)
-    elif isinstance(node, dict):
-        if "type" in node and "props" in node:
-            yield node
-            yield from _walk(node["props"].get("children"))
-        else:
-            for value in node.values():
-                yield from _walk(value)
-
-
 def _rendered_cards(client, dash_app, code: str) -> dict[str, str]:
     """KPI name → the value its card shows, on ``code``'s cockpit as served."""
     response = call(client, dash_app, "cockpit-body.children",
@@ -191,9 +178,10 @@ def _rendered_cards(client, dash_app, code: str) -> dict[str, str]:
     assert response.status_code == 200
     tree = response.get_json()["response"]["cockpit-body"]["children"]
     cards = {}
-    for node in _walk(tree):
+    for node in walk_components(tree):
         if node["type"] == "Card" and str(node["props"].get("id", "")).startswith("kpi-"):
-            value = next(n for n in _walk(node) if "kpi-value" in str(n["props"].get("className", "")))
+            value = next(n for n in walk_components(node)
+                         if "kpi-value" in str(n["props"].get("className", "")))
             cards[node["props"]["id"][4:]] = value["props"]["children"]
     return cards
 

@@ -13,25 +13,12 @@ from auth_test_support import call
 
 from dashboards import links, records
 from dashboards.paths import record_path
-from tests.dashboards.seeded_support import AMO
+from tests.dashboards.seeded_support import AMO, walk_components
 from warehouse.events import RequestContext, record_audit
 from warehouse.schema import metadata
 
 BODY = "entity-body.children"
 ADMIN = "boss@nam.example"
-
-
-def _walk(node):
-    if isinstance(node, list):
-        for item in node:
-            yield from _walk(item)
-    elif isinstance(node, dict):
-        if "type" in node and "props" in node:
-            yield node
-            yield from _walk(node["props"].get("children"))
-        else:
-            for value in node.values():
-                yield from _walk(value)
 
 
 def _page(client, dash_app, kind: str, record_id: int):
@@ -41,7 +28,7 @@ def _page(client, dash_app, kind: str, record_id: int):
 
 
 def _by_id(tree, node_id: str):
-    return next((node for node in _walk(tree) if node["props"].get("id") == node_id), None)
+    return next((node for node in walk_components(tree) if node["props"].get("id") == node_id), None)
 
 
 def _text(node) -> str:
@@ -117,7 +104,7 @@ def test_records_pointing_back_are_listed_as_links(world, clients, dash_app, kin
     record_id = max({row[column] for row in named}, key=lambda i: sum(row[column] == i for row in named))
     child = min(row["id"] for row in named if row[column] == record_id)
     tree = _page(clients[ADMIN], dash_app, kind, record_id)
-    groups = [node for node in _walk(tree) if node["props"].get("data-kind") == back]
+    groups = [node for node in walk_components(tree) if node["props"].get("data-kind") == back]
     assert groups, f"{kind} {record_id} does not list its {back}"
     assert f'"href": "{record_path(AMO, back, child)}"' in _text(groups)
 
@@ -144,7 +131,8 @@ def test_the_timeline_says_who_changed_the_state_and_why(world, clients, dash_ap
                      entity_id=car_id, before=reopened, after=image, reason="Reopened by mistake")
     tree = _by_id(_page(clients[ADMIN], dash_app, "cars", car_id), "entity-timeline")
     timeline = _text(tree)
-    actors = [_text(node) for node in _walk(tree) if "entity-actor" in str(node["props"].get("className"))]
+    actors = [_text(node) for node in walk_components(tree)
+              if "entity-actor" in str(node["props"].get("className"))]
     assert any('"by "' in actor and f'"{name}"' in actor for actor in actors)
     assert f"/maintenance/{AMO}/admin/users/{actor}" in timeline  # the admin reader gets a link
     assert "Reason: Effectiveness check failed: reopened" in timeline
