@@ -128,7 +128,7 @@ def test_the_record_page_shows_the_timeline_and_audits_the_view(world, clients, 
     response = call(clients["qa@nam.example"], dash_app, "entity-body.children",
                     values={"url.pathname": f"/maintenance/{AMO}/cars/{car_id}"})
     text = response.get_data(as_text=True)
-    assert car_no in text and "entity-timeline" in text and "CLOSED" in text and "entity-trail" in text
+    assert car_no in text and "entity-timeline" in text and '"Closed"' in text and "entity-trail" in text
     views = _audits(world, "VIEW", "qa@nam.example")
     assert len(views) == before + 1
     assert views[-1]["entity_type"] == "cars" and views[-1]["entity_id"] == str(car_id)
