@@ -59,6 +59,7 @@ PROPERTY_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
 COMPONENT_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "feed-chips.value": ("a list of choices", _none_or(lambda v: isinstance(v, list)
                                                       and all(isinstance(i, str) for i in v))),
+    "console-all-amos.value": ("true or false", _none_or(lambda v: isinstance(v, bool))),
 }
 
 

@@ -81,9 +81,7 @@ def wait_for_dead_writers(engine: sa.Engine, timeout: float = 30.0) -> None:
 
 
 def run_etl(settings: Settings, engine: sa.Engine, **options) -> RunReport:
-    """One ETL run, waiting out the lock and the open transaction of a run that was just killed
-    (the server ends both)."""
-    wait_for_dead_writers(engine)
+    """One ETL run, waiting out the lock of a run that was just killed (the server frees it)."""
     for _ in range(100):
         try:
             return run_once(settings.etl, engine, **options)

@@ -25,6 +25,7 @@ from tests.etl.support import (
     ensure_amo,
     insert_audit,
     run_etl,
+    wait_for_dead_writers,
 )
 from warehouse.database import create_engine
 from warehouse.events import record_activity
@@ -96,6 +97,7 @@ def _crash_rounds(settings, engine, crashes_wanted: int, seed: int) -> dict[str,
         point = rng.choice([*POINTS, None, None])
         if _crashing_run(settings, point, rng.randint(1, 3), rng.uniform(0.0, 0.4), rng.random() < 0.3):
             crashes[point or "random"] = crashes.get(point or "random", 0) + 1
+        wait_for_dead_writers(engine)
         run_etl(settings, engine, tables=TABLES)
         assert_events_archived_exactly_once(settings, engine, "audit_events", verify=False)
         assert_events_archived_exactly_once(settings, engine, "activity_events", verify=False)
