@@ -39,6 +39,7 @@ from warehouse.events import RequestContext
 from warehouse.hot import HotTail
 from warehouse.kpi import KpiNamespace
 from warehouse.kpi.base import KpiContext
+from warehouse.kpi.snapshots import SnapshotCache
 from warehouse.schema import MUTABLE_TABLES, metadata
 from warehouse.scope import ALL_AMOS, TenantScope
 from warehouse.settings import WarehouseSettings, require
@@ -77,7 +78,9 @@ class Warehouse:
             cache = EventCache(settings.warehouse_cache_dir, identity, catalog, gate)
         self.sources = Sources(catalog, HotTail(self.engine), gate, cache)
         self.scope = ALL_AMOS
-        self.kpi = KpiNamespace(self.sources, clock)
+        snapshots = (SnapshotCache(settings.kpi_cache_entries, settings.kpi_cache_live_seconds)
+                     if settings.kpi_cache_entries else None)
+        self.kpi = KpiNamespace(self.sources, clock, snapshots)
         self._consoles = _ConsoleCache()
 
     def for_amo(self, amo_id: int) -> Warehouse:
@@ -89,7 +92,7 @@ class Warehouse:
         scoped = copy.copy(self)
         scoped.scope = TenantScope.for_amo(amo_id)
         scoped.sources = self.sources.scoped(scoped.scope)
-        scoped.kpi = KpiNamespace(scoped.sources, self.kpi.clock)
+        scoped.kpi = self.kpi.scoped(scoped.sources)
         return scoped
 
     @classmethod

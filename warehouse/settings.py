@@ -137,6 +137,12 @@ class WarehouseSettings:
     warehouse_cache_dir: str = setting(
         "", "Folder of the warehouse's rebuildable local caches (the entity-sorted copy of the archived "
         "events that makes timelines fast); empty: no cache, timelines scan the archive.")
+    kpi_cache_entries: int = setting(
+        64, "Cockpit KPI snapshots kept in memory per process, least recently used out (0: none); "
+        "new data replaces them, see warehouse/data_version.py.", minimum=0)
+    kpi_cache_live_seconds: int = setting(
+        60, "How long a cached snapshot of today's cockpit serves figures that move with the clock alone "
+        "(hours waiting, days overdue); new data replaces it at once.", minimum=1)
 
     @property
     def is_sqlite(self) -> bool:

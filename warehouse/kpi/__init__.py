@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from warehouse.clock import WALL_CLOCK, Clock
+from warehouse.data_version import data_version
 from warehouse.errors import WarehouseError
 from warehouse.kpi import (  # noqa: F401 - importing a department module registers its KPIs
     admin,
@@ -31,19 +32,34 @@ from warehouse.kpi import (  # noqa: F401 - importing a department module regist
     stores,
     workshops,
 )
-from warehouse.kpi.base import REGISTRY, KpiContext
+from warehouse.kpi.base import REGISTRY, KpiContext, as_of_moment
 from warehouse.kpi.headline import Figure
+from warehouse.kpi.snapshots import SnapshotCache, SnapshotKey, live_moment
 from warehouse.sources import Sources
 
 DEPARTMENTS = ("QUAL", "SAFE", "REL", "ENG", "PLAN", "PROD", "STOR", "WKSP", "ADMIN")
 
 
-class KpiNamespace:
-    """``wh.kpi``: each registered KPI as a method, plus the cockpit snapshot."""
+# Departments whose snapshots are never cached: the admin KPIs read users' sign-in times, which
+# the data version deliberately does not follow (warehouse/data_version.py).
+UNCACHED_DEPARTMENTS = frozenset({"ADMIN"})
 
-    def __init__(self, sources: Sources, clock: Clock = WALL_CLOCK) -> None:
+
+class KpiNamespace:
+    """``wh.kpi``: each registered KPI as a method, plus the cockpit snapshot.
+
+    ``snapshots`` keeps computed cockpit snapshots (:mod:`warehouse.kpi.snapshots`); None: none kept.
+    """
+
+    def __init__(self, sources: Sources, clock: Clock = WALL_CLOCK,
+                 snapshots: SnapshotCache | None = None) -> None:
         self._sources = sources
         self.clock = clock  # what "now" is when no as_of is given
+        self.snapshots = snapshots
+
+    def scoped(self, sources: Sources) -> KpiNamespace:
+        """The same KPIs (clock, snapshot cache) over ``sources``, a scoped view of this one's."""
+        return KpiNamespace(sources, self.clock, self.snapshots)
 
     def __getattr__(self, name: str) -> Any:
         definition = REGISTRY.get(name)
@@ -95,13 +111,26 @@ class KpiNamespace:
                          as_of: date | datetime | None = None) -> dict[str, pd.DataFrame]:
         """Every KPI of ``department`` in one call: each table is loaded once for all of them.
 
-        Returns ``{kpi name: DataFrame}``; the dashboards render one cockpit from it.
+        Returns ``{kpi name: DataFrame}``; the dashboards render one cockpit from it. With a
+        snapshot cache, a snapshot computed over the same data (and, for today, in the same live
+        period) is returned again instead of being recomputed.
         """
         amo_id = self._amo(amo_id)
         if department not in DEPARTMENTS:
             raise WarehouseError(f"unknown department {department!r}; use one of {', '.join(DEPARTMENTS)}")
-        with KpiContext(self._sources, as_of, now=self.clock.now()) as ctx:
-            return {
-                d.name: d.function(ctx, amo_id=amo_id, department_id=department_id)
-                for d in REGISTRY.values() if d.department == department
-            }
+        now = self.clock.now()
+
+        def compute() -> dict[str, pd.DataFrame]:
+            with KpiContext(self._sources, as_of, now=now) as ctx:
+                return {
+                    d.name: d.function(ctx, amo_id=amo_id, department_id=department_id)
+                    for d in REGISTRY.values() if d.department == department
+                }
+
+        if self.snapshots is None or department in UNCACHED_DEPARTMENTS:
+            return compute()
+        moment = as_of_moment(as_of)
+        key = SnapshotKey(self._sources.scope.amo_id, amo_id, department, department_id,
+                          moment or live_moment(now, self.snapshots.live_seconds), moment is None,
+                          data_version(self._sources.hot.engine))  # read before computing
+        return self.snapshots.get(key, compute)

@@ -62,6 +62,15 @@ def kpi(department: str, version: int, title: str, *,
     return register
 
 
+def as_of_moment(as_of: datetime | date | None) -> datetime | None:
+    """The moment an ``as_of`` means: a date is the whole of that day, a naive time is UTC."""
+    if isinstance(as_of, date) and not isinstance(as_of, datetime):
+        return datetime.combine(as_of, time.max, UTC)
+    if as_of is not None and as_of.tzinfo is None:
+        return as_of.replace(tzinfo=UTC)
+    return as_of
+
+
 _DUCK_TYPES = {pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.date32(): "DATE",
                pa.string(): "VARCHAR"}
 
@@ -72,11 +81,7 @@ class KpiContext:
     def __init__(self, sources: Sources, as_of: datetime | date | None = None, *,
                  now: datetime | None = None) -> None:
         self.sources = sources
-        if isinstance(as_of, date) and not isinstance(as_of, datetime):
-            as_of = datetime.combine(as_of, time.max, UTC)  # the whole of that day
-        if as_of is not None and as_of.tzinfo is None:
-            as_of = as_of.replace(tzinfo=UTC)
-        self.as_of = as_of
+        self.as_of = as_of = as_of_moment(as_of)
         self.now = as_of or now or datetime.now(UTC)  # ``now``: the warehouse's clock
         self.today = self.now.astimezone(UTC).date()
         self.cursor = sources.gate.cursor()
