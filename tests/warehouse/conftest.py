@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -217,3 +217,37 @@ def seed_people(engine, org: dict) -> dict:
         "amo_id": org["amo"], "department_id": org[code], "role_id": role_id, "username": code.lower(),
         "email": f"{code.lower()}@amo.example", "full_name": f"{code} person"}, at)
         for code in ("QUAL", "PROD")}
+
+
+def add_finding(engine, org: dict) -> int:
+    """An open level-2 finding of ``org``'s QUAL department, raised on 10 January 2025."""
+    return write_record(engine, "findings", {
+        "amo_id": org["amo"], "finding_no": "F1", "source": "INTERNAL_AUDIT", "level": "L2",
+        "regulation_ref": "145.A.40", "department_id": org["QUAL"], "description": "F1",
+        "raised_at": at("2025-01-10"), "status": "OPEN"}, at("2025-01-10"))
+
+
+def raise_car(engine, org: dict, finding_id: int, number: str) -> int:
+    """An open CAR of ``org``'s QUAL department on ``finding_id``, raised on 11 January 2025 (written now)."""
+    return write_record(engine, "cars", {
+        "amo_id": org["amo"], "car_no": number, "finding_id": finding_id, "department_id": org["QUAL"],
+        "due_date": date(2025, 2, 10), "root_cause_category": "JOB_TASK", "status": "OPEN"},
+        at("2025-01-11"))
+
+
+def look_and_sign_in(engine, org: dict, user_id: int) -> None:
+    """What looking and signing in write: a VIEW, an EXPORT, a console query, a sign-in (its audit
+    event and the user's last sign-in time)."""
+    import sqlalchemy as sa
+
+    from warehouse.events import RequestContext, record_audit
+    from warehouse.schema import users
+
+    who = RequestContext(actor_user_id=user_id, actor_role="member", auth_method="SESSION")
+    with engine.begin() as connection:
+        for action in ("VIEW", "EXPORT", "CONSOLE_QUERY"):
+            record_audit(connection, who, action, amo_id=org["amo"], entity_type="cars", entity_id=1)
+    with engine.begin() as connection:
+        signed_in = sa.update(users).where(users.c.id == user_id).values(last_login_at=datetime.now(UTC))
+        connection.execute(signed_in)
+        record_audit(connection, who, "LOGIN", amo_id=org["amo"], entity_type="users", entity_id=user_id)

@@ -3,42 +3,19 @@ commits) and stays put when someone only looks or signs in."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import pytest
-import sqlalchemy as sa
 
-from tests.warehouse.conftest import add_activity, archive_now, at, seed_org, seed_people, write_record
+from tests.warehouse.conftest import (
+    add_activity,
+    add_finding,
+    archive_now,
+    look_and_sign_in,
+    raise_car,
+    seed_org,
+    seed_people,
+)
 from warehouse.data_version import OBSERVATIONS, data_version
-from warehouse.events import SYSTEM, RequestContext, record_activity, record_audit
-from warehouse.schema import users
-
-
-def _finding(engine, org) -> int:
-    return write_record(engine, "findings", {
-        "amo_id": org["amo"], "finding_no": "F1", "source": "INTERNAL_AUDIT", "level": "L2",
-        "regulation_ref": "145.A.40", "department_id": org["QUAL"], "description": "F1",
-        "raised_at": at("2025-01-10"), "status": "OPEN"}, at("2025-01-10"))
-
-
-def _raise_car(engine, org, finding_id: int, number: str) -> int:
-    return write_record(engine, "cars", {
-        "amo_id": org["amo"], "car_no": number, "finding_id": finding_id, "department_id": org["QUAL"],
-        "due_date": date(2025, 2, 10), "root_cause_category": "JOB_TASK", "status": "OPEN"},
-        at("2025-01-11"))
-
-
-def _look(engine, org, user_id: int) -> None:
-    """What looking and signing in write: a VIEW, an EXPORT, a console query, a sign-in (its audit
-    event and the user's last sign-in time)."""
-    who = RequestContext(actor_user_id=user_id, actor_role="member", auth_method="SESSION")
-    with engine.begin() as connection:
-        for action in ("VIEW", "EXPORT", "CONSOLE_QUERY"):
-            record_audit(connection, who, action, amo_id=org["amo"], entity_type="cars", entity_id=1)
-    with engine.begin() as connection:
-        signed_in = sa.update(users).where(users.c.id == user_id).values(last_login_at=datetime.now(UTC))
-        connection.execute(signed_in)
-        record_audit(connection, who, "LOGIN", amo_id=org["amo"], entity_type="users", entity_id=user_id)
+from warehouse.events import SYSTEM, record_activity, record_audit
 
 
 @pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
@@ -46,14 +23,14 @@ def test_records_and_domain_events_move_the_version_looking_does_not(dialect, re
     engine = request.getfixturevalue("pg_engine" if dialect == "postgresql" else "sqlite_engine")
     org = seed_org(engine)
     people = seed_people(engine, org)
-    finding = _finding(engine, org)
+    finding = add_finding(engine, org)
     before = data_version(engine)
     assert data_version(engine) == before, "reading twice changes nothing"
 
-    _look(engine, org, people["QUAL"])
+    look_and_sign_in(engine, org, people["QUAL"])
     assert data_version(engine) == before, "a view, an export or a sign-in is not new data"
 
-    _raise_car(engine, org, finding, "CAR-1")
+    raise_car(engine, org, finding, "CAR-1")
     after_car = data_version(engine)
     assert after_car != before
 

@@ -12,8 +12,14 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from tests.warehouse.conftest import seed_org, seed_people, wait_visible
-from tests.warehouse.test_data_version import _finding, _look, _raise_car
+from tests.warehouse.conftest import (
+    add_finding,
+    look_and_sign_in,
+    raise_car,
+    seed_org,
+    seed_people,
+    wait_visible,
+)
 from warehouse import Warehouse
 from warehouse.clock import SimulatedClock
 from warehouse.kpi.snapshots import SnapshotCache, SnapshotKey, live_moment
@@ -28,8 +34,8 @@ def two_amos(pg_settings, pg_engine):
     warehouse on a clock standing at NOW."""
     org = seed_org(pg_engine)
     people = seed_people(pg_engine, org)
-    org["finding"] = _finding(pg_engine, org)
-    _raise_car(pg_engine, org, org["finding"], "CAR-1")
+    org["finding"] = add_finding(pg_engine, org)
+    raise_car(pg_engine, org, org["finding"], "CAR-1")
     with pg_engine.begin() as connection:
         other = connection.execute(sa.insert(amos).values(code="AMO2", name="Other AMO").returning(amos.c.id))
         org["other"] = other.scalar_one()
@@ -62,11 +68,11 @@ def test_a_kept_snapshot_equals_a_fresh_one_until_new_data(two_amos, pg_settings
         pd.testing.assert_frame_equal(again[name], fresh[name])
     assert _open_cars(first) == 1
 
-    _look(pg_engine, org, people["QUAL"])
+    look_and_sign_in(pg_engine, org, people["QUAL"])
     warehouse.for_amo(org["amo"]).kpi.cockpit_snapshot("QUAL")
     assert cache.stats().misses == 1, "a view or a sign-in does not invalidate"
 
-    _raise_car(pg_engine, org, org["finding"], "CAR-2")
+    raise_car(pg_engine, org, org["finding"], "CAR-2")
     assert _open_cars(warehouse.for_amo(org["amo"]).kpi.cockpit_snapshot("QUAL")) == 2
     assert cache.stats().misses == 2
 
@@ -89,7 +95,7 @@ def test_late_data_of_a_past_day_reaches_its_as_of_snapshot(two_amos, pg_engine)
     warehouse, org, _ = two_amos
     kpi = warehouse.for_amo(org["amo"]).kpi
     assert _open_cars(kpi.cockpit_snapshot("QUAL", as_of=date(2025, 1, 20))) == 1
-    _raise_car(pg_engine, org, org["finding"], "CAR-LATE")  # raised on 11 January, recorded only now
+    raise_car(pg_engine, org, org["finding"], "CAR-LATE")  # raised on 11 January, recorded only now
     assert _open_cars(kpi.cockpit_snapshot("QUAL", as_of=date(2025, 1, 20))) == 2
 
 
