@@ -50,11 +50,11 @@ def in_child_process(work: Callable[[], T], *, stop: threading.Event | None = No
 
     A child that dies without an answer (killed, or aborted by native code) raises
     :class:`ExtractError`. When ``stop`` is set while the child works, the child is sent
-    SIGTERM, which the follow command's handler (inherited by the child) turns into a stop
-    after the batch in progress.
+    SIGTERM, which it turns into setting its own copy of ``stop``: the work ends after the
+    batch in progress and its checkpoint, never halfway through writing one.
     """
     receiver, sender = _FORK.Pipe(duplex=False)
-    child = _FORK.Process(target=_answer, args=(sender, work), name="amoscope-etl-worker")
+    child = _FORK.Process(target=_answer, args=(sender, work, stop), name="amoscope-etl-worker")
     child.start()
     sender.close()
     stop_sent = False
@@ -78,8 +78,10 @@ def in_child_process(work: Callable[[], T], *, stop: threading.Event | None = No
     return value
 
 
-def _answer(sender, work: Callable[[], object]) -> None:
+def _answer(sender, work: Callable[[], object], stop: threading.Event | None) -> None:
     """The child's side: run ``work`` and send back (True, result) or (False, exception)."""
+    if stop is not None:  # whoever started the work, a SIGTERM is a request to stop, not a kill
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     try:
         outcome = (True, work())
     except BaseException as error:  # handed to the parent, which raises it

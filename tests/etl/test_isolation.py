@@ -56,6 +56,20 @@ def test_setting_stop_sends_the_child_sigterm():
         in_child_process(wait_with_default_sigterm, stop=stop)
 
 
+def test_a_stopped_child_finishes_its_work_instead_of_dying_halfway():
+    """Follow mode stopped mid-run: the run sees its ``stop`` set and ends cleanly, so no
+    checkpoint is left half-written, whatever SIGTERM handler the parent process had."""
+    stop = threading.Event()
+
+    def work_until_stopped():
+        stopped = stop.wait(30)  # the child's copy of the event, set by its SIGTERM handler
+        return "finished the batch, then stopped" if stopped else "never told to stop"
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Timer(0.3, stop.set).start()
+    assert in_child_process(work_until_stopped, stop=stop) == "finished the batch, then stopped"
+
+
 def test_sqlite_work_stays_in_this_process(sqlite_engine):
     assert isolated(sqlite_engine, os.getpid) == os.getpid()
 
