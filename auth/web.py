@@ -12,10 +12,11 @@ import html
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import flask
+import sqlalchemy as sa
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from sqlalchemy.engine import Engine
@@ -29,7 +30,7 @@ from auth.passwords import hasher
 from auth.secret_key import resolve_secret_key
 from auth.settings import AuthSettings
 from auth.views import blueprint
-from auth.web_sessions import init_login_manager, request_context
+from auth.web_sessions import PollSessionCache, init_login_manager, request_context
 from warehouse.events import record_audit
 from warehouse.settings import require
 
@@ -54,6 +55,7 @@ class AuthConfig:
     csp: str
     static_prefixes: tuple[str, ...] = ()
     script: str | None = None
+    poll_sessions: PollSessionCache = field(default_factory=PollSessionCache)
 
 
 def init_app(server: flask.Flask, settings: AuthSettings, engine: Engine, *,
@@ -92,7 +94,8 @@ def init_app(server: flask.Flask, settings: AuthSettings, engine: Engine, *,
         static_prefixes=tuple(static_prefixes), script=script,
     )
     init_login_manager(server, engine, idle=timedelta(minutes=settings.session_idle_minutes),
-                       absolute=timedelta(hours=settings.session_absolute_hours))
+                       absolute=timedelta(hours=settings.session_absolute_hours),
+                       poll_sessions=server.extensions["amoscope_auth"].poll_sessions)
     server.session_interface = _SessionInterface(tuple(static_prefixes))
     server.register_blueprint(blueprint)
     server.before_request(_start_request)
@@ -181,6 +184,7 @@ _MESSAGES = {
     404: "There is nothing here.", 405: "That method is not allowed here.",
     413: "The request is too large.", 422: "The request is not what this address takes.",
     429: "Too many requests. Please wait and try again.", 500: "Something went wrong on our side.",
+    503: "The connection to the database was lost and is being restored. Please try again.",
 }
 
 
@@ -192,6 +196,14 @@ def _error_page(error):
 def _unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return error_response(error.code or 500)
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        # The server dropped a pooled connection (restart, failover, terminated backend): the
+        # pool has let go of its older connections, so the next request opens new ones.
+        log.warning("database connection lost (request %s): %s", flask.g.get("request_id"),
+                    str(error.orig).strip().splitlines()[0] if error.orig else error)
+        response = error_response(503)
+        response.headers["Retry-After"] = "1"
+        return response
     log.exception("unhandled error (request %s)", flask.g.get("request_id"))
     return error_response(500)
 

@@ -1,8 +1,14 @@
 """Connections to the operational database: the one place engines are made.
 
 SQLite (the embedded demo) gets WAL, foreign keys and a busy timeout so the simulator, the ETL
-and the dashboards can share one file; PostgreSQL gets a bounded pool and pre-ping so a dead
-connection is replaced instead of failing a request.
+and the dashboards can share one file; PostgreSQL gets a bounded pool without pre-ping: a ping
+on every checkout is a round trip on every request (a live-feed poll would pay it on each
+tick). A connection the server dropped instead fails the one statement that meets it; SQLAlchemy
+sees the disconnect and invalidates the pool's older connections, so the next checkout opens a
+new one (the web app answers that one request 503, :mod:`auth.web`; the ETL's follow loop and
+the simulator retry on their next round).
+
+:func:`autocommit` gives the same pool without transactions, for reads that need none.
 """
 
 from __future__ import annotations
@@ -51,8 +57,18 @@ def create_engine(database_url: str, *, pool_size: int = 5) -> Engine:
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     return sa.create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, pool_recycle=1800
     )
+
+
+def autocommit(engine: Engine) -> Engine:
+    """``engine`` (same pool) running each statement on its own, with no BEGIN and no ROLLBACK.
+
+    For reads of one statement, or whose statements need not see one snapshot: a connection of
+    the pool is switched on checkout (a client-side setting of the driver, no round trip) and
+    switched back on return. Such reads take no transaction id, as any plain read.
+    """
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:
