@@ -102,6 +102,26 @@ def call(client, dash_app, output: str, **kwargs):
                        headers={"X-CSRFToken": csrf_of(client)})
 
 
+class SteppedClock:
+    """A clock for the app's poll-session checks that moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def step_poll_sessions(app) -> SteppedClock:
+    """Put the app's reuse of session checks by polls on a stepped clock (before any request)."""
+    clock = SteppedClock()
+    app.extensions["amoscope_auth"].poll_sessions.clock = clock
+    return clock
+
+
 def sql_count(engine, query: str, **params) -> int:
     with engine.connect() as connection:
         return connection.execute(sa.text(query), params).scalar_one()

@@ -6,10 +6,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from auth_test_support import call, login, make_user, sql_count
+from auth_test_support import call, login, make_user, sql_count, step_poll_sessions
 
 from auth.command_center import Actor, perform
 from auth.reset_tokens import complete_reset, issue_token
+from auth.web_sessions import POLL_SESSION_SECONDS
 from warehouse.events import SYSTEM
 
 PAGE = "/maintenance/AMO1/production"
@@ -66,6 +67,7 @@ def test_disable_user_ends_all_concurrent_sessions(app, pg_engine, ending):
 
 def test_idle_timeout_is_not_reset_by_interval_polling(app, pg_engine):
     """C25: dcc.Interval ticks are not activity; a session idle for over 30 minutes ends."""
+    clock = step_poll_sessions(app)
     make_user(pg_engine, "alice@amo1.example", "member", "PROD")
     client = app.test_client()
     login(client, "alice@amo1.example")
@@ -81,8 +83,34 @@ def test_idle_timeout_is_not_reset_by_interval_polling(app, pg_engine):
     assert sql_count(pg_engine, "SELECT count(*) FROM user_sessions "
                                 "WHERE last_seen_at < now() - interval '19 minutes'") == 1
     idle_for(31)
+    clock.advance(POLL_SESSION_SECONDS)  # polls reuse a session check for at most this long
     assert call(client, app.extensions["dash_app"], FEED, **poll).status_code == 401
     assert sql_count(pg_engine, "SELECT count(*) FROM user_sessions WHERE end_reason = 'IDLE'") == 1
+
+
+def test_a_revoked_session_stops_polls_within_the_bound(app, pg_engine):
+    """A poll may reuse a check of its session for POLL_SESSION_SECONDS (docs/security.md): a
+    revoked session's polls end once that has passed, and anything the user does ends at once."""
+    clock = step_poll_sessions(app)
+    user_id = make_user(pg_engine, "alice@amo1.example", "member", "PROD")
+    dash_app = app.extensions["dash_app"]
+    poll = {"values": {"url.pathname": PAGE}, "changed": ["feed-interval.n_intervals"]}
+    clicking, watching = _signed_in_clients(app, "alice@amo1.example", 2)
+    for client in (clicking, watching):
+        assert call(client, dash_app, FEED, **poll).status_code == 200  # checked, and remembered
+    perform(pg_engine, Actor.system("https://a.example"), "user.revoke_sessions", user_id, "lost laptop")
+
+    assert call(clicking, dash_app, FEED, **poll).status_code == 200  # the remembered check
+    chips = call(clicking, dash_app, FEED, values={"url.pathname": PAGE}, changed=["feed-chips.value"])
+    assert chips.status_code == 401  # a user's action is checked at once
+    assert call(clicking, dash_app, FEED, **poll).status_code == 401  # and its polls with it
+
+    clock.advance(POLL_SESSION_SECONDS - 1)
+    assert call(watching, dash_app, FEED, **poll).status_code == 200  # still within the bound
+    clock.advance(1)
+    ended = call(watching, dash_app, FEED, **poll)
+    assert ended.status_code == 401
+    assert ended.get_json()["signed_out"] == "REVOKED"
 
 
 def test_user_activity_moves_the_idle_clock(app, pg_engine):
