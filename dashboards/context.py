@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 import flask
 from flask_login import current_user
@@ -17,6 +18,7 @@ from auth.web_sessions import request_context
 from dashboards.settings import DashboardsSettings
 from warehouse import Warehouse
 from warehouse.clock import WALL_CLOCK, Clock
+from warehouse.database import autocommit
 
 EXTENSION = "amoscope_dashboards"
 WAREHOUSE = "amoscope_warehouse"
@@ -31,6 +33,11 @@ class AppContext:
     settings: DashboardsSettings
     clock: Clock = WALL_CLOCK
 
+    @cached_property
+    def reader(self) -> Engine:
+        """The engine's pool without transactions (:func:`warehouse.database.autocommit`)."""
+        return autocommit(self.engine)
+
 
 def app_context() -> AppContext:
     return flask.current_app.extensions[EXTENSION]
@@ -38,6 +45,11 @@ def app_context() -> AppContext:
 
 def engine() -> Engine:
     return app_context().engine
+
+
+def reader() -> Engine:
+    """For reads that need no transaction (the live panel's polls): no BEGIN, no ROLLBACK."""
+    return app_context().reader
 
 
 def warehouse() -> Warehouse:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from warehouse.database import HORIZON_SQL
-from warehouse.schema import activity_events, departments
+from warehouse.schema import activity_events
 from warehouse.scope import TenantScope
 
 PAGE_SIZE = 50
@@ -93,18 +93,31 @@ def latest(connection: Connection, amo_id: int, department_id: int | None, limit
     return [dict(row) for row in rows]
 
 
-def after(connection: Connection, amo_id: int, department_id: int | None, cursor: tuple[int, int],
-          limit: int = PAGE_SIZE, families: tuple[str, ...] = ()) -> list[dict]:
-    """Readable events after ``cursor``, oldest first."""
+def news(connection: Connection, amo_id: int, department_id: int | None, cursor: tuple[int, int],
+         limit: int = PAGE_SIZE, families: tuple[str, ...] = ()) -> list[dict] | None:
+    """Readable events after ``cursor``, oldest first; None when the cursor is stale.
+
+    One statement (a poll with nothing new costs one round trip): the events, and beside them
+    what :func:`_is_stale` needs, in a probe row that is there even when no event is.
+    """
     txid, last_id = cursor
-    rows = connection.execute(
+    events = (
         sa.select(*_columns())
         .where(*_where(amo_id, department_id, families),
                sa.tuple_(activity_events.c.txid, activity_events.c.id) > sa.tuple_(txid, last_id),
                _horizon(connection))
         .order_by(activity_events.c.txid, activity_events.c.id).limit(limit)
+    ).subquery("news")
+    newest = sa.select(sa.func.coalesce(sa.func.max(activity_events.c.id), 0)).scalar_subquery()
+    probe = sa.select(newest.label("newest"), _next_txid(connection).label("next_txid")).subquery("probe")
+    rows = connection.execute(
+        sa.select(probe.c.newest, probe.c.next_txid, *events.c)
+        .select_from(probe.outerjoin(events, sa.true()))
+        .order_by(events.c.txid, events.c.id)
     ).mappings().all()
-    return [dict(row) for row in rows]
+    if _is_stale(cursor, rows[0]["newest"], rows[0]["next_txid"]):
+        return None
+    return [{column.name: row[column.name] for column in events.c} for row in rows if row["id"] is not None]
 
 
 def pinnable(connection: Connection, amo_id: int, department_id: int | None, *, days: int = 30,
@@ -119,13 +132,6 @@ def pinnable(connection: Connection, amo_id: int, department_id: int | None, *, 
         .order_by(activity_events.c.id.desc()).limit(limit * 5)
     ).mappings().all()
     return [dict(row) for row in rows if pin_label(row)][:limit]
-
-
-def department_id_for(connection: Connection, amo_id: int, code: str) -> int | None:
-    """The id of a department of an AMO, by code."""
-    return connection.execute(
-        sa.select(departments.c.id).where(departments.c.amo_id == amo_id, departments.c.code == code)
-    ).scalar()
 
 
 def parse_cursor(value: Any) -> tuple[int, int] | None:
@@ -143,18 +149,15 @@ def cursor_of(event: dict) -> dict[str, int]:
     return {"txid": int(event["txid"]), "id": int(event["id"])}
 
 
-def is_stale(connection: Connection, cursor: tuple[int, int]) -> bool:
-    """A cursor beyond anything this database has (e.g. after a restore) must be reset.
-
-    On PostgreSQL the bound is the snapshot's xmax, the next transaction id to be assigned:
-    reading it assigns none (``pg_current_xact_id()`` would, and a poll every two seconds per
-    open tab would then burn millions of ids a day towards wraparound vacuums).
-    """
-    newest = connection.execute(sa.select(sa.func.max(activity_events.c.id))).scalar() or 0
-    if cursor[1] > newest:
-        return True
+def _next_txid(connection: Connection) -> sa.ColumnElement:
+    """The next transaction id to be assigned (the snapshot's xmax): reading it assigns none
+    (``pg_current_xact_id()`` would, and a poll every few seconds per open tab would then burn
+    millions of ids a day towards wraparound vacuums). SQLite has no transaction ids: NULL."""
     if connection.dialect.name == "postgresql":
-        next_txid = connection.execute(
-            sa.text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")).scalar_one()
-        return cursor[0] >= next_txid
-    return False
+        return sa.literal_column("pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+    return sa.null()
+
+
+def _is_stale(cursor: tuple[int, int], newest_id: int, next_txid: int | None) -> bool:
+    """A cursor beyond anything this database has (e.g. after a restore) must be reset."""
+    return cursor[1] > newest_id or (next_txid is not None and cursor[0] >= next_txid)

@@ -64,11 +64,12 @@ def panel(user):
     ])
 
 
-def _scope(connection, user) -> int | None:
-    """The department id a member follows; None (the whole AMO) for roles with the AMO in scope."""
+def _scope(user) -> int | None:
+    """The department id a member follows (the session's: no query); None (the whole AMO) for
+    roles with the AMO in scope."""
     if DATA_SCOPES.get(user.role) == "amo":
         return None
-    return feed.department_id_for(connection, user.amo_id, user.department_code) or -1
+    return user.department_id
 
 
 def _families(value) -> tuple[str, ...]:
@@ -134,17 +135,19 @@ def register_callbacks(app: Dash) -> None:
         user = context.user()
         families = _families(chips)
         fragment = f"#feed={','.join(families)}" if families else ""
-        with context.engine().connect() as connection:
-            department_id = _scope(connection, user)
-            cursor = feed.parse_cursor(cursor_data)
-            same = isinstance(cursor_data, dict) and cursor_data.get("families") == list(families)
-            fresh = cursor is None or not same or ctx.triggered_id == "feed-chips"
-            if fresh or feed.is_stale(connection, cursor):
+        department_id = _scope(user)
+        cursor = feed.parse_cursor(cursor_data)
+        same = isinstance(cursor_data, dict) and cursor_data.get("families") == list(families)
+        fresh = cursor is None or not same or ctx.triggered_id == "feed-chips"
+        # Reads without a transaction: a poll with nothing new is one statement, one round trip.
+        with context.reader().connect() as connection:
+            events = None if fresh else feed.news(connection, user.amo_id, department_id, cursor,
+                                                  families=families)
+            if events is None:  # a fresh start, or a stale cursor
                 events = feed.latest(connection, user.amo_id, department_id, FIRST_ITEMS, families)
                 state = {**(feed.cursor_of(events[0]) if events else {"txid": 0, "id": 0}),
                          "count": len(events), "added": 0, "families": list(families)}
                 return _items(connection, user, events), state, state["id"], fragment
-            events = feed.after(connection, user.amo_id, department_id, cursor, families=families)
             if not events:
                 raise PreventUpdate  # nothing new: no data sent, no layout work
             items = _items(connection, user, events)
@@ -165,8 +168,8 @@ def register_callbacks(app: Dash) -> None:
     def show_pins(_signal, acknowledged):
         user = context.user()
         done = set(_acknowledged(acknowledged))
-        with context.engine().connect() as connection:
-            events = [event for event in feed.pinnable(connection, user.amo_id, _scope(connection, user))
+        with context.reader().connect() as connection:
+            events = [event for event in feed.pinnable(connection, user.amo_id, _scope(user))
                       if event["id"] not in done]
             names = Names.load(connection, user, events)
         return [_item(names, event, pinned=feed.pin_label(event)) for event in events]
@@ -185,7 +188,7 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(Output("inbox-list", "children"), Output("inbox-state", "data"),
                   Input("feed-interval", "n_intervals"), State("inbox-state", "data"))
     def update_inbox(_ticks, shown):
-        with context.engine().connect() as connection:
+        with context.reader().connect() as connection:
             messages = inbox(connection, current_user.user_id)
         state = [[message["id"], message["read_at"] is not None] for message in messages]
         if state == shown:
