@@ -10,6 +10,8 @@ Values given on the command line are checked against those declarations (name an
 any kernel starts, then written into a cell tagged ``injected-parameters`` right after the
 declarations, so the executed copy shows what it ran with. The notebook runs in a fresh Python
 kernel (nbclient); the executed copy and an HTML export (nbconvert) land in the output folder.
+The kernel, the runner and the exporter are the optional extra ``notebooks``
+(:func:`require_runner`): the demo installs without them.
 Plotly figures stay small JSON in the executed copy; the HTML export draws them with plotly.js
 embedded once, so it opens offline, with no kernel and no network.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import importlib.util
 import io
 import os
 import tokenize
@@ -30,6 +33,8 @@ from typing import Any
 import nbformat
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+RUNNER_PACKAGES = ("ipykernel", "nbclient", "nbconvert")
+RUNNER_INSTALL = "pip install -e '.[notebooks]'"
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 
@@ -51,6 +56,15 @@ _PLOTLY = "application/vnd.plotly.v1+json"
 
 class NotebookError(Exception):
     """A notebook cannot be found, parameterised or run; the message says which and why."""
+
+
+def require_runner() -> None:
+    """Raise :class:`NotebookError` naming the install command when the runner's packages (the
+    optional extra ``notebooks``) are not installed."""
+    missing = [name for name in RUNNER_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise NotebookError(f"running notebooks needs {', '.join(missing)}, not installed with the app "
+                            f"itself; install them with: {RUNNER_INSTALL}")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from amoscope.notebooks import NOTEBOOKS_DIR, NotebookError, discover, find, run
+from amoscope.notebooks import NOTEBOOKS_DIR, NotebookError, discover, find, require_runner, run
 from amoscope.settings import Settings
 from warehouse.settings import WarehouseSettings, all_setting_fields, env_name
 
@@ -58,6 +58,7 @@ def run_notebooks(settings: Settings, name: str | None, params: tuple[str, ...],
     NAME, a parameter goes to each notebook that declares it.
     """
     try:
+        require_runner()
         given = _split(params)
         if name:
             info = find(name, folder)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import sys
 from datetime import date
 
 import nbformat
@@ -13,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from amoscope.cli import main
-from amoscope.notebooks import INJECTED_TAG, NotebookError, discover, inject, parse_parameters
+from amoscope.notebooks import RUNNER_PACKAGES, INJECTED_TAG, NotebookError, discover, inject, parse_parameters
 from tests.notebooks.conftest import ALL_NOTEBOOKS
 
 
@@ -61,6 +62,21 @@ def test_a_bad_parameter_fails_naming_it_before_anything_runs(tmp_path, args, me
     assert message in result.output
     assert "Traceback" not in result.output
     assert not out.exists()  # nothing executed, nothing written
+
+
+def test_run_without_the_notebooks_extra_names_the_install_command(tmp_path, monkeypatch):
+    """The demo installs the app without the kernel, runner and exporter: running a notebook then
+    fails at once, saying what is missing and how to install it; listing still works."""
+    for name in RUNNER_PACKAGES:
+        monkeypatch.setitem(sys.modules, name, None)  # how Python marks a package as not importable
+    out = tmp_path / "out"
+    result = _cli("notebooks", "run", "user_activity", "--out", str(out))
+    assert result.exit_code == 1
+    assert ("running notebooks needs ipykernel, nbclient, nbconvert, not installed with the app itself; "
+            "install them with: pip install -e '.[notebooks]'") in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert _cli("notebooks", "list").exit_code == 0
 
 
 def test_injected_values_are_literals_whatever_they_contain():
