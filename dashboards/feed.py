@@ -12,6 +12,7 @@ write our tables, so they must not hold the feed back). SQLite has one writer, s
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,8 +27,8 @@ from warehouse.scope import TenantScope
 PAGE_SIZE = 50
 
 
-def _horizon(connection: Connection):
-    if connection.dialect.name == "postgresql":
+def _horizon(dialect: str):
+    if dialect == "postgresql":
         return activity_events.c.txid < sa.literal_column(HORIZON_SQL)
     return sa.true()
 
@@ -87,37 +88,47 @@ def latest(connection: Connection, amo_id: int, department_id: int | None, limit
     """The newest readable events (of a department, or None: the whole AMO), newest first."""
     rows = connection.execute(
         sa.select(*_columns())
-        .where(*_where(amo_id, department_id, families), _horizon(connection))
+        .where(*_where(amo_id, department_id, families), _horizon(connection.dialect.name))
         .order_by(activity_events.c.txid.desc(), activity_events.c.id.desc()).limit(limit)
     ).mappings().all()
     return [dict(row) for row in rows]
 
 
 def news(connection: Connection, amo_id: int, department_id: int | None, cursor: tuple[int, int],
-         limit: int = PAGE_SIZE, families: tuple[str, ...] = ()) -> list[dict] | None:
-    """Readable events after ``cursor``, oldest first; None when the cursor is stale.
+         families: tuple[str, ...] = ()) -> list[dict] | None:
+    """Readable events after ``cursor`` (up to :data:`PAGE_SIZE`), oldest first; None when the
+    cursor is stale.
 
     One statement (a poll with nothing new costs one round trip): the events, and beside them
     what :func:`_is_stale` needs, in a probe row that is there even when no event is.
     """
-    txid, last_id = cursor
+    statement = _news_statement(connection.dialect.name, amo_id, department_id, families)
+    rows = connection.execute(statement, {"txid": cursor[0], "last_id": cursor[1]}).mappings().all()
+    if _is_stale(cursor, rows[0]["newest"], rows[0]["next_txid"]):
+        return None
+    return [{name: row[name] for name in _NEWS_COLUMNS} for row in rows if row["id"] is not None]
+
+
+_NEWS_COLUMNS = tuple(column.name for column in _columns())
+
+
+@functools.lru_cache(maxsize=512)
+def _news_statement(dialect: str, amo_id: int, department_id: int | None, families: tuple[str, ...]):
+    """The statement of :func:`news` for one feed, built once: the cursor is its only parameter,
+    so a poll does not rebuild it (SQLAlchemy keeps its compiled form under the same key)."""
+    cursor = sa.tuple_(sa.bindparam("txid", type_=sa.BigInteger),
+                       sa.bindparam("last_id", type_=sa.BigInteger))
     events = (
         sa.select(*_columns())
         .where(*_where(amo_id, department_id, families),
-               sa.tuple_(activity_events.c.txid, activity_events.c.id) > sa.tuple_(txid, last_id),
-               _horizon(connection))
-        .order_by(activity_events.c.txid, activity_events.c.id).limit(limit)
+               sa.tuple_(activity_events.c.txid, activity_events.c.id) > cursor, _horizon(dialect))
+        .order_by(activity_events.c.txid, activity_events.c.id).limit(PAGE_SIZE)
     ).subquery("news")
     newest = sa.select(sa.func.coalesce(sa.func.max(activity_events.c.id), 0)).scalar_subquery()
-    probe = sa.select(newest.label("newest"), _next_txid(connection).label("next_txid")).subquery("probe")
-    rows = connection.execute(
-        sa.select(probe.c.newest, probe.c.next_txid, *events.c)
-        .select_from(probe.outerjoin(events, sa.true()))
-        .order_by(events.c.txid, events.c.id)
-    ).mappings().all()
-    if _is_stale(cursor, rows[0]["newest"], rows[0]["next_txid"]):
-        return None
-    return [{column.name: row[column.name] for column in events.c} for row in rows if row["id"] is not None]
+    probe = sa.select(newest.label("newest"), _next_txid(dialect).label("next_txid")).subquery("probe")
+    return (sa.select(probe.c.newest, probe.c.next_txid, *events.c)
+            .select_from(probe.outerjoin(events, sa.true()))
+            .order_by(events.c.txid, events.c.id))
 
 
 def pinnable(connection: Connection, amo_id: int, department_id: int | None, *, days: int = 30,
@@ -128,7 +139,7 @@ def pinnable(connection: Connection, amo_id: int, department_id: int | None, *, 
     rows = connection.execute(
         sa.select(*_columns())
         .where(*_where(amo_id, department_id, ()), activity_events.c.kind.in_(kinds),
-               activity_events.c.occurred_at >= since, _horizon(connection))
+               activity_events.c.occurred_at >= since, _horizon(connection.dialect.name))
         .order_by(activity_events.c.id.desc()).limit(limit * 5)
     ).mappings().all()
     return [dict(row) for row in rows if pin_label(row)][:limit]
@@ -149,11 +160,11 @@ def cursor_of(event: dict) -> dict[str, int]:
     return {"txid": int(event["txid"]), "id": int(event["id"])}
 
 
-def _next_txid(connection: Connection) -> sa.ColumnElement:
+def _next_txid(dialect: str) -> sa.ColumnElement:
     """The next transaction id to be assigned (the snapshot's xmax): reading it assigns none
     (``pg_current_xact_id()`` would, and a poll every few seconds per open tab would then burn
     millions of ids a day towards wraparound vacuums). SQLite has no transaction ids: NULL."""
-    if connection.dialect.name == "postgresql":
+    if dialect == "postgresql":
         return sa.literal_column("pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
     return sa.null()
 
