@@ -206,7 +206,7 @@ class Tally:
             self.errors += 0 if ok else 1
 
 
-def _callback_body(output: str, tick: int, state) -> bytes:
+def callback_body(output: str, tick: int, state) -> bytes:
     """The body Dash's renderer sends for the live panel's feed or inbox callback on a tick."""
     interval = {"id": "feed-interval", "property": "n_intervals", "value": tick}
     if output == FEED:
@@ -253,11 +253,11 @@ def run_client(port: int, path: str, cookie: str, csrf: str, tally: Tally, start
             request("page", "GET", "/_dash-layout")
             request("page", "GET", "/_dash-dependencies")
         headers["Accept-Encoding"] = "identity"  # read the JSON cursor without decoding
-        data = request("poll", "POST", "/_dash-update-component", _callback_body(FEED, tick, cursor))
+        data = request("poll", "POST", "/_dash-update-component", callback_body(FEED, tick, cursor))
         if data:
             with contextlib.suppress(ValueError, KeyError, TypeError):  # keep the old cursor
                 cursor = json.loads(data)["response"]["feed-cursor"]["data"]
-        data = request("poll", "POST", "/_dash-update-component", _callback_body(INBOX, tick, inbox))
+        data = request("poll", "POST", "/_dash-update-component", callback_body(INBOX, tick, inbox))
         if data:
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 inbox = json.loads(data)["response"]["inbox-state"]["data"]
