@@ -679,7 +679,7 @@ activity_events = sa.Table(
     sa.Column("summary", sa.Text, nullable=False),
     sa.Column("actor_user_id", BigId),
     sa.Index("ix_activity_events_cursor", "txid", "id"),
-    sa.Index("ix_activity_events_feed", "amo_id", "department_id", "id"),
+    sa.Index("ix_activity_events_feed", "amo_id", "department_id", "txid", "id"),  # the feed's cursor
     sa.Index("ix_activity_events_entity", "entity_type", "entity_id"),
 )
 
