@@ -1,4 +1,5 @@
-"""Server-side sessions: a ``user_sessions`` row per login, checked on every request.
+"""Server-side sessions: a ``user_sessions`` row per login, checked on every request (a
+background poll may reuse a check a few seconds old: :mod:`auth.web_sessions`).
 
 The browser holds a random session key (in the signed Flask cookie); the database holds its
 SHA-256. A session works only while its row is open, the user is active, the user's
