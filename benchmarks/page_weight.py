@@ -69,7 +69,7 @@ class BodyCallback:
 
     @staticmethod
     def _note(request, moments: list[float]) -> None:
-        if request.url.endswith("/_dash-update-component") and "cockpit-body" in (request.post_data or ""):
+        if "/_dash-update-component" in request.url and "cockpit-body" in (request.post_data or ""):
             moments.append(time.monotonic())
 
     def first(self) -> tuple[float, float]:
