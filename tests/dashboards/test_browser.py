@@ -19,9 +19,14 @@ def test_login_lands_on_the_right_page_without_csp_violations(pg_engine, served,
     make_user(pg_engine, username, role, department)
     page = chromium.new_page()
     problems = watch_problems(page)
+    graph_code = []
+    page.on("request", lambda request: "async-graph" in request.url and graph_code.append(request.url))
     log_in_page(page, served, username)
     page.wait_for_url(f"{served}{landing}")
     page.get_by_text(visible).first.wait_for(timeout=20_000)
+    if role == "member":  # a cockpit: dcc.Graph's chunk, preloaded with the scripts, is fetched once
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=20_000)
+        assert len(graph_code) == 1, graph_code
     if role == "admin":
         page.get_by_text(username).first.wait_for(timeout=20_000)  # the users grid has loaded
         page.get_by_text("Sessions now").wait_for()
