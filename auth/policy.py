@@ -86,6 +86,7 @@ CALLBACKS: dict[str, frozenset[str]] = {
     "..history-event.is_open...history-event-title.children...history-event-body.children..": HISTORY_READERS,
     "..history-download.data...history-export-problem.children..": HISTORY_READERS,  # audited EXPORT
     "cockpit-body.children": DEPARTMENT_VIEWERS,
+    "cockpit-more-charts.children": DEPARTMENT_VIEWERS,
     "cockpit-nav.href": DEPARTMENT_VIEWERS,
     "cockpit-as-of-nav.href": DEPARTMENT_VIEWERS,
     "..cockpit-report-download.data...cockpit-report-error.children..": ADMINS | {"quality"},  # AM summary

@@ -15,6 +15,7 @@ from auth.edge import BadInput
 from auth.errors import InvalidResetToken, PasswordRejected, RateLimited
 from auth.login import GENERIC_FAILURE, LoginFailed, authenticate
 from auth.policy import landing_slug
+from auth.preferences import apply_at_login
 from auth.redirects import safe_next
 from auth.reset_tokens import check_token, complete_reset, request_reset
 from auth.sessions import SessionUser, end_session
@@ -77,7 +78,10 @@ def login_submit():
     login_user(SignedInUser(user))
     flask.session.permanent = True
     csrf.rotate_token()
-    return flask.redirect(safe_next(next_value, landing_path(user)), code=303)
+    response = flask.redirect(safe_next(next_value, landing_path(user)), code=303)
+    with config.engine.connect() as connection:  # the theme chosen in any browser is this one's
+        apply_at_login(response, connection, account.id, secure=config.secure_cookies)
+    return response
 
 
 @blueprint.post("/logout")

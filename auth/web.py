@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from auth import csrf, edge
+from auth import csrf, edge, preferences
 from auth.default_accounts import refuse_default_credentials
 from auth.headers import apply_security_headers, content_security_policy
 from auth.passwords import hasher
@@ -98,10 +98,12 @@ def init_app(server: flask.Flask, settings: AuthSettings, engine: Engine, *,
                        poll_sessions=server.extensions["amoscope_auth"].poll_sessions)
     server.session_interface = _SessionInterface(tuple(static_prefixes))
     server.register_blueprint(blueprint)
+    server.register_blueprint(preferences.blueprint)
     server.before_request(_start_request)
     server.after_request(_finish_response)
     for status in (400, 401, 403, 404, 405, 413, 422, 429, 500):
         server.register_error_handler(status, _error_page)
+    server.register_error_handler(edge.BadInput, refuse_input)  # a handler's refusal of what was sent
     server.register_error_handler(Exception, _unexpected_error)
 
 

@@ -106,10 +106,11 @@ def session_cookie(session_key: str, csrf: str) -> str:
 
 # ── the servers ────────────────────────────────────────────────────────────────────────────
 
-def start_amoscope(url: str, archive: str, port: int) -> subprocess.Popen:
+def start_amoscope(url: str, archive: str, port: int, **settings: str) -> subprocess.Popen:
+    """``amoscope serve`` on ``url`` and ``archive``; ``settings`` are more AMOSCOPE_* variables."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AMOSCOPE_")}
     env.update(AMOSCOPE_DATABASE_URL=url, AMOSCOPE_ARCHIVE_URL=archive, AMOSCOPE_SECRET_KEY=SECRET_KEY,
-               AMOSCOPE_LOG_LEVEL="WARNING")
+               AMOSCOPE_LOG_LEVEL="WARNING", **settings)
     return subprocess.Popen([sys.executable, "-c", "from amoscope.cli import main; main()", "serve",
                              "--port", str(port), "--workers", "2", "--threads", "8", "--no-access-log"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -9,6 +9,9 @@ protocol (20 Mbit/s both ways, 40 ms latency):
 * a second cockpit opened by a full page load with the cache now warm: bytes transferred;
 * a third cockpit reached by a navbar click (client-side): bytes transferred.
 
+Each measurement is of a freshly started server, with the worker warm-up
+(``AMOSCOPE_WARM_UP``) off and on in turn, over the same database and archive.
+
 Prints a table; asserts nothing. From the repository root::
 
     .venv/bin/python -m benchmarks.page_weight
@@ -33,6 +36,7 @@ THROTTLE = {"offline": False, "latency": 40, "downloadThroughput": 20e6 / 8, "up
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 FIRST_CHART = ".js-plotly-plot .main-svg"
 SAFETY_CHART = "spi_control_chart"  # drawn by the safety cockpit alone, not by the page before it
+WARM_UP_RUNS = ("off", "on", "off", "on")  # AMOSCOPE_WARM_UP of each server started in turn
 
 
 class Wire:
@@ -52,6 +56,24 @@ class Wire:
         taken = dict(self.bytes)
         self.bytes.clear()
         return taken
+
+
+class BodyCallback:
+    """When the browser sent the cockpit body callback and had its answer (monotonic seconds)."""
+
+    def __init__(self, page) -> None:
+        self.sent: list[float] = []
+        self.answered: list[float] = []
+        page.on("request", lambda request: self._note(request, self.sent))
+        page.on("requestfinished", lambda request: self._note(request, self.answered))
+
+    @staticmethod
+    def _note(request, moments: list[float]) -> None:
+        if "/_dash-update-component" in request.url and "cockpit-body" in (request.post_data or ""):
+            moments.append(time.monotonic())
+
+    def first(self) -> tuple[float, float]:
+        return self.sent[0], self.answered[0]
 
 
 def measure(base: str, amo: str) -> list[tuple[str, str]]:
@@ -75,15 +97,19 @@ def measure(base: str, amo: str) -> list[tuple[str, str]]:
         cdp.send("Network.enable")
         cdp.send("Network.emulateNetworkConditions", THROTTLE)
         wire = Wire(cdp)
+        body = BodyCallback(page)
         began = time.monotonic()
         page.goto(f"{base}/maintenance/{amo}/quality")
         page.locator(FIRST_CHART).first.wait_for(timeout=120_000)
         first_chart = time.monotonic() - began
+        sent, answered = (moment - began for moment in body.first())
         page.wait_for_load_state("networkidle")
         first = wire.take()
         script = first.get("Script", 0)
         rows += [("cockpit, first visit: JavaScript on the wire", f"{script / 1024:,.0f} KiB"),
                  ("cockpit, first visit: everything on the wire", f"{sum(first.values()) / 1024:,.0f} KiB"),
+                 ("cockpit, first visit: body callback sent after", f"{sent:.2f} s"),
+                 ("cockpit, first visit: body callback answered after", f"{answered:.2f} s"),
                  ("cockpit, first visit: first chart drawn after", f"{first_chart:.2f} s")]
 
         began = time.monotonic()
@@ -118,19 +144,28 @@ def main() -> None:
                 password_profile="owasp-minimum")
     run_once(Settings.from_env({}, database_url=url, archive_url=archive).etl, engine)  # as in a deployment
     engine.dispose()
-    port = _free_port()
-    server = start_amoscope(url, archive, port)
+    runs: list[tuple[str, list[tuple[str, str]]]] = []
     try:
-        wait_until_up(port, server)
-        rows = measure(f"http://127.0.0.1:{port}", amo)
+        for warm_up in WARM_UP_RUNS:  # each a freshly started server: off and on alternate
+            port = _free_port()
+            server = start_amoscope(url, archive, port, AMOSCOPE_WARM_UP=warm_up)
+            try:
+                wait_until_up(port, server)
+                runs.append((f"warm-up {warm_up}", measure(f"http://127.0.0.1:{port}", amo)))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+            name, rows = runs[-1]
+            print(f"{name}: " + ", ".join(f"{label.split(': ')[1]} {value}" for label, value in rows[2:5]),
+                  flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         drop_world(url)
-    print("\nChromium, empty cache, throttled to 20 Mbit/s and 40 ms latency (DevTools protocol)")
-    width = max(len(label) for label, _ in rows)
-    for label, value in rows:
-        print(f"{label:<{width}}  {value:>10}")
+    print("\nChromium, empty cache, throttled to 20 Mbit/s and 40 ms latency (DevTools protocol); "
+          "each column a freshly started server")
+    width = max(len(label) for label, _ in runs[0][1])
+    print(f"{'':<{width}}  " + "  ".join(f"{name:>12}" for name, _ in runs))
+    for index, (label, _) in enumerate(runs[0][1]):
+        print(f"{label:<{width}}  " + "  ".join(f"{rows[index][1]:>12}" for _, rows in runs))
 
 
 if __name__ == "__main__":

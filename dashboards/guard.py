@@ -5,6 +5,7 @@
   policy table for the user's role (``auth.policy.CALLBACKS``; anything else, including garbled
   ids, is 403), and a body that fits the callback's declaration (:mod:`dashboards.dispatch`;
   else 422).
+* The user's own preferences (``POST /preferences/theme``): signed in (else 401).
 * Pages: signed in (else a redirect to login); a link of an earlier form is redirected to its
   route; otherwise the shell is served with the status of :func:`dashboards.routes.resolve`
   (404 unknown, 403 refused, each drawn inside the shell by the router).
@@ -23,6 +24,7 @@ from flask_login import current_user
 
 from auth.edge import BadInput
 from auth.policy import may_call
+from auth.preferences import THEME_PATH
 from auth.redirects import login_url
 from auth.sessions import end_reason
 from auth.views import landing_path
@@ -39,7 +41,8 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login_form", "auth.login_submit", "auth.logo
                               "auth.forgot_submit", "auth.reset", "healthz", "static"})
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
 DISABLED_PATHS = ("/_reload-hash", "/_mcp", "/_alive_", FULL_PLOTLY_PATH)
-SIGNED_IN_PATHS = frozenset({"/_dash-layout", "/_dash-dependencies"})
+# Open to any signed-in user: Dash's own, and the user's preferences (auth.preferences).
+SIGNED_IN_PATHS = frozenset({"/_dash-layout", "/_dash-dependencies", THEME_PATH})
 
 
 def init_app(server: flask.Flask, app: Dash) -> None:

@@ -17,6 +17,9 @@ class DashboardsSettings:
     auth: AuthSettings = nested(AuthSettings)
     focus_mode: bool = setting(
         True, "Offer focus mode (a button and the F key hide the navbar; the page launcher stays reachable).")
+    warm_up: bool = setting(
+        True, "Warm each server worker up in the background as it starts (open the warehouse, compute "
+              "today's cockpit KPIs of every AMO), so the first cockpit is not the slow one.")
     cockpit_config: str = setting(
         "", "A TOML file of per-department cockpit panels and KPI thresholds (empty: the defaults).")
     evidence_root: str = setting(

@@ -630,6 +630,17 @@ console_slots = sa.Table(
     sa.Column("expires_at", Timestamp, nullable=False),
 )
 
+# What a user chose for the app's look, applied wherever they sign in (auth/preferences.py).
+# Operational bookkeeping, never archived (no change_txid): a choice is no domain data.
+user_preferences = sa.Table(
+    "user_preferences",
+    metadata,
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id"), primary_key=True, autoincrement=False),
+    sa.Column("theme", sa.String(8)),  # light or dark; NULL: the system's prefers-color-scheme
+    sa.Column("updated_at", Timestamp, nullable=False, server_default=sa.func.current_timestamp()),
+    sa.CheckConstraint("theme IN ('light', 'dark')", name="theme"),
+)
+
 # ── Events ────────────────────────────────────────────────────────────────────────────────
 audit_events = sa.Table(
     "audit_events",

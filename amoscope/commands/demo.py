@@ -11,7 +11,7 @@ import click
 from amoscope import web_server
 from amoscope.demo import DEMO_FOLDER, greeting, prepare, start_background, write_logins_file
 from amoscope.runtime import check_archive_writable, open_engine
-from dashboards import create_app
+from dashboards import create_app, warm_up
 from simulator import resume_point
 from warehouse.clock import WALL_CLOCK, SimulatedClock
 
@@ -62,6 +62,7 @@ def demo(settings, host: str, port: int, days_per_minute: float | None, verbose:
 
     def worker_ready() -> None:
         threads.extend(start_background(settings, engine, stop, clock=clock))
+        warm_up.start(app)
         click.echo(greeting(url, logins, logins_file))
 
     def worker_exit() -> None:

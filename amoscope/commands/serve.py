@@ -7,7 +7,7 @@ import click
 from amoscope import web_server
 from amoscope.runtime import open_engine
 from auth.errors import InsecureConfiguration
-from dashboards import create_app
+from dashboards import create_app, warm_up
 
 
 @click.command("serve")
@@ -37,4 +37,4 @@ def serve(settings, host: str, port: int, workers: int, threads: int, access_log
     # Forked workers must not share the parent's database connections.
     engine.dispose(close=False)
     web_server.run(app, bind=f"fd://{listener.fileno()}", workers=workers, threads=threads,
-                   access_log=access_log)
+                   access_log=access_log, on_worker_ready=lambda: warm_up.start(app))

@@ -1,8 +1,9 @@
 /* The shell's behaviour in the browser: light and dark themes, focus mode, the launcher.
 
    Theme: the choice is kept in the amoscope_theme cookie for a year (so it survives reload,
-   sign-out and sign-in; the login pages read it too); without a choice the system's
-   prefers-color-scheme decides and is followed as it changes. Charts follow the theme: each
+   sign-out and sign-in; the login pages read it too) and sent to the server, which keeps it for
+   the account and sets the cookie from it at each login, in any browser (auth/preferences.py);
+   without a choice the system's prefers-color-scheme decides and is followed as it changes. Charts follow the theme: each
    plotly graph gets the theme's colours whenever it is drawn.
    Focus mode: the button or the F key hides the navbar; the floating launcher opens it over the
    page; Escape closes the launcher, then leaves focus mode. */
@@ -79,10 +80,20 @@
         }
     }
 
+    function rememberForAccount(theme) {
+        var token = document.cookie.match(/(?:^|; )_csrf_token=([^;]*)/);
+        window.fetch("/preferences/theme", {
+            method: "POST", credentials: "same-origin",
+            headers: {"Content-Type": "application/json", "X-CSRFToken": token ? token[1] : ""},
+            body: JSON.stringify({theme: theme})
+        }).catch(function () { /* offline: this browser's cookie still holds the choice */ });
+    }
+
     function toggleTheme() {
         var next = currentTheme() === "dark" ? "light" : "dark";
         document.cookie = COOKIE + "=" + next + "; Max-Age=" + YEAR + "; Path=/; SameSite=Lax" + secureFlag();
         applyTheme();
+        rememberForAccount(next);
     }
 
     function setFocus(on) {

@@ -1,7 +1,10 @@
 """A department's cockpit: KPI cards and charts as of the URL's date (the live feed is in the
 navbar's panel, :mod:`dashboards.live`).
 
-Every render makes one ``cockpit_snapshot`` call on the app's one Warehouse. Which department
+Every render makes one ``cockpit_snapshot`` call on the app's one Warehouse. The cards and the
+first row of charts come in one answer and are drawn first; the other charts follow in a second
+callback (a kept snapshot by then), so the first chart does not wait for the last figure to be
+built, sent and drawn. Which department
 it shows comes from the session (members always get their own); a click on a bar opens the
 records page with the bar's record ids in the URL, and that page checks scope again. The QMS
 cockpit offers quality roles the AM half-yearly summary as an XLSX download (audited).
@@ -38,6 +41,7 @@ def layout(user, match):
         dcc.Location(id="cockpit-as-of-nav", refresh=True),
         *_report_control(user, slug),
         dcc.Loading(html.Div(id="cockpit-body")),
+        dbc.Row(id="cockpit-more-charts"),  # outside the spinner: the first charts stay in view
     ])
 
 
@@ -75,6 +79,7 @@ def _code(slug: str | None) -> str | None:
     return {page: code for code, page in DEPARTMENT_SLUGS.items()}.get(slug or "")
 
 
+FIRST_CHARTS = 2  # the first row, drawn with the cards; the others follow (render_more_charts)
 # A headline's state → the card's Bootstrap colour (neutral and no data stay plain).
 CARD_COLOURS = {"good": "success", "warning": "warning", "alarm": "danger"}
 
@@ -117,6 +122,10 @@ def _chart(panel: cockpits.Panel, frame, labels, as_of: date | None, theme: str,
                             className="h-100"), lg=6, className="mb-3")
 
 
+def _shown_panels(code: str, snapshot, config: cockpit_config.CockpitConfig) -> list[cockpits.Panel]:
+    return [panel for panel in cockpits.PANELS[code] if panel.kpi in snapshot and config.shows(panel.kpi)]
+
+
 def register_callbacks(app: Dash) -> None:
 
     @app.callback(Output("cockpit-body", "children"), Input("url", "search"), State("url", "pathname"))
@@ -141,11 +150,31 @@ def register_callbacks(app: Dash) -> None:
             mine = open_items.of_user(connection, user)
         cards = dbc.Row([_card(name, frame, config) for name, frame in snapshot.items()
                          if config.shows(name)], className="g-2 mb-3")
-        panels = dbc.Row([_chart(panel, snapshot[panel.kpi], labels, as_of, current_theme(), config)
-                          for panel in cockpits.PANELS[code]
-                          if panel.kpi in snapshot and config.shows(panel.kpi)])
+        first = dbc.Row([_chart(panel, snapshot[panel.kpi], labels, as_of, current_theme(), config)
+                         for panel in _shown_panels(code, snapshot, config)[:FIRST_CHARTS]])
         return [_heading(code, as_of), as_of_module.banner(as_of, pathname, search),
-                open_items.panel(user.amo_code, mine), cards, panels]
+                open_items.panel(user.amo_code, mine), cards, first,
+                dcc.Store(id="cockpit-more", data=search or "")]  # asks for the other charts
+
+    @app.callback(Output("cockpit-more-charts", "children"), Input("cockpit-more", "data"),
+                  State("url", "pathname"))
+    def render_more_charts(search, pathname):
+        """The charts after the first row, as of the date the body was drawn for (its ``search``);
+        nothing when the body could not draw any (it says why)."""
+        user = context.user()
+        code = cockpit_in_scope(user.role, user.department_code, slug_of(pathname))
+        if code not in cockpits.PANELS:
+            return []
+        try:
+            as_of = as_of_module.parse(search if isinstance(search, str) else "")  # a store holds any JSON
+            snapshot = context.warehouse().kpi.cockpit_snapshot(code, as_of=as_of)
+        except (as_of_module.BadDate, WarehouseError):
+            return []
+        config = cockpit_config.for_department(context.app_context().settings.cockpit_config, code)
+        with context.engine().connect() as connection:
+            labels = records.labels_of(connection, user.amo_id)
+        return [_chart(panel, snapshot[panel.kpi], labels, as_of, current_theme(), config)
+                for panel in _shown_panels(code, snapshot, config)[FIRST_CHARTS:]]
 
     @app.callback(Output("cockpit-as-of-nav", "href"), Input("cockpit-as-of", "value"),
                   State("url", "pathname"), State("url", "search"), prevent_initial_call=True)

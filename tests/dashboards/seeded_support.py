@@ -109,6 +109,23 @@ def result_rows(client, dash_app, token, start: int = 0, end: int = 100) -> dict
     return json.loads(response.get_data(as_text=True))["response"]["console-grid"]["getRowsResponse"]
 
 
+def cockpit_tree(client, dash_app, pathname: str, search: str = "") -> list:
+    """A cockpit as the browser draws it: the body callback's answer (cards, the first charts),
+    then the answer of the callback its ``cockpit-more`` store triggers (the other charts)."""
+    body = call(client, dash_app, "cockpit-body.children",
+                values={"url.search": search, "url.pathname": pathname})
+    assert body.status_code == 200, body.get_data(as_text=True)[:300]
+    tree = body.get_json()["response"]["cockpit-body"]["children"]
+    tree = tree if isinstance(tree, list) else [tree]
+    store = next((node for node in walk_components(tree) if node["props"].get("id") == "cockpit-more"), None)
+    if store is None:  # the body drew no charts (a bad date, no cockpit here)
+        return tree
+    more = call(client, dash_app, "cockpit-more-charts.children",
+                values={"cockpit-more.data": store["props"]["data"], "url.pathname": pathname})
+    assert more.status_code == 200, more.get_data(as_text=True)[:300]
+    return [*tree, *more.get_json()["response"]["cockpit-more-charts"]["children"]]
+
+
 def walk_components(node):
     """Every component (a dict with a type and props) in a rendered Dash tree, depth first."""
     if isinstance(node, list):

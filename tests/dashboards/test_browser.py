@@ -1,5 +1,6 @@
 """In real Chromium: log in through the form, land on the right page, and no CSP violation
-(checklist F50's browser run) on the pages of this issue."""
+(checklist F50's browser run) on the pages of this issue; the feed pauses in a hidden tab; the
+theme chosen in one browser is the theme of the next login in another."""
 
 from __future__ import annotations
 
@@ -18,9 +19,14 @@ def test_login_lands_on_the_right_page_without_csp_violations(pg_engine, served,
     make_user(pg_engine, username, role, department)
     page = chromium.new_page()
     problems = watch_problems(page)
+    graph_code = []
+    page.on("request", lambda request: "async-graph" in request.url and graph_code.append(request.url))
     log_in_page(page, served, username)
     page.wait_for_url(f"{served}{landing}")
     page.get_by_text(visible).first.wait_for(timeout=20_000)
+    if role == "member":  # a cockpit: dcc.Graph's chunk, preloaded with the scripts, is fetched once
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=20_000)
+        assert len(graph_code) == 1, graph_code
     if role == "admin":
         page.get_by_text(username).first.wait_for(timeout=20_000)  # the users grid has loaded
         page.get_by_text("Sessions now").wait_for()
@@ -99,3 +105,41 @@ def test_feed_pauses_while_the_tab_is_hidden(pg_engine, served, chromium):
     page.clock.run_for(11_000)
     _wait_for_polls(page, polls, hidden_from + 1)
     assert problems == []
+
+
+def _theme(page) -> str:
+    return page.evaluate("document.documentElement.getAttribute('data-bs-theme')")
+
+
+def test_the_theme_chosen_follows_the_user_to_a_fresh_browser(pg_engine, served, chromium):
+    make_user(pg_engine, "prod@amo1.example", "member", "PROD")
+    make_user(pg_engine, "stores@amo1.example", "member", "STOR")
+    page = chromium.new_context(color_scheme="light").new_page()
+    problems = watch_problems(page)
+    log_in_page(page, served, "prod@amo1.example")
+    page.wait_for_url(f"{served}/maintenance/AMO1/production")
+    page.locator("#theme-toggle").wait_for()
+    assert _theme(page) == "light"  # never chosen: the system's preference
+    with page.expect_response(f"{served}/preferences/theme") as stored:
+        page.locator("#theme-toggle").click()
+    assert stored.value.status == 204 and _theme(page) == "dark"
+    page.reload()
+    page.locator("#app-navbar").wait_for()
+    assert _theme(page) == "dark"
+    page.click("#sign-out")
+    page.wait_for_url(f"{served}/login")
+    assert problems == []
+
+    fresh = chromium.new_context(color_scheme="light").new_page()  # another browser: no cookie of ours
+    fresh.goto(f"{served}/login")
+    assert _theme(fresh) == "light"
+    log_in_page(fresh, served, "prod@amo1.example")
+    fresh.wait_for_url(f"{served}/maintenance/AMO1/production")
+    fresh.locator("#app-navbar").wait_for()
+    assert _theme(fresh) == "dark"
+    fresh.click("#sign-out")
+    fresh.wait_for_url(f"{served}/login")
+    log_in_page(fresh, served, "stores@amo1.example")  # who never chose gets the system's again
+    fresh.wait_for_url(f"{served}/maintenance/AMO1/stores")
+    fresh.locator("#app-navbar").wait_for()
+    assert _theme(fresh) == "light"

@@ -1,16 +1,18 @@
 """The QMS cockpit through the real app with its snapshot cache: a kept cockpit renders exactly
 what an uncached app renders, a new CAR shows on the next render, sign-ins do not invalidate,
-and an AMO's users never see another AMO's kept figures."""
+and an AMO's users never see another AMO's kept figures; a worker's warm-up fills it, and a
+failing warm-up leaves the app serving."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from auth_test_support import call, login, make_amo, make_user
 
-from dashboards import create_app
+from dashboards import cockpits, create_app, warm_up
 from dashboards.context import shared_warehouse
 from tests.dashboards.seeded_support import walk_components
 from tests.warehouse.conftest import add_finding, raise_car, wait_visible
@@ -109,3 +111,28 @@ def test_each_as_of_date_has_its_own_kept_cockpit(settings, pg_engine, two_amos)
     assert _open_cars(_render(app, analyst, "AMO1")) == "1"
     assert _open_cars(_render(app, analyst, "AMO1", "?as_of=2025-01-05")) == "0"
     assert (_stats(app).misses, _stats(app).hits) == (3, 1)
+
+
+def test_a_warmed_app_serves_every_amos_first_cockpit_from_the_cache(settings, pg_engine, two_amos):
+    app = _app(settings, pg_engine)
+    report = warm_up.warm_up(app)
+    assert report.snapshots == 2 * len(cockpits.PANELS)
+    assert _stats(app).misses == report.snapshots
+    mine = _signed_in(app, "qa1@amo1.example", "10.9.3.1")
+    theirs = _signed_in(app, "qa2@amo2.example", "10.9.3.2")
+    assert _open_cars(_render(app, mine, "AMO1")) == "1"
+    assert _open_cars(_render(app, theirs, "AMO2")) == "0"
+    assert (_stats(app).misses, _stats(app).hits) == (report.snapshots, 2), "both first renders were hits"
+
+
+def test_a_failing_warm_up_is_logged_and_the_app_serves_on(settings, pg_engine, two_amos, caplog):
+    app = _app(settings.replace(archive_url="ftp://archive.invalid/amoscope"), pg_engine)
+    with caplog.at_level(logging.ERROR, logger="dashboards.warm_up"):
+        warm_up.start(app).join()
+    assert "warm-up failed" in caplog.text and "only a local folder or s3://" in caplog.text
+    analyst = _signed_in(app, "qa1@amo1.example", "10.9.4.1")
+    assert analyst.get("/maintenance/AMO1/quality").status_code == 200
+
+
+def test_no_warm_up_when_the_setting_is_off(settings, pg_engine, amo_id):
+    assert warm_up.start(_app(settings.replace(warm_up=False), pg_engine)) is None

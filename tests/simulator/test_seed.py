@@ -17,9 +17,9 @@ from warehouse.database import create_engine
 from warehouse.schema import DEPARTMENT_CODES, ROLE_CODES, metadata
 
 # runtime state of the running system, not history: login throttling, sessions, reset tokens,
-# archive checkpoints and the console's concurrency slots
+# archive checkpoints, the console's concurrency slots and users' preferences (none chosen yet)
 MAY_STAY_EMPTY = {"login_attempts", "user_sessions", "password_reset_tokens", "archive_checkpoints",
-                  "console_slots"}
+                  "console_slots", "user_preferences"}
 
 
 def _counts(engine: sa.Engine) -> dict[str, int]:

@@ -110,6 +110,7 @@ CALLBACK_PAGES = {
     "admin-timeline.rowData": "admin",
     "..admin-result.children...admin-form-key.data...admin-refresh.data..": "admin",
     "cockpit-body.children": "<department>",
+    "cockpit-more-charts.children": "<department>",
     "cockpit-nav.href": "<department>",
     "..cockpit-report-download.data...cockpit-report-error.children..": "quality",
     "..records-grid.rowData...records-grid.columnDefs...records-title.children..": "<entity_type>",
@@ -124,6 +125,7 @@ LIST = "..records-grid.rowData...records-grid.columnDefs...records-title.childre
 EXPORT = "records-download.data"
 ENTITY = "entity-body.children"
 COCKPIT = "cockpit-body.children"
+MORE_CHARTS = "cockpit-more-charts.children"
 ADMIN_APPLY = "..admin-result.children...admin-form-key.data...admin-refresh.data.."
 REPORT = "..cockpit-report-download.data...cockpit-report-error.children.."
 
@@ -343,11 +345,12 @@ def _check_allowed(output: str, response, values: dict, role: str, department: s
         sample = next(s for s in tenants.samples[kind] if s.id == record_id)
         readable = may_read(role, department, kind, sample, tenants.own_id)
         assert ("There is no such record" not in text) == readable, (kind, record_id, role, department)
-    elif output == COCKPIT:
+    elif output in (COCKPIT, MORE_CHARTS):
         slug = pathname.rsplit("/", 1)[1]
         code = department if DATA_SCOPES[role] != "amo" else SLUG_DEPARTMENTS.get(slug)
         shown = code in cockpits.PANELS and may_open_page(role, department, DEPARTMENT_SLUGS[code])
-        assert ('"kpi-' in text) == shown, (role, department, slug)
+        drawn = '"kpi-' if output == COCKPIT else '"cockpit-chart"'  # cards; the charts after the first row
+        assert (drawn in text) == shown, (output, role, department, slug)
     elif output == ADMIN_APPLY:
         assert '"success"' not in text  # the other AMO's user is not found, nothing is done
     elif output == REPORT and response.status_code == 200:

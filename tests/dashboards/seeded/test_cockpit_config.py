@@ -9,11 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from auth_test_support import call, login
+from auth_test_support import login
 
 from dashboards import cockpit_config, open_items
 from dashboards.cockpit_config import CockpitConfigError
-from tests.dashboards.seeded_support import AMO, walk_components
+from tests.dashboards.seeded_support import AMO, cockpit_tree, walk_components
 
 CONFIG = """
 [QUAL]
@@ -54,9 +54,7 @@ def test_a_configured_cockpit_hides_panels_and_uses_its_thresholds(world, tmp_pa
     app = make_app(settings, world.engine)
     client = app.test_client()
     assert login(client, "qa@nam.example", environ_base={"REMOTE_ADDR": "10.9.0.1"}).status_code == 303
-    response = call(client, app.extensions["dash_app"], "cockpit-body.children",
-                    values={"url.search": "", "url.pathname": f"/maintenance/{AMO}/quality"})
-    tree = response.get_json()["response"]["cockpit-body"]["children"]
+    tree = cockpit_tree(client, app.extensions["dash_app"], f"/maintenance/{AMO}/quality")
     ids = {json.dumps(node["props"].get("id"), sort_keys=True) for node in walk_components(tree)}
     assert '"kpi-findings_by_source"' not in ids and '"kpi-overdue_cars"' in ids
     assert not any("findings_by_source" in i for i in ids)

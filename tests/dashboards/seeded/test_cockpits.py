@@ -14,7 +14,7 @@ from auth_test_support import call, csrf_of
 
 from auth.policy import DEPARTMENT_SLUGS
 from dashboards import cockpits
-from tests.dashboards.seeded_support import AMO, walk_components
+from tests.dashboards.seeded_support import AMO, cockpit_tree, walk_components
 from warehouse import Warehouse
 from warehouse.kpi.base import REGISTRY
 
@@ -22,11 +22,8 @@ BODY = "cockpit-body.children"
 TODAY = datetime.now(UTC).date()
 
 
-def _render(client, dash_app, slug: str, as_of: str = TODAY.isoformat()) -> dict:
-    response = call(client, dash_app, BODY, values={"url.search": f"?as_of={as_of}",
-                                                    "url.pathname": f"/maintenance/{AMO}/{slug}"})
-    assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    return response.get_json()["response"]["cockpit-body"]["children"]
+def _render(client, dash_app, slug: str, as_of: str = TODAY.isoformat()) -> list:
+    return cockpit_tree(client, dash_app, f"/maintenance/{AMO}/{slug}", f"?as_of={as_of}")
 
 
 def _cards(tree) -> dict[str, dict]:

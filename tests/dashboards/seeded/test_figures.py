@@ -9,22 +9,18 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from auth_test_support import call
 
 from auth.policy import DEPARTMENT_SLUGS
 from dashboards import cockpits
-from tests.dashboards.seeded_support import AMO, walk_components
+from tests.dashboards.seeded_support import AMO, cockpit_tree, walk_components
 
 TODAY = datetime.now(UTC).date()
 BARE = re.compile(r"^(\d+|true|false|none|nan)$", re.IGNORECASE)
 
 
 def _figures(client, dash_app, code: str, as_of=TODAY) -> dict[str, dict]:
-    response = call(client, dash_app, "cockpit-body.children",
-                    values={"url.search": f"?as_of={as_of.isoformat()}",
-                            "url.pathname": f"/maintenance/{AMO}/{DEPARTMENT_SLUGS[code]}"})
-    assert response.status_code == 200
-    tree = response.get_json()["response"]["cockpit-body"]["children"]
+    tree = cockpit_tree(client, dash_app, f"/maintenance/{AMO}/{DEPARTMENT_SLUGS[code]}",
+                        f"?as_of={as_of.isoformat()}")
     return {node["props"]["id"]["kpi"]: node["props"]["figure"]
             for node in walk_components(tree) if node["type"] == "Graph"}
 
