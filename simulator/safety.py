@@ -18,6 +18,13 @@ from simulator.quality import Quality
 from simulator.world import World
 
 REPORTS_PER_WEEK = 1.5
+# Severity and likelihood (1-5) of a reported event: most maintenance reports are minor and
+# occasional, a few are serious, so only some 4 % land in the intolerable region (index >= 15)
+SEVERITY_WEIGHTS = (30, 35, 22, 10, 3)
+LIKELIHOOD_WEIGHTS = (20, 35, 28, 12, 5)
+# a safety action (a finding with its CAR) for every intolerable risk, half the tolerable ones
+# (mitigated to as low as reasonably practicable) and a few acceptable ones
+ACTION_SHARE = {"INTOLERABLE": 1.0, "TOLERABLE": 0.5, "ACCEPTABLE": 0.05}
 OCCURRENCE_DEPARTMENTS = ("PROD", "PROD", "PROD", "STOR", "WKSP", "PLAN")
 SAFETY_REFS = (
     "145.A.30(e)",
@@ -138,7 +145,8 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
     assessed = max(world.later(reported, 24, 24 * 7), report["updated_at"])
     if not world.is_past(assessed):
         return
-    severity, likelihood = rng.randint(1, 5), rng.randint(1, 5)
+    severity = rng.choices(range(1, 6), SEVERITY_WEIGHTS)[0]
+    likelihood = rng.choices(range(1, 6), LIKELIHOOD_WEIGHTS)[0]
     world.change(
         "safety_reports",
         report,
@@ -167,7 +175,7 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
         {"status": "ACTIONED", "analysed_at": analysed, "contributing_factors": factors},
         action="STATE_CHANGE",
     )
-    needs_action = severity * likelihood >= 15 or rng.random() < 0.05
+    needs_action = rng.random() < ACTION_SHARE[tolerability(severity * likelihood)]
     raised = analysed + timedelta(hours=1)
     # a paragraph found in the department within 24 months already has its CAR: the action joins it
     fresh = [ref for ref in SAFETY_PARAGRAPHS if not quality.would_repeat(amo, ref, dept_code, raised)]
