@@ -21,7 +21,10 @@ from simulator.world import SYSTEM_ACTOR, World
 
 DUE_DAYS = {"L1": 7, "L2": 90}
 # median days from CAR opened to implemented, per level (lognormal, so a tail of slow ones)
-IMPLEMENT_MEDIAN_DAYS = {"L1": 4, "L2": 24}
+IMPLEMENT_MEDIAN_DAYS = {"L1": 3, "L2": 24}
+# hours from implemented to verified and closed: a level-1 CAR (immediate action, due in 7 days)
+# is verified within a day or two, not left for a week past its due date
+VERIFY_HOURS = {"L1": (2, 48), "L2": (12, 24 * 7)}
 REPEAT_WINDOW = timedelta(days=730)
 AGEING_HORIZON = timedelta(days=90)  # the level-2 due period: CARs older than this are chased
 
@@ -211,7 +214,7 @@ class Quality:
         implemented = max(implemented, at + timedelta(hours=rng.uniform(4, 72)))
         if rng.random() < 0.08 or implemented > deadline:
             implemented = max(deadline, at) + timedelta(days=rng.uniform(2, 40))
-        verified = world.later(implemented, 12, 24 * 7)
+        verified = world.later(implemented, *VERIFY_HOURS[finding["level"]])
         if not world.is_past(verified) and opened < world.now - AGEING_HORIZON:
             # chased: past the 90-day horizon only the planted CAR is still open at the as-of date
             implemented = world.moment(max(at, min(deadline, world.now - timedelta(days=2))),
