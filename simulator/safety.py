@@ -8,7 +8,7 @@ engine for quality and safety.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from simulator import vocabulary as v
 from simulator.fleet import Plane
@@ -61,9 +61,13 @@ def build_safety(
         planes = [p for p in fleet if p.amo_id == amo["id"]]
         safety = people.department(amo["id"], "SAFE")
         count = int(REPORTS_PER_WEEK * world.factor * (world.now - world.start).days / 7)
+        moments, man_hours = _work_moments(production, amo["id"])
         for _ in range(count):
             kind = rng.choices(("OCCURRENCE", "HAZARD", "NEAR_MISS", "ERROR"), (4, 3, 2, 2))[0]
-            occurred = world.moment()
+            # reports come from the work: a busy month (a base check) brings more of them, so the
+            # reports per 1000 MH (the SPIs) swing with chance alone, not with the workload
+            occurred = world.later(rng.choices(moments, cum_weights=man_hours)[0], -4, 4) if moments else (
+                world.moment())
             reported = world.later(occurred, 0.5, 48)
             if not world.is_past(reported):
                 continue
@@ -117,6 +121,17 @@ def build_safety(
                 activity=("safety_report.captured", f"{kind.replace('_', ' ').title()} report captured"),
             )
             _work(world, people, quality, amo, report, dept_code)
+
+
+def _work_moments(production: Production, amo_id: int) -> tuple[list[datetime], list[float]]:
+    """When the AMO's task cards were performed, and the man-hours booked up to each (cumulative)."""
+    moments, man_hours, total = [], [], 0.0
+    for signed in sorted(production.signed, key=lambda s: s.performed_at):
+        if signed.work_order["amo_id"] == amo_id and signed.card["actual_mh"]:
+            total += signed.card["actual_mh"]
+            moments.append(signed.performed_at)
+            man_hours.append(total)
+    return moments, man_hours
 
 
 def _work(world: World, people: People, quality: Quality, amo: dict, report: dict, dept_code: str) -> None:
