@@ -10,7 +10,7 @@ calibration per AMO was let lapse.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,13 +31,12 @@ def build_workshops(world: World, people: People, quality: Quality, signed: list
     by_amo: dict[int, list[SignedCard]] = defaultdict(list)
     for card in signed:
         by_amo[card.work_order["amo_id"]].append(card)
-    recalls: Counter[tuple[int, int]] = Counter()  # out-of-tolerance calibrations per AMO and year
     for amo in people.amos:
         tools = _crib(world, people, amo)
         _use(world, people, tools, sorted(by_amo[amo["id"]], key=lambda s: s.performed_at))
         for tool in tools:
             if tool["is_calibrated"]:
-                _calibrate(world, people, quality, amo, tool, recalls)
+                _calibrate(world, people, quality, amo, tool)
 
 
 def _crib(world: World, people: People, amo: dict) -> list[dict[str, Any]]:
@@ -129,9 +128,7 @@ def _use(world: World, people: People, tools: list[dict], cards: list[SignedCard
         free_from[tool["id"]] = back
 
 
-def _calibrate(
-    world: World, people: People, quality: Quality, amo: dict, tool: dict, recalls: Counter[tuple[int, int]]
-) -> None:
+def _calibrate(world: World, people: People, quality: Quality, amo: dict, tool: dict) -> None:
     rng = world.rng
     interval = tool["calibration_interval_days"]
     due = tool["next_due_at"]
@@ -143,10 +140,10 @@ def _calibrate(
         if world.now - LAPSED_WITHIN < due < world.now and world.plant(amo["id"], "calibration lapsed"):
             return  # planted: the latest one was missed, "calibration overdue" for some weeks
         controller = people.actor(people.staff(world, amo["id"], "WKSP", at))
-        year = (amo["id"], (at - world.start).days // 365)
-        found = "IN_TOL"
-        if rng.random() < OUT_OF_TOLERANCE_SHARE and recalls[year] < world.factor:
-            found, recalls[year] = "OUT_OF_TOL", recalls[year] + 1
+        out_of_tolerance = rng.random() < OUT_OF_TOLERANCE_SHARE and world.within_yearly_quota(
+            amo["id"], "out of tolerance", at, 1
+        )
+        found = "OUT_OF_TOL" if out_of_tolerance else "IN_TOL"
         due = at + timedelta(days=interval)
         calibration = world.create(
             "tool_calibrations",
