@@ -20,9 +20,11 @@ from simulator.production import Production, SignedCard
 from simulator.world import World
 
 DEFECTS_PER_FLYING_DAY = 0.12
-# defects whose fault comes back two or three times within days: a dozen or so repeat-defect
-# alerts per AMO in three years (Sofema: >= 3 on one aircraft and ATA within 15 sectors)
+# defects whose fault comes back twice within days, at most six a year per AMO and scale step:
+# a dozen or so repeat-defect alerts per AMO in three years, never a flood (Sofema: >= 3 on one
+# aircraft and ATA within 15 sectors)
 RECURRING_SHARE = 0.03
+RECURRING_PER_YEAR = 6
 MEL_DAYS = {"B": 3, "C": 10, "D": 120}
 MISSED_DEFERRAL_SHARE = 0.02  # rectified after the deferral expired, caught and closed in the history
 EXPIRED_FOR = (timedelta(days=3), timedelta(days=30))  # how long the planted open deferral has expired
@@ -59,8 +61,12 @@ def plan_defects(world: World, people: People, plane: Plane) -> list[PlannedDefe
                 rng.choices(("PIREP", "MAREP", "CABIN"), (6, 3, 1))[0],
             )
         )
-        if rng.random() < RECURRING_SHARE:  # the fault comes back: the stuff of repeat-defect alerts
-            for hop in range(rng.randint(2, 3)):
+        # the fault comes back: the stuff of repeat-defect alerts
+        recurs = rng.random() < RECURRING_SHARE
+        if recurs and world.within_yearly_quota(
+            plane.amo_id, "recurring fault", planned[-1].row["reported_at"], RECURRING_PER_YEAR
+        ):
+            for hop in range(2):
                 at = world.later(planned[-1].row["reported_at"], 20, 70 + 10 * hop)
                 if world.is_past(at):
                     planned.append(report_defect(world, people, plane, at, ata, "PIREP"))
