@@ -104,7 +104,9 @@ def _hire_staff(
         titles = v.JOB_TITLES[dept_code]
         title = titles[0] if number <= len(codes) else rng.choice(titles)
         role = _role_for(dept_code, number, title)
-        hired = world.later(world.start, 2, 72) if rng.random() < 0.85 else world.moment()
+        # most staff are there from the start, the first of each department (its head) always
+        founding = rng.random() < 0.85 or number <= len(codes)
+        hired = world.later(world.start, 2, 72) if founding else world.moment()
         dept = people.department(amo["id"], dept_code)
         actor = people.actor(admin) if admin else SYSTEM_ACTOR
         user = world.create(
