@@ -66,8 +66,8 @@ def build_safety(
             kind = rng.choices(("OCCURRENCE", "HAZARD", "NEAR_MISS", "ERROR"), (4, 3, 2, 2))[0]
             # reports come from the work: a busy month (a base check) brings more of them, so the
             # reports per 1000 MH (the SPIs) swing with chance alone, not with the workload
-            occurred = world.later(rng.choices(moments, cum_weights=man_hours)[0], -4, 4) if moments else (
-                world.moment())
+            at_work = rng.choices(moments, cum_weights=man_hours)[0] if moments else world.moment()
+            occurred = world.later(at_work, -4, 4)
             reported = world.later(occurred, 0.5, 48)
             if not world.is_past(reported):
                 continue
