@@ -57,7 +57,9 @@ class Production:
         key = (amo_id, wo_type)
         self._numbers[key] = self._numbers.get(key, 0) + 1
         department = people.department(amo_id, dept_code)
+        # planned some days ahead, but never after the history's end (a shop visit starting soon)
         created = max(start - timedelta(days=world.rng.randint(2, 10)), world.start)
+        created = min(created, world.now - timedelta(minutes=1))
         planner = people.staff(world, amo_id, "PLAN", created)
         subject = aircraft["registration"] if aircraft else component["part_no"] if component else "shop"
         return world.create(
