@@ -2,8 +2,9 @@
 
 A hazard comes from a HAZARD report or from the safety office's own survey; it is risk-assessed
 (severity × likelihood), reviewed on an interval set by its tolerability, mitigated at its first
-review (the likelihood falls), and now and then closed. A few reviews are missed, so the "stale
-risk reviews" KPI has something to show. Built last, so the rest of the history stays as it was.
+review (the likelihood falls; an intolerable one within the week), and now and then closed. A
+few reviews are missed, so the "stale risk reviews" KPI has something to show. Built last, so
+the rest of the history stays as it was.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ FROM_REPORT_SHARE = 0.6
 MISSED_REVIEW_SHARE = 0.03
 CLOSE_SHARE = 0.1
 REVIEW_DAYS = {"INTOLERABLE": 30, "TOLERABLE": 90, "ACCEPTABLE": 365}
+# an intolerable risk calls for immediate action (ICAO Doc 9859: stop or mitigate): its first
+# review, which mitigates it, is due within the week and is never missed
+FIRST_REVIEW_DAYS = {**REVIEW_DAYS, "INTOLERABLE": 7}
 
 
 def build_hazards(world: World, people: People) -> None:
@@ -71,7 +75,7 @@ def _identify(world: World, people: People, amo: dict, at, code: str, report: di
             "mitigation": None,
             "review_interval_days": REVIEW_DAYS[risk],
             "last_reviewed_at": None,
-            "next_review_due_at": at + timedelta(days=REVIEW_DAYS[risk]),
+            "next_review_due_at": at + timedelta(days=FIRST_REVIEW_DAYS[risk]),
             "status": "OPEN",
             "closed_at": None,
         },
@@ -87,7 +91,8 @@ def _review(world: World, people: People, amo: dict, hazard: dict[str, Any]) -> 
     mitigation = dict(v.HAZARD_REGISTER)[hazard["title"]]
     while True:
         at = world.later(hazard["next_review_due_at"] - timedelta(days=7), 0, 24 * 10)
-        if rng.random() < MISSED_REVIEW_SHARE:  # missed, then caught up some weeks late
+        intolerable = hazard["tolerability"] == "INTOLERABLE"
+        if not intolerable and rng.random() < MISSED_REVIEW_SHARE:  # missed, then caught up weeks late
             at += timedelta(days=rng.randint(14, 56))
         if not world.is_past(at):
             return

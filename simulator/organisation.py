@@ -104,7 +104,9 @@ def _hire_staff(
         titles = v.JOB_TITLES[dept_code]
         title = titles[0] if number <= len(codes) else rng.choice(titles)
         role = _role_for(dept_code, number, title)
-        hired = world.later(world.start, 2, 72) if rng.random() < 0.85 else world.moment()
+        # most staff are there from the start, the first of each department (its head) always
+        founding = rng.random() < 0.85 or number <= len(codes)
+        hired = world.later(world.start, 2, 72) if founding else world.moment()
         dept = people.department(amo["id"], dept_code)
         actor = people.actor(admin) if admin else SYSTEM_ACTOR
         user = world.create(
@@ -155,7 +157,8 @@ def _role_for(dept_code: str, number: int, title: str) -> str:
 
 
 def _leave(world: World, people: People, user: dict, admin: dict) -> None:
-    """A leaver: disabled on the last day by a scheduled action (a few stay active by mistake)."""
+    """A leaver: disabled on the last day by a scheduled action (a few, at most one a year per AMO,
+    stay active by mistake)."""
     left = world.moment(world.later(user["created_at"], 24 * 60, 24 * 200))
     if not world.is_past(left):
         return
@@ -187,7 +190,10 @@ def _leave(world: World, people: People, user: dict, admin: dict) -> None:
             action="ADMIN_SCHEDULE",
             reason="Leaver: last working day",
         )
-    if world.rng.random() < 0.08 or action is None:
+    stays_active = world.rng.random() < 0.08 and world.within_yearly_quota(
+        user["amo_id"], "leaver still active", left, 1
+    )
+    if stays_active or action is None:
         world.change("users", user, left, people.actor(admin), {"left_at": left}, reason="HR leaver notice")
         return
     world.change(

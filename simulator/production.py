@@ -2,8 +2,8 @@
 
 A work order is planned, started, worked card by card and, once complete, released with a CRS
 and closed. Cards are performed (and independently inspected where required) by certifying
-staff whose authorisation was valid at that moment, but for a small share of lapses that the
-"sign-offs without a valid authorisation" KPI must find.
+staff whose authorisation was valid at that moment, but for a small share of lapses (at most
+two a year per AMO) that the "sign-offs without a valid authorisation" KPI must find.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from simulator.people import People
 from simulator.world import SYSTEM_ACTOR, World
 
 LAPSED_SIGNATURE_SHARE = 0.006
+LAPSED_PER_YEAR = 2  # at most, per AMO and scale step: a handful in three years
 
 
 @dataclass
@@ -56,7 +57,9 @@ class Production:
         key = (amo_id, wo_type)
         self._numbers[key] = self._numbers.get(key, 0) + 1
         department = people.department(amo_id, dept_code)
+        # planned some days ahead, but never after the history's end (a shop visit starting soon)
         created = max(start - timedelta(days=world.rng.randint(2, 10)), world.start)
+        created = min(created, world.now - timedelta(minutes=1))
         planner = people.staff(world, amo_id, "PLAN", created)
         subject = aircraft["registration"] if aircraft else component["part_no"] if component else "shop"
         return world.create(
@@ -145,6 +148,15 @@ class Production:
         cards.append(card)
         return card
 
+    def _signer(self, amo_id: int, at: datetime, *, crs: bool = False) -> dict[str, Any] | None:
+        """A certifying person authorised at ``at``; now and then one whose authorisation had lapsed."""
+        world, people = self.world, self.people
+        if world.rng.random() < LAPSED_SIGNATURE_SHARE:
+            lapsed = people.signer(world, amo_id, at, valid=False, crs=crs)
+            if lapsed and world.within_yearly_quota(amo_id, "lapsed signature", at, LAPSED_PER_YEAR):
+                return lapsed
+        return people.signer(world, amo_id, at, crs=crs)
+
     def perform(self, work_order: dict[str, Any], card: dict[str, Any], at: datetime) -> SignedCard | None:
         """Sign the card as performed (and inspected where required), if ``at`` is in the past."""
         world, people = self.world, self.people
@@ -152,8 +164,7 @@ class Production:
         if not world.is_past(at):
             return None
         amo_id = work_order["amo_id"]
-        lapsed = world.rng.random() < LAPSED_SIGNATURE_SHARE
-        performer = people.signer(world, amo_id, at, valid=not lapsed) or people.signer(world, amo_id, at)
+        performer = self._signer(amo_id, at)
         if performer is None:
             return None
         actual = round(card["planned_mh"] * world.rng.uniform(0.7, 1.6), 1)
@@ -203,9 +214,7 @@ class Production:
             action="STATE_CHANGE",
         )
         crs_at = world.later(at, 0.2, 2)
-        lapsed = world.rng.random() < LAPSED_SIGNATURE_SHARE
-        certifier = (people.signer(world, work_order["amo_id"], crs_at, valid=not lapsed, crs=True)
-                     or people.signer(world, work_order["amo_id"], crs_at, crs=True))
+        certifier = self._signer(work_order["amo_id"], crs_at, crs=True)
         if not world.is_past(crs_at) or certifier is None:
             return
         world.change(

@@ -2,7 +2,8 @@
 
 Findings are L1, L2 or observations; L1/L2 get a CAR due in 7 or 90 days, with MEDA root
 causes and extensions. Most CARs close within weeks (L2 median about a month, a tail of
-late ones chased after their due date); an effectiveness check follows closure and now and then
+late ones chased after their due date, none but one planted stalled CAR still open past the
+90-day horizon at the as-of date); an effectiveness check follows closure and now and then
 fails, raising a repeat finding (the bands a real Part-145 shows: docs/synthetic-data.md).
 Audits (``audits.py``), safety occurrences and tool recalls raise their findings through
 :meth:`Quality.raise_finding`.
@@ -20,8 +21,13 @@ from simulator.world import SYSTEM_ACTOR, World
 
 DUE_DAYS = {"L1": 7, "L2": 90}
 # median days from CAR opened to implemented, per level (lognormal, so a tail of slow ones)
-IMPLEMENT_MEDIAN_DAYS = {"L1": 4, "L2": 24}
+IMPLEMENT_MEDIAN_DAYS = {"L1": 3, "L2": 24}
+# hours from implemented to verified and closed: a level-1 CAR (immediate action, due in 7 days)
+# is verified within a day or two, not left for a week past its due date
+VERIFY_HOURS = {"L1": (2, 48), "L2": (12, 24 * 7)}
 REPEAT_WINDOW = timedelta(days=730)
+LATE_SHARE = 0.06  # CARs implemented after their deadline, beside the slow tail of the lognormal
+AGEING_HORIZON = timedelta(days=90)  # the level-2 due period: CARs older than this are chased
 
 
 @dataclass
@@ -202,13 +208,20 @@ class Quality:
         stalls = deadline < world.now - timedelta(days=10) and opened > world.now - timedelta(days=150)
         if finding["level"] == "L2" and stalls and world.plant(amo["id"], "stalled CAR"):
             return  # planted: stalled after acceptance, overdue some weeks by now
-        # implemented some days to weeks after opening; one in ten after its deadline (chased,
-        # then done within weeks), never left for years
+        # implemented some days to weeks after opening; a few after their deadline (chased, then
+        # done within three weeks, so the p90 closure time stays near the 90-day target), never
+        # left for years
         median = IMPLEMENT_MEDIAN_DAYS[finding["level"]]
         implemented = opened + timedelta(days=median * rng.lognormvariate(0, 0.6))
         implemented = max(implemented, at + timedelta(hours=rng.uniform(4, 72)))
-        if rng.random() < 0.08 or implemented > deadline:
-            implemented = max(deadline, at) + timedelta(days=rng.uniform(2, 40))
+        if rng.random() < LATE_SHARE or implemented > deadline:
+            implemented = max(deadline, at) + timedelta(days=rng.uniform(2, 21))
+        verified = world.later(implemented, *VERIFY_HOURS[finding["level"]])
+        if not world.is_past(verified) and opened < world.now - AGEING_HORIZON:
+            # chased: past the 90-day horizon only the planted CAR is still open at the as-of date
+            implemented = world.moment(max(at, min(deadline, world.now - timedelta(days=2))),
+                                       world.now - timedelta(days=1))
+            verified = world.moment(implemented, world.now)
         if not world.is_past(implemented):
             return
         world.change(
@@ -220,7 +233,6 @@ class Quality:
             action="STATE_CHANGE",
         )
         self._attach(car, implemented, owner)
-        verified = world.later(implemented, 12, 24 * 7)
         if not world.is_past(verified):
             return
         effectiveness_due = verified + timedelta(days=90)

@@ -20,7 +20,14 @@ from simulator.production import Production, SignedCard
 from simulator.world import World
 
 DEFECTS_PER_FLYING_DAY = 0.12
+# defects whose fault comes back twice within days, at most six a year per AMO and scale step:
+# a dozen or so repeat-defect alerts per AMO in three years, never a flood (Sofema: >= 3 on one
+# aircraft and ATA within 15 sectors)
+RECURRING_SHARE = 0.03
+RECURRING_PER_YEAR = 6
 MEL_DAYS = {"B": 3, "C": 10, "D": 120}
+MISSED_DEFERRAL_SHARE = 0.02  # rectified after the deferral expired, caught and closed in the history
+EXPIRED_FOR = (timedelta(days=3), timedelta(days=30))  # how long the planted open deferral has expired
 VOIDED_SHARE = 0.01  # duplicate reports, voided (never deleted) with a reason
 ROTABLE_ATAS = {ata for ata, *_ in v.ROTABLES}
 
@@ -54,8 +61,12 @@ def plan_defects(world: World, people: People, plane: Plane) -> list[PlannedDefe
                 rng.choices(("PIREP", "MAREP", "CABIN"), (6, 3, 1))[0],
             )
         )
-        if rng.random() < 0.05:  # the fault comes back: the stuff of repeat-defect alerts
-            for hop in range(rng.randint(2, 3)):
+        # the fault comes back: the stuff of repeat-defect alerts
+        recurs = rng.random() < RECURRING_SHARE
+        if recurs and world.within_yearly_quota(
+            plane.amo_id, "recurring fault", planned[-1].row["reported_at"], RECURRING_PER_YEAR
+        ):
+            for hop in range(2):
                 at = world.later(planned[-1].row["reported_at"], 20, 70 + 10 * hop)
                 if world.is_past(at):
                     planned.append(report_defect(world, people, plane, at, ata, "PIREP"))
@@ -144,8 +155,13 @@ def report_defect(
             )
             window = (expires - deferred_at).total_seconds() / 3600
             rectify_at = world.later(deferred_at, max(window * 0.3, 1), max(window * 0.95, 2))
-            if rng.random() < 0.02:
-                rectify_at = expires + timedelta(days=rng.randint(5, 40))  # missed: the deferral expired
+            late = expires + timedelta(days=rng.randint(5, 40))
+            if world.is_past(late) and rng.random() < MISSED_DEFERRAL_SHARE:
+                rectify_at = late  # missed: the deferral expired, the defect was rectified weeks later
+            elif world.now - EXPIRED_FOR[1] < expires < world.now - EXPIRED_FOR[0] and world.plant(
+                plane.amo_id, "expired MEL deferral"
+            ):
+                rectify_at = world.now + timedelta(days=1)  # planted: still open, expired some days ago
     removal = ata in ROTABLE_ATAS and rng.random() < 0.12
     return PlannedDefect(row, plane, rectify_at if world.is_past(rectify_at) else None, removal)
 

@@ -8,7 +8,7 @@ engine for quality and safety.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from simulator import vocabulary as v
 from simulator.fleet import Plane
@@ -18,6 +18,13 @@ from simulator.quality import Quality
 from simulator.world import World
 
 REPORTS_PER_WEEK = 1.5
+# Severity and likelihood (1-5) of a reported event: most maintenance reports are minor and
+# occasional, a few are serious, so only some 4 % land in the intolerable region (index >= 15)
+SEVERITY_WEIGHTS = (30, 35, 22, 10, 3)
+LIKELIHOOD_WEIGHTS = (20, 35, 28, 12, 5)
+# a safety action (a finding with its CAR) for every intolerable risk, half the tolerable ones
+# (mitigated to as low as reasonably practicable) and a few acceptable ones
+ACTION_SHARE = {"INTOLERABLE": 1.0, "TOLERABLE": 0.5, "ACCEPTABLE": 0.05}
 OCCURRENCE_DEPARTMENTS = ("PROD", "PROD", "PROD", "STOR", "WKSP", "PLAN")
 SAFETY_REFS = (
     "145.A.30(e)",
@@ -54,9 +61,13 @@ def build_safety(
         planes = [p for p in fleet if p.amo_id == amo["id"]]
         safety = people.department(amo["id"], "SAFE")
         count = int(REPORTS_PER_WEEK * world.factor * (world.now - world.start).days / 7)
+        moments, man_hours = _work_moments(production, amo["id"])
         for _ in range(count):
             kind = rng.choices(("OCCURRENCE", "HAZARD", "NEAR_MISS", "ERROR"), (4, 3, 2, 2))[0]
-            occurred = world.moment()
+            # reports come from the work: a busy month (a base check) brings more of them, so the
+            # reports per 1000 MH (the SPIs) swing with chance alone, not with the workload
+            at_work = rng.choices(moments, cum_weights=man_hours)[0] if moments else world.moment()
+            occurred = world.later(at_work, -4, 4)
             reported = world.later(occurred, 0.5, 48)
             if not world.is_past(reported):
                 continue
@@ -112,6 +123,17 @@ def build_safety(
             _work(world, people, quality, amo, report, dept_code)
 
 
+def _work_moments(production: Production, amo_id: int) -> tuple[list[datetime], list[float]]:
+    """When the AMO's task cards were performed, and the man-hours booked up to each (cumulative)."""
+    moments, man_hours, total = [], [], 0.0
+    for signed in sorted(production.signed, key=lambda s: s.performed_at):
+        if signed.work_order["amo_id"] == amo_id and signed.card["actual_mh"]:
+            total += signed.card["actual_mh"]
+            moments.append(signed.performed_at)
+            man_hours.append(total)
+    return moments, man_hours
+
+
 def _work(world: World, people: People, quality: Quality, amo: dict, report: dict, dept_code: str) -> None:
     rng = world.rng
     officer = people.actor(people.staff(world, amo["id"], "SAFE", report["reported_at"]))
@@ -138,7 +160,8 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
     assessed = max(world.later(reported, 24, 24 * 7), report["updated_at"])
     if not world.is_past(assessed):
         return
-    severity, likelihood = rng.randint(1, 5), rng.randint(1, 5)
+    severity = rng.choices(range(1, 6), SEVERITY_WEIGHTS)[0]
+    likelihood = rng.choices(range(1, 6), LIKELIHOOD_WEIGHTS)[0]
     world.change(
         "safety_reports",
         report,
@@ -167,7 +190,7 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
         {"status": "ACTIONED", "analysed_at": analysed, "contributing_factors": factors},
         action="STATE_CHANGE",
     )
-    needs_action = severity * likelihood >= 15 or rng.random() < 0.05
+    needs_action = rng.random() < ACTION_SHARE[tolerability(severity * likelihood)]
     raised = analysed + timedelta(hours=1)
     # a paragraph found in the department within 24 months already has its CAR: the action joins it
     fresh = [ref for ref in SAFETY_PARAGRAPHS if not quality.would_repeat(amo, ref, dept_code, raised)]

@@ -3,8 +3,9 @@
 Ledger convention: ``part_movements.qty`` is the signed change of the item's on-hand quantity
 (RECEIVE and RETURN positive, ISSUE and SCRAP negative, location-only moves such as QUARANTINE
 zero), so ``stock_items.qty`` always equals the sum of its movements. Batches whose shelf life
-runs out are quarantined by a storekeeper, except a few left in a serviceable location (the
-"expired stock in serviceable locations" KPI, which should be 0 and here is not).
+runs out are quarantined by a storekeeper before they expire, except one per AMO planted in a
+serviceable location (the "expired stock in serviceable locations" KPI, which should be 0 and
+here is not).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from simulator.production import SignedCard
 from simulator.world import World
 
 ISSUE_SHARE = 0.3
-LEFT_EXPIRED_SHARE = 0.005
+LEFT_EXPIRED_WITHIN = timedelta(days=365)  # the batch planted on a serviceable shelf expired this recently
 
 
 def build_stores(world: World, people: People, signed: list[SignedCard]) -> None:
@@ -234,17 +235,19 @@ def _issue(world: World, people: People, amo: dict, batches: list[dict], cards: 
 
 
 def _expire(world: World, people: People, amo: dict, batches: list[dict]) -> None:
-    rng = world.rng
     for item in batches:
         expires = item["shelf_life_expires_at"]
-        if expires is None or item["condition"] != "SERVICEABLE" or not world.is_past(expires):
+        if expires is None or item["condition"] != "SERVICEABLE":
             continue
-        if rng.random() < LEFT_EXPIRED_SHARE:
+        # the shelf-life check moves a batch to quarantine in the days before it expires
+        at = max(world.later(expires, -24 * 4, -1), item["updated_at"] + timedelta(minutes=5))
+        if not world.is_past(at):
+            continue
+        left = world.now - LEFT_EXPIRED_WITHIN < expires < world.now and item["qty"] > 0
+        if left and world.plant(amo["id"], "expired batch in a serviceable location"):
             continue  # missed by the storekeeper: still on a serviceable shelf
-        at = world.later(expires, 1, 24 * 4)
-        if world.is_past(at) and at >= item["updated_at"]:
-            clerk = people.staff(world, amo["id"], "STOR", at)
-            _quarantine(world, people, item, at, clerk, "Shelf life expired")
+        clerk = people.staff(world, amo["id"], "STOR", at)
+        _quarantine(world, people, item, at, clerk, "Shelf life expired")
     for item in batches:
         disposal = item["quarantined_at"] and world.later(item["quarantined_at"], 24 * 10, 24 * 60)
         if disposal and world.is_past(disposal) and disposal >= item["updated_at"]:

@@ -17,6 +17,9 @@ from simulator.people import People
 from simulator.world import World
 
 RECENT_DAYS = 90
+RECENT_FACTOR = 3.0  # a recent day is at least this much busier than an older one
+EVENTS_PER_LOGIN = 10  # events of a session (login, views, logout) with a margin, to budget logins
+MAX_RECENT_SHARE = 0.6  # the recent days never take more than this share of the events
 VIEWED_TABLES = (
     "cars",
     "findings",
@@ -57,9 +60,15 @@ class SessionStream:
     def __iter__(self) -> Iterator[tuple]:
         days = list(self.world.days())
         recent = self.world.now.date() - timedelta(days=RECENT_DAYS)
-        # weekdays busier than weekends; the recent weeks busier, so most active accounts have
-        # logged in lately and "dormant accounts" are the few a real AMO has
-        weights = [(1.0 if day.weekday() < 5 else 0.35) * (3.0 if day >= recent else 1.0) for day in days]
+        # weekdays busier than weekends; the recent weeks busier, so every active account has
+        # logged in lately (whoever has not logged in for longest goes first) and "dormant
+        # accounts" are the few a real AMO has
+        weekday = [1.0 if day.weekday() < 5 else 0.35 for day in days]
+        busier = self._recent_factor(
+            sum(w for day, w in zip(days, weekday, strict=True) if day < recent),
+            sum(w for day, w in zip(days, weekday, strict=True) if day >= recent),
+        )
+        weights = [w * (busier if day >= recent else 1.0) for day, w in zip(days, weekday, strict=True)]
         per_weight = self.count / sum(weights)
         produced, carried = 0, 0.0
         for day, weight in zip(days, weights, strict=True):
@@ -69,6 +78,13 @@ class SessionStream:
             events = self._day(day, quota)
             produced += len(events)
             yield from events
+
+    def _recent_factor(self, older: float, recent: float) -> float:
+        """How much busier a recent day is than an older one: three times, or more when the events
+        are few (the demo scale), so the recent days hold a login for every employed person."""
+        employed = sum(1 for u in self._staff if u["left_at"] is None or u["left_at"] > self.world.now)
+        needed = min(employed * EVENTS_PER_LOGIN, self.count * MAX_RECENT_SHARE)
+        return max(RECENT_FACTOR, needed * older / (recent * (self.count - needed)))
 
     def _day(self, day, quota: int) -> list[tuple]:
         events: list[tuple] = []

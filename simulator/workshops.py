@@ -1,10 +1,11 @@
 """Workshops: the tool crib, calibrations and the tool-usage ledger.
 
 Calibrated tools go to the lab on their interval; about one in twenty comes back out of
-tolerance, which raises a recall review (a finding) over every task card that used the tool
-since its previous good calibration. Tools are checked out against task cards and returned
-(``tool_usage`` is a ledger: a CHECK_OUT row, then a RETURN row pointing back to it); a few
-are never returned, and a few calibrations were let lapse.
+tolerance (at most one a year per AMO and scale step, as a real crib sees), which raises a
+recall review (a finding) over every task card that used the tool since its previous good
+calibration. Tools are checked out against task cards and returned (``tool_usage`` is a ledger:
+a CHECK_OUT row, then a RETURN row pointing back to it); a few are never returned, and one
+calibration per AMO was let lapse.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from simulator.world import World
 
 COPIES_PER_TOOL = 3
 USAGE_SHARE = 0.35
-OUT_OF_TOLERANCE_SHARE = 0.03
-LAPSED_SHARE = 0.02
+OUT_OF_TOLERANCE_SHARE = 0.05
+LAPSED_WITHIN = timedelta(days=90)  # the planted lapsed calibration fell due this recently
 
 
 def build_workshops(world: World, people: People, quality: Quality, signed: list[SignedCard]) -> None:
@@ -131,16 +132,18 @@ def _calibrate(world: World, people: People, quality: Quality, amo: dict, tool: 
     rng = world.rng
     interval = tool["calibration_interval_days"]
     due = tool["next_due_at"]
-    lapsed = rng.random() < LAPSED_SHARE
     while True:
         at = due - timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 8))
         at = max(at, tool["updated_at"] + timedelta(hours=1))
         if not world.is_past(at):
             return  # next calibration not yet due
-        if lapsed and world.now - timedelta(days=90) < due < world.now:
-            return  # the latest one was missed: "calibration overdue" for some weeks
+        if world.now - LAPSED_WITHIN < due < world.now and world.plant(amo["id"], "calibration lapsed"):
+            return  # planted: the latest one was missed, "calibration overdue" for some weeks
         controller = people.actor(people.staff(world, amo["id"], "WKSP", at))
-        found = "OUT_OF_TOL" if rng.random() < OUT_OF_TOLERANCE_SHARE else "IN_TOL"
+        out_of_tolerance = rng.random() < OUT_OF_TOLERANCE_SHARE and world.within_yearly_quota(
+            amo["id"], "out of tolerance", at, 1
+        )
+        found = "OUT_OF_TOL" if out_of_tolerance else "IN_TOL"
         due = at + timedelta(days=interval)
         calibration = world.create(
             "tool_calibrations",

@@ -82,6 +82,7 @@ class World:
         self._scope: dict[tuple[str, int], tuple[int | None, int | None]] = {}
         self._sequence = 0
         self._planted: set[tuple[int, str]] = set()
+        self._counted: dict[tuple[int, str], int] = defaultdict(int)
 
     # ── ids, time and randomness ────────────────────────────────────────────────────────
     def next_id(self, table: str) -> int:
@@ -123,6 +124,15 @@ class World:
         if (amo_id, anomaly) in self._planted:
             return False
         self._planted.add((amo_id, anomaly))
+        return True
+
+    def within_yearly_quota(self, amo_id: int, anomaly: str, at: datetime, per_year: int) -> bool:
+        """True (and counted) while an AMO has had fewer than ``per_year`` times the scale factor of
+        ``anomaly`` in the history year of ``at``: chance decides when, this bounds how many."""
+        key = (amo_id, f"{anomaly} in year {(at - self.start).days // 365}")
+        if self._counted[key] >= per_year * self.factor:
+            return False
+        self._counted[key] += 1
         return True
 
     def days(self) -> Iterator[date]:
