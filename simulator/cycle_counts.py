@@ -4,7 +4,7 @@ The bonded store's bins are ``B-<rack>-<shelf>`` on :data:`RACKS` racks; each we
 counts the stock on hand in the next rack, so every item is counted about four times a year.
 Each counted item gets one ADJUST movement: qty 0 when the shelf agrees with the books, else the
 correction (:func:`counted_difference`, mostly a unit or two short), which moves the item's
-quantity with it. One count in twenty finds a difference (in the history only where the item did
+quantity with it. One count in forty finds a difference (in the history only where the item did
 not move since, as the books after it are already written), so the cycle-count accuracy (items
 needing no adjustment in 12 months) reads 90–100 %, as in a store that keeps its books.
 The live simulator goes on counting a rack a week (``simulator/live_cycle_counts.py``).
@@ -22,7 +22,7 @@ from simulator.world import World
 
 RACKS = 12
 COUNT_EVERY = timedelta(days=7)
-DISCREPANCY_SHARE = 0.05
+DISCREPANCY_SHARE = 0.025
 CORRECTIONS = (-2.0, -1.0, -1.0, -1.0, 1.0)  # shrinkage more often than a surplus
 COUNT_REASON = "Cycle count: shelf differs from the books"
 

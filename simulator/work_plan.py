@@ -36,7 +36,7 @@ PACKAGE_LEAD = timedelta(days=10)  # a check's cards are released this long befo
 ROSTERED_DEPARTMENTS = ("PROD", "WKSP")  # the departments that own work orders
 LINE_LOAD = (0.65, 0.85)  # share of the roster a line package plans
 KIT_HOURS = (2, 72)  # stores kit a released card within this many hours
-ON_ORDER_EVERY = 12  # about one card in twelve waits for material on order
+ON_ORDER_SHARE = 0.08  # cards whose material is on order when the package is released
 CHECKS = ("A_CHECK", "C_CHECK")
 
 
@@ -61,8 +61,9 @@ def package_cards(rng: random.Random, wo_type: str) -> list[dict[str, Any]]:
 
 
 def awaits_order(card_id: int) -> bool:
-    """True for the cards whose material is not in stock: it arrives only after the check starts."""
-    return card_id % ON_ORDER_EVERY == 0
+    """True for the cards (about one in twelve, fixed by the card's id so the seed and the live
+    simulator agree) whose material is not in stock: it arrives only after the check starts."""
+    return (card_id * 2654435761) % 2**32 < ON_ORDER_SHARE * 2**32  # Knuth's multiplicative hash
 
 
 def plan_ahead(world: World, people: People, production: Production, fleet: list[Plane]) -> None:
@@ -82,7 +83,8 @@ def plan_ahead(world: World, people: People, production: Production, fleet: list
                 production.plan(amo["id"], "LINE", "PROD", start, end, mh, aircraft=plane.row,
                                 created=planned)
                 start += LINE_PACKAGE
-            day = plane.checks[-1][1] + timedelta(days=A_CHECK_DAYS + rng.randint(-10, 10))
+            due = plane.checks[-1][1] + timedelta(days=A_CHECK_DAYS + rng.randint(-10, 10))
+            day = max(due, world.now.date() + timedelta(days=1))  # a check falling due now goes in tomorrow
             if datetime.combine(day, time(6), UTC) < horizon:
                 _plan_check(world, production, plane, day, rng)
 
