@@ -6,9 +6,9 @@ change is stamped with simulated time and every duration follows it: work that a
 (defects, line work orders, findings, parts, tools, logins) arrives at the seeded history's own
 rate per simulated day, and work that falls due (cards signed and inspected, releases, CAR
 steps, effectiveness checks, calibrations, directives, renewals, audits, hazard reviews,
-expiring stock, the operator's daily utilisation) is done when its time comes. So the AMO's
-figures stay where the history had them (docs/synthetic-data.md), however long it runs, while
-the live feed keeps moving.
+expiring stock, the operator's daily utilisation, the forward plan and its work packages, the
+weekly cycle count) is done when its time comes. So the AMO's figures stay where the history had
+them (docs/synthetic-data.md), however long it runs, while the live feed keeps moving.
 
 Each change is one transaction with its audit and activity events, so live feeds and the ETL
 always see consistent data. Stopping (the ``stop`` event, set by SIGINT/SIGTERM in the CLI)
@@ -28,6 +28,13 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from simulator.live_cycle_counts import count_rack
+from simulator.live_planning import (
+    kit_work_package,
+    plan_work_ahead,
+    release_work_package,
+    start_planned_work,
+)
 from simulator.live_production import (
     check_out_tool,
     issue_part,
@@ -97,6 +104,7 @@ PACED: tuple[tuple[Change, sa.Select], ...] = (
 # work that falls due, most overdue first
 DUE: tuple[Change, ...] = (
     deliver_utilisation_day,
+    start_planned_work,
     sign_task_card,
     release_work_order,
     rectify_defect,
@@ -112,6 +120,10 @@ DUE: tuple[Change, ...] = (
     review_hazard,
     quarantine_expiring_stock,
     scrap_quarantined,
+    plan_work_ahead,
+    release_work_package,
+    kit_work_package,
+    count_rack,
 )
 MOST_DUE_PER_STEP = 200  # a backlog (a long pause) is worked off over a few steps
 LOGIN_EVERY_DAYS = 30  # each active user logs in about this often
