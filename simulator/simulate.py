@@ -5,11 +5,11 @@ day per real minute in the demo, or is stepped as fast as the database allows in
 change is stamped with simulated time and every duration follows it: work that arrives at a pace
 (defects, line work orders, findings, safety reports, parts, tools, logins) arrives at the seeded
 history's own rate per simulated day, and work that falls due (cards signed and inspected,
-releases, CAR steps, safety-report steps and MOR/SDR submissions, effectiveness checks,
-calibrations, directives, renewals, audits, hazard reviews, expiring stock, the operator's daily
-utilisation, the forward plan and its work packages, the weekly cycle count) is done when its
-time comes. So the AMO's figures stay where the history had them (docs/synthetic-data.md),
-however long it runs, while the live feed keeps moving.
+releases, MEL deferrals, CAR steps, safety-report steps and MOR/SDR submissions, effectiveness
+checks, calibrations, directives, renewals, audits, hazard reviews, expiring stock, the
+operator's daily utilisation, the forward plan and its work packages, the weekly cycle count) is
+done when its time comes. So the AMO's figures stay where the history had them
+(docs/synthetic-data.md), however long it runs, while the live feed keeps moving.
 
 Each change is one transaction with its audit and activity events, so live feeds and the ETL
 always see consistent data. Stopping (the ``stop`` event, set by SIGINT/SIGTERM in the CLI)
@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from simulator.live_cycle_counts import count_rack
+from simulator.live_deferrals import defer_defect
 from simulator.live_planning import (
     kit_work_package,
     plan_work_ahead,
@@ -115,6 +116,7 @@ DUE: tuple[Change, ...] = (
     start_planned_work,
     sign_task_card,
     release_work_order,
+    defer_defect,
     rectify_defect,
     return_tool,
     close_observation,

@@ -28,7 +28,7 @@ from simulator.maintenance import CHECK_CARDS, CHECK_MH, INSPECTED_ATAS, LINE_PA
 from simulator.people import People
 from simulator.production import Production
 from simulator.stores import issue_to_card, usable
-from simulator.world import World
+from simulator.world import World, chosen_by_id
 from warehouse.kpi.planning import STANDARD_WEEKLY_MH
 
 PLAN_AHEAD = timedelta(weeks=13)  # the man-hour plan looks at this week and the next 11
@@ -63,7 +63,7 @@ def package_cards(rng: random.Random, wo_type: str) -> list[dict[str, Any]]:
 def awaits_order(card_id: int) -> bool:
     """True for the cards (about one in twelve, fixed by the card's id so the seed and the live
     simulator agree) whose material is not in stock: it arrives only after the check starts."""
-    return (card_id * 2654435761) % 2**32 < ON_ORDER_SHARE * 2**32  # Knuth's multiplicative hash
+    return chosen_by_id(card_id, ON_ORDER_SHARE)
 
 
 def plan_ahead(world: World, people: People, production: Production, fleet: list[Plane]) -> None:
