@@ -118,8 +118,9 @@ def work_safety_report(connection: Connection, rng: random.Random, now: datetime
         changes.update(analysed_at=now, contributing_factors=factors)
     elif status == "CLOSED":
         changes.update(closed_at=now)
-    closing = ("safety_report.closed", f"{report.report_no} closed") if status == "CLOSED" else None
-    _advance(connection, rng, now, report, changes, action="STATE_CHANGE", activity=closing)
+    step = status.lower()
+    _advance(connection, rng, now, report, changes, action="STATE_CHANGE",
+             activity=(f"safety_report.{step}", f"{report.report_no} {step.replace('_', ' ')}"))
     return f"safety report {status.lower()}"
 
 
@@ -131,7 +132,7 @@ def _advance(
     changes: dict,
     *,
     action: str,
-    activity: tuple[str, str] | None,
+    activity: tuple[str, str],
 ) -> None:
     department_id = department_of(connection, report.amo_id, "SAFE")
     update(connection, actor_in(connection, rng, report.amo_id, "SAFE"), R, report, changes, at=now,
