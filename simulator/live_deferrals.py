@@ -3,7 +3,7 @@
 As in the seeded history (``simulator/reliability.py``): about 30 % of the defects the MEL allows
 to wait are deferred by a certifying engineer soon after their report, category B, C or D with
 the expiry the category gives (3, 10 or 120 days after the day of discovery); the rectification
-of ``live_production.rectify_defect`` takes them up shortly before that expiry. The defects to
+of ``live_production.rectify_defect`` takes them up some 60 % into that interval. The defects to
 defer are chosen by id, so a defect passed over once is not deferred later.
 """
 

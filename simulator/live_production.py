@@ -16,9 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from simulator.live_records import actor_in, certifier, department_of, insert, pick_row, update
+from simulator.reliability import MEL_DAYS
 from warehouse import schema as s
 from warehouse.events import RequestContext
 
+DEFERRAL_USED = 0.6  # share of its MEL interval a deferred defect waits for its rectification
 LINE_CARDS = (
     ("05", "Daily check", 1.5, False),
     ("12", "Servicing: engine oil", 1.0, False),
@@ -57,9 +59,13 @@ def new_defect(connection: Connection, rng: random.Random, now: datetime) -> str
 
 
 def rectify_defect(connection: Connection, rng: random.Random, now: datetime) -> str | None:
-    """The oldest open, undeferred defect reported over a day ago (or a deferred one near its
-    limit) is rectified."""
+    """The oldest open, undeferred defect reported over a day ago (or a deferred one some 60 % into
+    its MEL interval, as the history rectifies them) is rectified."""
     d = s.defects
+    deferral_worked_off = (
+        sa.and_(d.c.mel_category == category, d.c.reported_at < now - timedelta(days=days * DEFERRAL_USED))
+        for category, days in MEL_DAYS.items()
+    )
     defect = connection.execute(
         sa.select(d, s.aircraft.c.amo_id, s.aircraft.c.registration)
         .join(s.aircraft)
@@ -69,6 +75,7 @@ def rectify_defect(connection: Connection, rng: random.Random, now: datetime) ->
             sa.or_(
                 sa.and_(d.c.is_deferred.is_not(True), d.c.reported_at < now - timedelta(hours=20)),
                 d.c.deferral_expires_at < now + timedelta(days=2),
+                *deferral_worked_off,
             ),
         )
         .order_by(d.c.reported_at)
