@@ -3,13 +3,14 @@
 The clock (:class:`warehouse.clock.SimulatedClock`) runs at a chosen speed, e.g. one simulated
 day per real minute in the demo, or is stepped as fast as the database allows in tests. Every
 change is stamped with simulated time and every duration follows it: work that arrives at a pace
-(defects, line work orders, findings, safety reports, parts, tools, logins) arrives at the seeded
-history's own rate per simulated day, and work that falls due (cards signed and inspected,
-releases, MEL deferrals, CAR steps, safety-report steps and MOR/SDR submissions, effectiveness
-checks, calibrations, directives, renewals, audits, hazard reviews, expiring stock, the
-operator's daily utilisation, the forward plan and its work packages, the weekly cycle count) is
-done when its time comes. So the AMO's figures stay where the history had them
-(docs/synthetic-data.md), however long it runs, while the live feed keeps moving.
+(defects, line work orders, findings, safety reports, stock receipts, parts, tools, logins)
+arrives at the seeded history's own rate per simulated day, and work that falls due (cards
+signed and inspected, releases, MEL deferrals, CAR steps, safety-report steps and MOR/SDR
+submissions, effectiveness checks, calibrations, directives, renewals, audits, hazard reviews,
+receiving inspections, expiring stock, the operator's daily utilisation, the forward plan and its
+work packages, the weekly cycle count) is done when its time comes. So the AMO's figures stay
+where the history had them (docs/synthetic-data.md), however long it runs, while the live feed
+keeps moving.
 
 Each change is one transaction with its audit and activity events, so live feeds and the ETL
 always see consistent data. Stopping (the ``stop`` event, set by SIGINT/SIGTERM in the CLI)
@@ -48,6 +49,7 @@ from simulator.live_production import (
     sign_task_card,
 )
 from simulator.live_quality import advance_cars, check_effectiveness, close_observation, raise_finding
+from simulator.live_receiving import inspect_receipt, receive_stock
 from simulator.live_safety import report_safety_event, submit_mandatory_report, work_safety_report
 from simulator.live_upkeep import (
     calibrate_tool,
@@ -104,6 +106,15 @@ PACED: tuple[tuple[Change, sa.Select], ...] = (
         .where(s.safety_reports.c.reported_at > sa.bindparam("since")),
     ),
     (
+        receive_stock,
+        sa.select(sa.func.count())
+        .select_from(s.part_movements)
+        .where(
+            s.part_movements.c.movement_type == "RECEIVE",
+            s.part_movements.c.performed_at > sa.bindparam("since"),
+        ),
+    ),
+    (
         check_out_tool,
         sa.select(sa.func.count())
         .select_from(s.tool_usage)
@@ -130,6 +141,7 @@ DUE: tuple[Change, ...] = (
     review_hazard,
     submit_mandatory_report,
     work_safety_report,
+    inspect_receipt,
     quarantine_expiring_stock,
     scrap_quarantined,
     plan_work_ahead,

@@ -19,6 +19,9 @@ from simulator.production import SignedCard
 from simulator.world import World
 
 ISSUE_SHARE = 0.3
+CERTIFICATES = (("EASA_FORM1", "FAA_8130_3", "CoC", "NONE"), (5, 2, 3, 0.15))  # release documents, weighted
+BATCH_SIZES = (10, 20, 50, 100, 200)
+SHELF_LIFE_DAYS = (150, 720)
 LEFT_EXPIRED_SHARE = 0.005
 
 
@@ -82,8 +85,8 @@ def _receive(world: World, people: People, amo: dict) -> list[dict[str, Any]]:
             received = world.later(world.start, 1, 24 * 30)
             while world.is_past(received):
                 clerk = people.staff(world, amo["id"], "STOR", received)
-                certificate = rng.choices(("EASA_FORM1", "FAA_8130_3", "CoC", "NONE"), (5, 2, 3, 0.15))[0]
-                qty = float(rng.choice((10, 20, 50, 100, 200)))
+                certificate = rng.choices(*CERTIFICATES)[0]
+                qty = float(rng.choice(BATCH_SIZES))
                 location = f"B-{rng.randint(1, 12):02d}-{rng.randint(1, 8):02d}"
                 item = world.create(
                     "stock_items",
@@ -106,7 +109,7 @@ def _receive(world: World, people: People, amo: dict) -> list[dict[str, Any]]:
                         else f"{certificate[:4]}-{rng.randrange(10**6):06d}",
                         "received_at": received,
                         "receiving_inspection_status": "PENDING",
-                        "shelf_life_expires_at": received + timedelta(days=rng.randint(150, 720))
+                        "shelf_life_expires_at": received + timedelta(days=rng.randint(*SHELF_LIFE_DAYS))
                         if has_shelf_life
                         else None,
                         "quarantine_reason": None,
