@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from simulator.audits import build_audit_programme
+from simulator.cycle_counts import count_cycles
 from simulator.engineering import build_directives
 from simulator.fleet import build_fleet
 from simulator.hazards import build_hazards
@@ -18,6 +19,7 @@ from simulator.production import Production
 from simulator.quality import Quality
 from simulator.safety import build_safety
 from simulator.stores import build_stores
+from simulator.work_plan import kit_packages, plan_ahead
 from simulator.workshops import build_workshops
 from simulator.world import GeneratorError, World
 
@@ -65,4 +67,8 @@ def build_history(scale: Scale, seed: int, as_of: date) -> tuple[World, People]:
     build_notices(world, people)
     build_hazards(world, people)
     build_interruptions(world)
+    # last, on their own random streams, so the generators above draw as they always did
+    plan_ahead(world, people, production, fleet)
+    kit_packages(world, people)
+    count_cycles(world, people)
     return world, people

@@ -16,8 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from simulator.live_records import actor_in, certifier, department_of, insert, pick_row, update
+from simulator.reliability import MEL_DAYS
 from warehouse import schema as s
+from warehouse.events import RequestContext
 
+DEFERRAL_USED = 0.6  # share of its MEL interval a deferred defect waits for its rectification
 LINE_CARDS = (
     ("05", "Daily check", 1.5, False),
     ("12", "Servicing: engine oil", 1.0, False),
@@ -56,9 +59,13 @@ def new_defect(connection: Connection, rng: random.Random, now: datetime) -> str
 
 
 def rectify_defect(connection: Connection, rng: random.Random, now: datetime) -> str | None:
-    """The oldest open, undeferred defect reported over a day ago (or a deferred one near its
-    limit) is rectified."""
+    """The oldest open, undeferred defect reported over a day ago (or a deferred one some 60 % into
+    its MEL interval, as the history rectifies them) is rectified."""
     d = s.defects
+    deferral_worked_off = (
+        sa.and_(d.c.mel_category == category, d.c.reported_at < now - timedelta(days=days * DEFERRAL_USED))
+        for category, days in MEL_DAYS.items()
+    )
     defect = connection.execute(
         sa.select(d, s.aircraft.c.amo_id, s.aircraft.c.registration)
         .join(s.aircraft)
@@ -68,6 +75,7 @@ def rectify_defect(connection: Connection, rng: random.Random, now: datetime) ->
             sa.or_(
                 sa.and_(d.c.is_deferred.is_not(True), d.c.reported_at < now - timedelta(hours=20)),
                 d.c.deferral_expires_at < now + timedelta(days=2),
+                *deferral_worked_off,
             ),
         )
         .order_by(d.c.reported_at)
@@ -98,54 +106,100 @@ def open_work_order(connection: Connection, rng: random.Random, now: datetime) -
     aircraft = pick_row(connection, sa.select(s.aircraft), rng)
     if aircraft is None:
         return None
-    department_id = department_of(connection, aircraft.amo_id, "PROD")
     context = actor_in(connection, rng, aircraft.amo_id, "PLAN")
-    number = connection.execute(sa.select(sa.func.count()).select_from(s.work_orders)).scalar_one() + 1
     cards = LINE_CARDS[:2] if rng.random() < 0.7 else LINE_CARDS
-    planned_mh = sum(card[2] for card in cards)
-    wo = insert(
+    wo = insert_work_order(
+        connection,
+        context,
+        aircraft,
+        {
+            "wo_type": "LINE",
+            "planned_start": now,
+            "planned_end": now + timedelta(hours=12),
+            "actual_start": now,
+            "planned_mh": sum(card[2] for card in cards),
+            "status": "IN_WORK",
+        },
+        at=now,
+        activity=("work_order.started", f"Line work order started on {aircraft.registration}"),
+    )
+    for ata, text, mh, inspection in cards:
+        add_task_card(
+            connection,
+            context,
+            wo,
+            {
+                "source": "MPD",
+                "ata_chapter": ata,
+                "description": text,
+                "planned_mh": mh,
+                "requires_independent_inspection": inspection,
+            },
+            at=now,
+        )
+    return "work order opened"
+
+
+def insert_work_order(
+    connection: Connection,
+    context: RequestContext,
+    aircraft,
+    values: dict,
+    *,
+    at: datetime,
+    activity: tuple[str, str],
+):
+    """A work order of production for ``aircraft`` (type, dates, man-hours and status in ``values``)."""
+    number = connection.execute(sa.select(sa.func.count()).select_from(s.work_orders)).scalar_one() + 1
+    department_id = department_of(connection, aircraft.amo_id, "PROD")
+    return insert(
         connection,
         context,
         s.work_orders,
         {
             "amo_id": aircraft.amo_id,
             "wo_no": f"LIVE-{number:07d}",
-            "wo_type": "LINE",
             "aircraft_id": aircraft.id,
             "customer": aircraft.customer_operator,
             "department_id": department_id,
-            "planned_start": now,
-            "planned_end": now + timedelta(hours=12),
-            "actual_start": now,
-            "planned_mh": planned_mh,
-            "status": "IN_WORK",
+            **values,
         },
-        at=now,
+        at=at,
         amo_id=aircraft.amo_id,
         department_id=department_id,
-        activity=("work_order.started", f"Line work order started on {aircraft.registration}"),
+        activity=activity,
     )
-    for index, (ata, text, mh, inspection) in enumerate(cards, start=1):
-        insert(
-            connection,
-            context,
-            s.task_cards,
-            {
-                "card_no": f"{wo.wo_no}-{index:03d}",
-                "work_order_id": wo.id,
-                "card_type": "ROUTINE",
-                "source": "MPD",
-                "ata_chapter": ata,
-                "description": text,
-                "planned_mh": mh,
-                "requires_independent_inspection": inspection,
-                "status": "OPEN",
-            },
-            at=now,
-            amo_id=aircraft.amo_id,
-            department_id=department_id,
-        )
-    return "work order opened"
+
+
+def add_task_card(
+    connection: Connection,
+    context: RequestContext,
+    wo,
+    values: dict,
+    *,
+    at: datetime,
+    activity: tuple[str, str] | None = None,
+):
+    """The next routine card of work order ``wo`` (source, ATA, text, man-hours... in ``values``)."""
+    cards = connection.execute(
+        sa.select(sa.func.count()).select_from(s.task_cards).where(s.task_cards.c.work_order_id == wo.id)
+    ).scalar_one()
+    return insert(
+        connection,
+        context,
+        s.task_cards,
+        {
+            "card_no": f"{wo.wo_no}-{cards + 1:03d}",
+            "work_order_id": wo.id,
+            "card_type": "ROUTINE",
+            "status": "OPEN",
+            **values,
+        },
+        at=at,
+        amo_id=wo.amo_id,
+        department_id=wo.department_id,
+        activity=activity,
+    )
 
 
 def sign_task_card(connection: Connection, rng: random.Random, now: datetime) -> str | None:
@@ -229,7 +283,7 @@ def release_work_order(connection: Connection, rng: random.Random, now: datetime
         sa.select(w)
         .where(
             w.c.status == "IN_WORK",
-            w.c.wo_type == "LINE",
+            w.c.wo_type.in_(("LINE", "A_CHECK", "C_CHECK")),
             ~unfinished.exists(),
             w.c.actual_start < now - timedelta(hours=3),
         )
@@ -269,10 +323,25 @@ def release_work_order(connection: Connection, rng: random.Random, now: datetime
 
 
 def issue_part(connection: Connection, rng: random.Random, now: datetime) -> str | None:
-    """Stores issue serviceable, in-date stock to a task card; the ledger and quantity move together."""
+    """Stores issue serviceable, in-date stock to a card of a work order in work."""
+    card = pick_row(
+        connection,
+        sa.select(s.task_cards, s.work_orders.c.amo_id)
+        .join(s.work_orders)
+        .where(s.work_orders.c.status == "IN_WORK")
+        .order_by(s.task_cards.c.id.desc()),
+        rng,
+    )
+    return None if card is None else issue_to(connection, rng, now, card)
+
+
+def issue_to(connection: Connection, rng: random.Random, now: datetime, card) -> str | None:
+    """Stores issue serviceable, in-date stock of the card's AMO to ``card``; the ledger and
+    quantity move together."""
     item = pick_row(
         connection,
         sa.select(s.stock_items).where(
+            s.stock_items.c.amo_id == card.amo_id,
             s.stock_items.c.condition == "SERVICEABLE",
             s.stock_items.c.receiving_inspection_status == "ACCEPTED",
             s.stock_items.c.qty >= 1,
@@ -282,15 +351,7 @@ def issue_part(connection: Connection, rng: random.Random, now: datetime) -> str
         ),
         rng,
     )
-    card = pick_row(
-        connection,
-        sa.select(s.task_cards, s.work_orders.c.amo_id)
-        .join(s.work_orders)
-        .where(s.work_orders.c.status == "IN_WORK")
-        .order_by(s.task_cards.c.id.desc()),
-        rng,
-    )
-    if item is None or card is None:
+    if item is None:
         return None
     department_id = department_of(connection, item.amo_id, "STOR")
     context = actor_in(connection, rng, item.amo_id, "STOR")

@@ -9,7 +9,7 @@ Every change reads the current state, writes the record and records its events t
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +22,11 @@ from warehouse.events import RequestContext, record_activity, record_audit
 def record_image(row: Any) -> dict[str, Any]:
     """The audit ``after`` image: every column but the extraction cursors the database assigns."""
     return {key: value for key, value in row._mapping.items() if key not in ("txid", "change_txid")}
+
+
+def aware(moment: datetime) -> datetime:
+    """A time read back from the database, in UTC (SQLite hands back naive ones)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def pick_row(connection: Connection, query: sa.Select, rng: random.Random) -> Any:

@@ -2,8 +2,9 @@
 
 Line work orders cover the fleet in ten-day packages: a weekly check card plus a non-routine
 card for every defect rectified in the package's days. Checks (A and C) come from the fleet's
-check plan, with MPD task cards, independent inspections on flight controls and landing gear,
-and the non-routine findings a check always turns up.
+check plan, with MPD task cards (released with the work order, so stores can kit their parts
+before the check starts), independent inspections on flight controls and landing gear, and the
+non-routine findings a check always turns up.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ LINE_PACKAGE = timedelta(days=10)
 CHECK_CARDS = {"A_CHECK": 12, "C_CHECK": 40}
 CHECK_MH = {"A_CHECK": 60.0, "C_CHECK": 3200.0}
 INSPECTED_ATAS = {"27", "32"}
+PACKAGE_RELEASE = timedelta(hours=2)  # a check's MPD cards are released with its work order, for kitting
 
 
 def maintain_fleet(
@@ -84,7 +86,7 @@ def _checks(world: World, people: People, production: Production, plane: Plane) 
         for ata, text in rng.choices(v.MPD_TASKS, k=CHECK_CARDS[wo_type]):
             card = production.card(
                 wo,
-                start + timedelta(hours=1),
+                wo["created_at"] + PACKAGE_RELEASE,
                 card_type="ROUTINE",
                 source="MPD",
                 ata=ata,
@@ -92,6 +94,7 @@ def _checks(world: World, people: People, production: Production, plane: Plane) 
                 planned_mh=round(rng.uniform(0.5, 8), 1),
                 source_ref=f"MPD {ata}-{rng.randint(100, 999)}-01",
                 inspection=ata in INSPECTED_ATAS,
+                package=True,
             )
             production.perform(wo, card, world.later(start, 2, span * 0.7))
         for _ in range(rng.randint(1, 3 if wo_type == "A_CHECK" else 8)):

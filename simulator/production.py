@@ -50,15 +50,17 @@ class Production:
         *,
         aircraft: dict | None = None,
         component: dict | None = None,
+        created: datetime | None = None,
     ) -> dict[str, Any]:
-        """A PLANNED work order, created by a planner some days before it starts."""
+        """A PLANNED work order, created by a planner some days before it starts (or at ``created``,
+        for the forward plan made weeks ahead)."""
         world, people = self.world, self.people
         amo = next(a for a in people.amos if a["id"] == amo_id)
         key = (amo_id, wo_type)
         self._numbers[key] = self._numbers.get(key, 0) + 1
         department = people.department(amo_id, dept_code)
         # planned some days ahead, but never after the history's end (a shop visit starting soon)
-        created = max(start - timedelta(days=world.rng.randint(2, 10)), world.start)
+        created = created or max(start - timedelta(days=world.rng.randint(2, 10)), world.start)
         created = min(created, world.now - timedelta(minutes=1))
         planner = people.staff(world, amo_id, "PLAN", created)
         subject = aircraft["registration"] if aircraft else component["part_no"] if component else "shop"
@@ -118,12 +120,14 @@ class Production:
         planned_mh: float,
         source_ref: str | None = None,
         inspection: bool = False,
+        package: bool = False,
     ) -> dict[str, Any]:
-        """An OPEN task card of a started work order."""
+        """An OPEN task card of a started work order, or with ``package`` a routine card of the work
+        package planning releases at ``at``, before the work starts."""
         cards = self._cards.setdefault(work_order["id"], [])
         card = self.world.create(
             "task_cards",
-            max(at, work_order["actual_start"]),
+            at if package else max(at, work_order["actual_start"]),
             SYSTEM_ACTOR,
             {
                 "card_no": f"{work_order['wo_no']}-{len(cards) + 1:03d}",

@@ -8,6 +8,7 @@ engine for quality and safety.
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 
 from simulator import vocabulary as v
@@ -25,6 +26,13 @@ LIKELIHOOD_WEIGHTS = (20, 35, 28, 12, 5)
 # a safety action (a finding with its CAR) for every intolerable risk, half the tolerable ones
 # (mitigated to as low as reasonably practicable) and a few acceptable ones
 ACTION_SHARE = {"INTOLERABLE": 1.0, "TOLERABLE": 0.5, "ACCEPTABLE": 0.05}
+
+
+def draw_risk(rng: random.Random) -> tuple[int, int]:
+    """The severity and likelihood a report's risk assessment finds, by the weights above."""
+    return rng.choices(range(1, 6), SEVERITY_WEIGHTS)[0], rng.choices(range(1, 6), LIKELIHOOD_WEIGHTS)[0]
+
+
 OCCURRENCE_DEPARTMENTS = ("PROD", "PROD", "PROD", "STOR", "WKSP", "PLAN")
 SAFETY_REFS = (
     "145.A.30(e)",
@@ -160,8 +168,7 @@ def _work(world: World, people: People, quality: Quality, amo: dict, report: dic
     assessed = max(world.later(reported, 24, 24 * 7), report["updated_at"])
     if not world.is_past(assessed):
         return
-    severity = rng.choices(range(1, 6), SEVERITY_WEIGHTS)[0]
-    likelihood = rng.choices(range(1, 6), LIKELIHOOD_WEIGHTS)[0]
+    severity, likelihood = draw_risk(rng)
     world.change(
         "safety_reports",
         report,

@@ -3,12 +3,14 @@
 The clock (:class:`warehouse.clock.SimulatedClock`) runs at a chosen speed, e.g. one simulated
 day per real minute in the demo, or is stepped as fast as the database allows in tests. Every
 change is stamped with simulated time and every duration follows it: work that arrives at a pace
-(defects, line work orders, findings, parts, tools, logins) arrives at the seeded history's own
-rate per simulated day, and work that falls due (cards signed and inspected, releases, CAR
-steps, effectiveness checks, calibrations, directives, renewals, audits, hazard reviews,
-expiring stock, the operator's daily utilisation) is done when its time comes. So the AMO's
-figures stay where the history had them (docs/synthetic-data.md), however long it runs, while
-the live feed keeps moving.
+(defects, line work orders, findings, safety reports, stock receipts, parts, tools, logins)
+arrives at the seeded history's own rate per simulated day, and work that falls due (cards
+signed and inspected, releases, MEL deferrals, CAR steps, safety-report steps and MOR/SDR
+submissions, effectiveness checks, calibrations, directives, renewals, audits, hazard reviews,
+receiving inspections, expiring stock, the operator's daily utilisation, the forward plan and its
+work packages, the weekly cycle count) is done when its time comes. So the AMO's figures stay
+where the history had them (docs/synthetic-data.md), however long it runs, while the live feed
+keeps moving.
 
 Each change is one transaction with its audit and activity events, so live feeds and the ETL
 always see consistent data. Stopping (the ``stop`` event, set by SIGINT/SIGTERM in the CLI)
@@ -28,6 +30,14 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from simulator.live_cycle_counts import count_rack
+from simulator.live_deferrals import defer_defect
+from simulator.live_planning import (
+    kit_work_package,
+    plan_work_ahead,
+    release_work_package,
+    start_planned_work,
+)
 from simulator.live_production import (
     check_out_tool,
     issue_part,
@@ -39,6 +49,8 @@ from simulator.live_production import (
     sign_task_card,
 )
 from simulator.live_quality import advance_cars, check_effectiveness, close_observation, raise_finding
+from simulator.live_receiving import inspect_receipt, receive_stock
+from simulator.live_safety import report_safety_event, submit_mandatory_report, work_safety_report
 from simulator.live_upkeep import (
     calibrate_tool,
     comply_directive,
@@ -88,6 +100,21 @@ PACED: tuple[tuple[Change, sa.Select], ...] = (
         ),
     ),
     (
+        report_safety_event,
+        sa.select(sa.func.count())
+        .select_from(s.safety_reports)
+        .where(s.safety_reports.c.reported_at > sa.bindparam("since")),
+    ),
+    (
+        receive_stock,
+        sa.select(sa.func.count())
+        .select_from(s.part_movements)
+        .where(
+            s.part_movements.c.movement_type == "RECEIVE",
+            s.part_movements.c.performed_at > sa.bindparam("since"),
+        ),
+    ),
+    (
         check_out_tool,
         sa.select(sa.func.count())
         .select_from(s.tool_usage)
@@ -97,8 +124,10 @@ PACED: tuple[tuple[Change, sa.Select], ...] = (
 # work that falls due, most overdue first
 DUE: tuple[Change, ...] = (
     deliver_utilisation_day,
+    start_planned_work,
     sign_task_card,
     release_work_order,
+    defer_defect,
     rectify_defect,
     return_tool,
     close_observation,
@@ -110,8 +139,15 @@ DUE: tuple[Change, ...] = (
     plan_audit,
     perform_audit,
     review_hazard,
+    submit_mandatory_report,
+    work_safety_report,
+    inspect_receipt,
     quarantine_expiring_stock,
     scrap_quarantined,
+    plan_work_ahead,
+    release_work_package,
+    kit_work_package,
+    count_rack,
 )
 MOST_DUE_PER_STEP = 200  # a backlog (a long pause) is worked off over a few steps
 LOGIN_EVERY_DAYS = 30  # each active user logs in about this often

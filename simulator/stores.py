@@ -21,6 +21,9 @@ from simulator.world import World
 
 ISSUE_SHARE = 0.3
 LEFT_EXPIRED_WITHIN = timedelta(days=365)  # the batch planted on a serviceable shelf expired this recently
+CERTIFICATES = (("EASA_FORM1", "FAA_8130_3", "CoC", "NONE"), (5, 2, 3, 0.15))  # release documents, weighted
+BATCH_SIZES = (10, 20, 50, 100, 200)
+SHELF_LIFE_DAYS = (150, 720)
 
 
 def build_stores(world: World, people: People, signed: list[SignedCard]) -> None:
@@ -34,7 +37,7 @@ def build_stores(world: World, people: People, signed: list[SignedCard]) -> None
         _expire(world, people, amo, batches)
 
 
-def _move(
+def book_movement(
     world: World,
     people: People,
     item: dict[str, Any],
@@ -44,11 +47,12 @@ def _move(
     qty: float,
     *,
     to_location: str | None = None,
-    card: SignedCard | None = None,
+    card: dict[str, Any] | None = None,
     reason: str | None = None,
     activity: tuple[str, str] | None = None,
 ) -> None:
-    """One ledger row, and the stock item's change (quantity and/or location) it stands for."""
+    """One ledger row of ``item`` (naming the task ``card`` it went to, if any); the caller changes the
+    item itself (quantity, location) to match."""
     amo_id, department_id = world.scope_of("stock_items", item["id"])
     world.create(
         "part_movements",
@@ -60,8 +64,8 @@ def _move(
             "qty": qty,
             "from_location": item["location_code"] if movement != "RECEIVE" else None,
             "to_location": to_location,
-            "work_order_id": card.work_order["id"] if card else None,
-            "task_card_id": card.card["id"] if card else None,
+            "work_order_id": card["work_order_id"] if card else None,
+            "task_card_id": card["id"] if card else None,
             "performed_by": user["id"],
             "performed_at": at,
             "reason": reason,
@@ -82,8 +86,8 @@ def _receive(world: World, people: People, amo: dict) -> list[dict[str, Any]]:
             received = world.later(world.start, 1, 24 * 30)
             while world.is_past(received):
                 clerk = people.staff(world, amo["id"], "STOR", received)
-                certificate = rng.choices(("EASA_FORM1", "FAA_8130_3", "CoC", "NONE"), (5, 2, 3, 0.15))[0]
-                qty = float(rng.choice((10, 20, 50, 100, 200)))
+                certificate = rng.choices(*CERTIFICATES)[0]
+                qty = float(rng.choice(BATCH_SIZES))
                 location = f"B-{rng.randint(1, 12):02d}-{rng.randint(1, 8):02d}"
                 item = world.create(
                     "stock_items",
@@ -106,7 +110,7 @@ def _receive(world: World, people: People, amo: dict) -> list[dict[str, Any]]:
                         else f"{certificate[:4]}-{rng.randrange(10**6):06d}",
                         "received_at": received,
                         "receiving_inspection_status": "PENDING",
-                        "shelf_life_expires_at": received + timedelta(days=rng.randint(150, 720))
+                        "shelf_life_expires_at": received + timedelta(days=rng.randint(*SHELF_LIFE_DAYS))
                         if has_shelf_life
                         else None,
                         "quarantine_reason": None,
@@ -116,7 +120,7 @@ def _receive(world: World, people: People, amo: dict) -> list[dict[str, Any]]:
                     amo_id=amo["id"],
                     department_id=stores["id"],
                 )
-                _move(
+                book_movement(
                     world,
                     people,
                     item,
@@ -163,7 +167,7 @@ def _inspect(world: World, people: People, amo: dict, item: dict[str, Any]) -> N
 
 
 def _quarantine(world: World, people: People, item: dict, at: datetime, user: dict, reason: str) -> None:
-    _move(
+    book_movement(
         world,
         people,
         item,
@@ -193,7 +197,7 @@ def _quarantine(world: World, people: People, item: dict, at: datetime, user: di
     )
 
 
-def _usable(item: dict[str, Any], at: datetime, qty: float) -> bool:
+def usable(item: dict[str, Any], at: datetime, qty: float) -> bool:
     return (
         item["received_at"] < at
         and item["receiving_inspection_status"] == "ACCEPTED"
@@ -215,23 +219,27 @@ def _issue(world: World, people: People, amo: dict, batches: list[dict], cards: 
         part_no = rng.choice(list(by_part))
         qty = float(rng.randint(1, 4))
         at = signed.performed_at - timedelta(minutes=rng.randint(15, 90))
-        candidates = [item for item in by_part[part_no] if _usable(item, at, qty)]
+        candidates = [item for item in by_part[part_no] if usable(item, at, qty)]
         if not candidates or at < signed.card["created_at"]:
             continue
-        item = candidates[0]  # first expiring, first out
-        clerk = people.staff(world, amo["id"], "STOR", at)
-        world.change("stock_items", item, at, people.actor(clerk), {"qty": item["qty"] - qty})
-        _move(
-            world,
-            people,
-            item,
-            at,
-            clerk,
-            "ISSUE",
-            -qty,
-            card=signed,
-            activity=("part.issued", f"{qty:g} {item['uom']} {part_no} issued to {signed.card['card_no']}"),
-        )
+        issue_to_card(world, people, candidates[0], at, qty, signed.card)  # first expiring, first out
+
+
+def issue_to_card(world: World, people: People, item: dict, at: datetime, qty: float, card: dict) -> None:
+    """A storekeeper issues ``qty`` of ``item`` to a task card: the quantity and the ledger move together."""
+    clerk = people.staff(world, item["amo_id"], "STOR", at)
+    world.change("stock_items", item, at, people.actor(clerk), {"qty": item["qty"] - qty})
+    book_movement(
+        world,
+        people,
+        item,
+        at,
+        clerk,
+        "ISSUE",
+        -qty,
+        card=card,
+        activity=("part.issued", f"{qty:g} {item['uom']} {item['part_no']} issued to {card['card_no']}"),
+    )
 
 
 def _expire(world: World, people: People, amo: dict, batches: list[dict]) -> None:
@@ -258,7 +266,7 @@ def _scrap(world: World, people: People, amo: dict, item: dict, at: datetime) ->
     """Quarantined stock leaves the books: mutilated, or returned to the vendor without a certificate."""
     clerk = people.staff(world, amo["id"], "STOR", at)
     reason = "Returned to vendor" if item["certificate_type"] == "NONE" else "Mutilated and scrapped"
-    _move(world, people, item, at, clerk, "SCRAP", -item["qty"], to_location="SCRAP", reason=reason)
+    book_movement(world, people, item, at, clerk, "SCRAP", -item["qty"], to_location="SCRAP", reason=reason)
     world.change(
         "stock_items",
         item,

@@ -36,6 +36,12 @@ ACTIVITY_FIELDS = ("event_id", "occurred_at", "amo_id", "department_id", "kind",
 # fmt: on
 
 
+def chosen_by_id(record_id: int, share: float) -> bool:
+    """A fixed pseudo-random choice of about ``share`` of the records, by id (Knuth's multiplicative
+    hash), for choices the seed and the live simulator must agree on without remembering them."""
+    return (record_id * 2654435761) % 2**32 < share * 2**32
+
+
 class GeneratorError(RuntimeError):
     """The generator was asked for something it cannot do; the message says what."""
 

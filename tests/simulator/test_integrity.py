@@ -54,6 +54,13 @@ RULES = {
         SELECT count(*) FROM stock_items s
         WHERE s.qty <> (SELECT coalesce(sum(m.qty), 0) FROM part_movements m WHERE m.stock_item_id = s.id)""",
     "negative stock": "SELECT count(*) FROM stock_items WHERE qty < 0",
+    "part issued to a task card before the card existed": """
+        SELECT count(*) FROM part_movements m JOIN task_cards t ON t.id = m.task_card_id
+        WHERE m.performed_at < t.created_at""",
+    "work order planned after it was to start, or a card released before its work order": """
+        SELECT (SELECT count(*) FROM work_orders WHERE created_at > planned_start)
+             + (SELECT count(*) FROM task_cards t JOIN work_orders w ON w.id = t.work_order_id
+                WHERE t.created_at < w.created_at)""",
     "issue of expired stock, or before it was received": """
         SELECT count(*) FROM part_movements m JOIN stock_items s ON s.id = m.stock_item_id
         WHERE m.movement_type = 'ISSUE'

@@ -105,6 +105,20 @@ KPIS = {
     "leavers still active": (
         "SELECT count(*) FROM users WHERE left_at IS NOT NULL AND is_active",
         "SELECT count(*) FROM users WHERE left_at IS NOT NULL", 0.5),
+    "cycle counts that found the shelf differing from the books": (
+        "SELECT count(*) FROM part_movements WHERE movement_type = 'ADJUST' AND qty <> 0",
+        "SELECT count(*) FROM part_movements WHERE movement_type = 'ADJUST'", 0.05),
+    "check cards without parts issued before the check starts": ("""
+        SELECT count(*) FROM task_cards t JOIN work_orders w ON w.id = t.work_order_id
+        WHERE w.wo_type IN ('A_CHECK', 'C_CHECK') AND t.card_type = 'ROUTINE'
+        AND coalesce(w.actual_start, w.planned_start) < :today AND NOT EXISTS (
+            SELECT 1 FROM part_movements m WHERE m.task_card_id = t.id AND m.movement_type = 'ISSUE'
+            AND m.performed_at <= coalesce(w.actual_start, w.planned_start))""",
+        "SELECT count(*) FROM task_cards t JOIN work_orders w ON w.id = t.work_order_id "
+        "WHERE w.wo_type IN ('A_CHECK', 'C_CHECK') AND t.card_type = 'ROUTINE'", 0.4),
+    "work planned beyond the as-of date": (
+        "SELECT count(*) FROM work_orders WHERE status = 'PLANNED' AND planned_start >= :today",
+        "SELECT count(*) FROM work_orders", 0.1),
 }
 
 
