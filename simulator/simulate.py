@@ -14,11 +14,14 @@ keeps moving.
 
 Each change is one transaction with its audit and activity events, so live feeds and the ETL
 always see consistent data. Stopping (the ``stop`` event, set by SIGINT/SIGTERM in the CLI)
-takes effect after the current transaction.
+takes effect after the current transaction. A transient database failure (SQLite busy with
+another writer, a PostgreSQL connection the server dropped) rolls the change back and the step
+is tried again on the next tick, its time carried over; a lasting one ends the run.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import threading
@@ -149,9 +152,11 @@ DUE: tuple[Change, ...] = (
     kit_work_package,
     count_rack,
 )
+log = logging.getLogger(__name__)
 MOST_DUE_PER_STEP = 200  # a backlog (a long pause) is worked off over a few steps
 LOGIN_EVERY_DAYS = 30  # each active user logs in about this often
 HISTORY = timedelta(days=365)
+MAX_TRANSIENT_FAILURES = 30  # in a row; beyond that the database is not coming back soon
 
 
 def resume_point(engine: Engine) -> datetime:
@@ -192,6 +197,7 @@ def simulate(
     paces = _paces(engine, clock.now())
     done: Counter = Counter()
     started, last = time.monotonic(), clock.now()
+    failures = 0  # transient database failures in a row
     while not stop.is_set() and (seconds is None or time.monotonic() - started < seconds):
         now = clock.advance(step) if clock.speed == 0 else clock.now()
         if until is not None and now > until:
@@ -199,11 +205,17 @@ def simulate(
         elapsed = now - last
         try:
             _step(engine, rng, now, elapsed, paces, done)
+            failures = 0
         except sa.exc.DBAPIError as error:
-            raise GeneratorError(
-                f"the database failed after {sum(done.values())} changes ({_reason(error)}); "
-                "the change in progress was rolled back"
-            ) from error
+            failures += 1
+            if not _transient(error) or failures > MAX_TRANSIENT_FAILURES:
+                raise GeneratorError(
+                    f"the database failed after {sum(done.values())} changes ({_reason(error)}); "
+                    "the change in progress was rolled back"
+                ) from error
+            log.info("simulator step postponed (%s); the change was rolled back, retrying", _reason(error))
+            stop.wait(tick_seconds)
+            continue
         last = now
         if clock.speed > 0:
             stop.wait(tick_seconds)
@@ -264,6 +276,12 @@ def _poisson(rng: random.Random, mean: float) -> int:
         count += 1
         product *= rng.random()
     return count
+
+
+def _transient(error: sa.exc.DBAPIError) -> bool:
+    """Whether trying again soon may succeed: another SQLite writer held the file, or the server
+    dropped the connection (the pool has replaced it since)."""
+    return error.connection_invalidated or "database is locked" in _reason(error)
 
 
 def _reason(error: sa.exc.DBAPIError) -> str:

@@ -112,6 +112,31 @@ def test_stop_event_ends_the_run_after_the_current_change(seeded_copy):
     assert timedelta(hours=12) < clock.now() - START < timedelta(days=5)
 
 
+def test_a_dropped_connection_postpones_a_step_instead_of_ending_the_run(seeded_copy, caplog):
+    """The demo's simulator must outlive a database hiccup: the change is rolled back and tried again."""
+    terminated = []
+
+    def drop_the_simulators_connections():
+        killer = sa.create_engine(seeded_copy.url, poolclass=sa.pool.NullPool)
+        with killer.connect() as connection:
+            for _ in range(3):
+                time.sleep(0.4)
+                terminated.extend(connection.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()").scalars())
+        killer.dispose()
+
+    killer = threading.Thread(target=drop_the_simulators_connections)
+    killer.start()
+    clock = SimulatedClock(START)
+    with caplog.at_level("INFO", logger="simulator.simulate"):
+        done = simulate(seeded_copy, clock, threading.Event(), seconds=2.5, seed=9, tick_seconds=0.05)
+    killer.join()
+    assert terminated, "no connection of the simulator was dropped"
+    assert "simulator step postponed" in caplog.text
+    assert sum(done.values()) >= 1 and clock.now() > START + timedelta(days=1)
+
+
 def test_refuses_an_empty_database_and_a_clock_running_backwards(pg_engine):
     with pytest.raises(GeneratorError, match="seed it first"):
         simulate(pg_engine, SimulatedClock(START), threading.Event(), seconds=1)
