@@ -119,8 +119,8 @@ def test_a_dropped_connection_postpones_a_step_instead_of_ending_the_run(seeded_
     def drop_the_simulators_connections():
         killer = sa.create_engine(seeded_copy.url, poolclass=sa.pool.NullPool)
         with killer.connect() as connection:
-            for _ in range(3):
-                time.sleep(0.4)
+            for _ in range(4):
+                time.sleep(0.6)
                 terminated.extend(connection.exec_driver_sql(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()").scalars())
@@ -130,7 +130,7 @@ def test_a_dropped_connection_postpones_a_step_instead_of_ending_the_run(seeded_
     killer.start()
     clock = SimulatedClock(START)
     with caplog.at_level("INFO", logger="simulator.simulate"):
-        done = simulate(seeded_copy, clock, threading.Event(), seconds=2.5, seed=9, tick_seconds=0.05)
+        done = simulate(seeded_copy, clock, threading.Event(), seconds=4, seed=9, tick_seconds=0.05)
     killer.join()
     assert terminated, "no connection of the simulator was dropped"
     assert "simulator step postponed" in caplog.text
