@@ -118,14 +118,16 @@ def records_title(panel) -> str:
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_a_record_page_of_every_type(world, served, chromium, theme):
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_cookies([{"name": "amoscope_theme", "value": theme, "url": served}])
     page = context.new_page()
     problems = watch_problems(page)
     log_in_page(page, served, "boss@nam.example")
     page.wait_for_url(f"{served}/maintenance/{AMO}/**")
+    # chosen in this browser after signing in (a sign-in applies the account's stored choice)
+    context.add_cookies([{"name": "amoscope_theme", "value": theme, "url": served}])
     for kind in records.KINDS:
         page.goto(f"{served}/maintenance/{AMO}/{kind}/{_richest(world, kind)}")
         page.locator("#entity-title").wait_for(timeout=60_000)
+        assert page.evaluate("() => document.documentElement.getAttribute('data-bs-theme')") == theme
         page.wait_for_timeout(300)
         _shot(page, f"record-{kind}" if theme == "light" else f"dark-record-{kind}")
     assert problems == []
@@ -135,13 +137,14 @@ def test_the_dark_theme_draws_cockpits_lists_and_records(world, served, chromium
     """Cockpits and a list in the dark theme: the charts take the dark template, screenshots to look at
     (record pages in both themes: above)."""
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_cookies([{"name": "amoscope_theme", "value": "dark", "url": served}])
     page = context.new_page()
     problems = watch_problems(page)
     log_in_page(page, served, "boss@nam.example")
     page.wait_for_url(f"{served}/maintenance/{AMO}/**")
+    context.add_cookies([{"name": "amoscope_theme", "value": "dark", "url": served}])
     for slug in (DEPARTMENT_SLUGS[code] for code in cockpits.PANELS):
         _cockpit(page, served, slug)
+        assert page.evaluate("() => document.documentElement.getAttribute('data-bs-theme')") == "dark"
         background = page.evaluate(
             "() => getComputedStyle(document.querySelector('.main-svg')).backgroundColor")
         _shot(page, f"dark-cockpit-{slug}")
