@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from auth.users import create_user
 from dashboards import create_app
+from warehouse.events import record_activity
 from warehouse.schema import DEPARTMENT_CODES, amos, departments
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -253,3 +254,24 @@ def log_in_page(page, base: str, username: str, password: str = PASSWORD) -> Non
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
+
+
+FEED_PAGE = "/maintenance/AMO1/production"
+FEED = "..feed-list.children...feed-cursor.data...feed-pin-signal.data...feed-url.hash.."
+FEED_POLL = ["feed-interval.n_intervals"]
+
+
+def member_with_one_feed_event(app, dash_app, engine, amo_id: int):
+    """A production member of AMO1 signed in, one work order opened in their feed, and the cursor
+    their first poll was given: where the poll tests start. Returns (client, cursor)."""
+    make_user(engine, "prod@amo1.example", "member", "PROD")
+    client = app.test_client()
+    login(client, "prod@amo1.example")
+    with engine.begin() as connection:
+        department = connection.execute(
+            sa.text("SELECT id FROM departments WHERE code = 'PROD'")).scalar_one()
+        record_activity(connection, amo_id=amo_id, department_id=department, kind="work_order.opened",
+                        summary="WO-1 opened")
+    first = call_until(client, dash_app, FEED, "WO-1 opened", changed=FEED_POLL,
+                       values={"url.pathname": FEED_PAGE})
+    return client, first.get_json()["response"]["feed-cursor"]["data"]

@@ -14,15 +14,11 @@ import typing
 import psycopg
 import pytest
 import sqlalchemy as sa
-from auth_test_support import call, call_until, login, make_user, step_poll_sessions
+from auth_test_support import FEED, FEED_PAGE, FEED_POLL, call, member_with_one_feed_event, step_poll_sessions
 
 from auth.web_sessions import POLL_SESSION_SECONDS
-from warehouse.events import record_activity
 
-PRODUCTION = "/maintenance/AMO1/production"
-FEED = "..feed-list.children...feed-cursor.data...feed-pin-signal.data...feed-url.hash.."
 INBOX = "..inbox-list.children...inbox-state.data.."
-POLL = ["feed-interval.n_intervals"]
 
 
 class Wire:
@@ -96,22 +92,13 @@ def wire(pg_engine):
 def polling(app, dash_app, pg_engine, amo_id):
     """A signed-in member with a feed cursor at the newest event; the poll's session clock."""
     clock = step_poll_sessions(app)
-    make_user(pg_engine, "prod@amo1.example", "member", "PROD")
-    client = app.test_client()
-    login(client, "prod@amo1.example")
-    with pg_engine.begin() as connection:
-        department = connection.execute(
-            sa.text("SELECT id FROM departments WHERE code = 'PROD'")).scalar_one()
-        record_activity(connection, amo_id=amo_id, department_id=department, kind="work_order.opened",
-                        summary="WO-1 opened")
-    first = call_until(client, dash_app, FEED, "WO-1 opened", changed=POLL,
-                       values={"url.pathname": PRODUCTION})
-    cursor = first.get_json()["response"]["feed-cursor"]["data"]
+    client, cursor = member_with_one_feed_event(app, dash_app, pg_engine, amo_id)
     shown = {"feed-cursor.data": cursor, "inbox-state.data": None}
 
     def poll(output: str = FEED):
         """One tick's callback with what the browser holds; a 200 updates it (a 204: no news)."""
-        response = call(client, dash_app, output, changed=POLL, values={"url.pathname": PRODUCTION, **shown})
+        response = call(client, dash_app, output, changed=FEED_POLL,
+                        values={"url.pathname": FEED_PAGE, **shown})
         if response.status_code == 200:
             for component, update in response.get_json()["response"].items():
                 shown.update({f"{component}.{prop}": value for prop, value in update.items()

@@ -6,13 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 import sqlalchemy as sa
-from auth_test_support import call, login, make_user
-
-from warehouse.events import record_activity
-
-PRODUCTION = "/maintenance/AMO1/production"
-FEED = "..feed-list.children...feed-cursor.data...feed-pin-signal.data...feed-url.hash.."
-POLL = ["feed-interval.n_intervals"]
+from auth_test_support import FEED, FEED_PAGE, FEED_POLL, call, member_with_one_feed_event
 
 
 @pytest.fixture
@@ -41,16 +35,7 @@ def assigned_xids(pg_engine):
 
 
 def test_a_poll_takes_no_transaction_id(app, dash_app, pg_engine, amo_id, assigned_xids):
-    make_user(pg_engine, "prod@amo1.example", "member", "PROD")
-    client = app.test_client()
-    login(client, "prod@amo1.example")
-    with pg_engine.begin() as connection:
-        department = connection.execute(
-            sa.text("SELECT id FROM departments WHERE code = 'PROD'")).scalar_one()
-        record_activity(connection, amo_id=amo_id, department_id=department, kind="WO_OPENED",
-                        summary="WO-1 opened")
-    first = call(client, dash_app, FEED, changed=POLL, values={"url.pathname": PRODUCTION})
-    cursor = first.get_json()["response"]["feed-cursor"]["data"]
+    client, cursor = member_with_one_feed_event(app, dash_app, pg_engine, amo_id)
 
     # The check can fail: reading the current transaction id assigns one, and the hook sees it.
     assigned_xids.clear()
@@ -60,12 +45,12 @@ def test_a_poll_takes_no_transaction_id(app, dash_app, pg_engine, amo_id, assign
 
     assigned_xids.clear()
     for _ in range(5):
-        poll = call(client, dash_app, FEED, changed=POLL,
-                    values={"url.pathname": PRODUCTION, "feed-cursor.data": cursor})
+        poll = call(client, dash_app, FEED, changed=FEED_POLL,
+                    values={"url.pathname": FEED_PAGE, "feed-cursor.data": cursor})
         assert poll.status_code == 204  # nothing new
-        inbox = call(client, dash_app, "..inbox-list.children...inbox-state.data..", changed=POLL)
+        inbox = call(client, dash_app, "..inbox-list.children...inbox-state.data..", changed=FEED_POLL)
         assert inbox.status_code in (200, 204)
-    stale = call(client, dash_app, FEED, changed=POLL,  # a cursor from the future is reset
-                 values={"url.pathname": PRODUCTION, "feed-cursor.data": {"txid": 2**40, "id": 1}})
+    stale = call(client, dash_app, FEED, changed=FEED_POLL,  # a cursor from the future is reset
+                 values={"url.pathname": FEED_PAGE, "feed-cursor.data": {"txid": 2**40, "id": 1}})
     assert "WO-1 opened" in stale.get_data(as_text=True)
     assert assigned_xids == []
