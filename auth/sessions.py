@@ -20,6 +20,8 @@ from sqlalchemy.engine import Connection
 
 from warehouse.schema import amos, departments, roles, user_sessions, users
 
+TOUCH_EVERY = timedelta(seconds=30)  # how fresh ``last_seen_at`` is kept: the idle clock's resolution
+
 
 def key_hash(session_key: str) -> str:
     """The stored form of a session key."""
@@ -60,7 +62,9 @@ def load_session(connection: Connection, session_key: str, *, idle: timedelta, a
     """The user of a live session, or None (and the session is closed if it just timed out).
 
     ``touch`` marks user activity; background polling passes False so it never keeps an idle
-    session alive.
+    session alive. Activity is written at most every :data:`TOUCH_EVERY`: a page's burst of
+    callbacks costs one write (and one transaction id), and the idle timeout may end a session
+    up to that much early, never late.
     """
     now = now or datetime.now(UTC)
     row = connection.execute(
@@ -94,7 +98,7 @@ def load_session(connection: Connection, session_key: str, *, idle: timedelta, a
             .values(ended_at=now, end_reason=end_reason)
         )
         return None
-    if touch:
+    if touch and now - _aware(row["last_seen_at"]) >= TOUCH_EVERY:
         connection.execute(user_sessions.update().where(user_sessions.c.id == row["id"])
                            .values(last_seen_at=now))
     return SessionUser(

@@ -124,6 +124,23 @@ def test_user_activity_moves_the_idle_clock(app, pg_engine):
                                 "WHERE last_seen_at > now() - interval '1 minute'") == 1
 
 
+def test_a_burst_of_requests_writes_the_activity_once(app, pg_engine):
+    """A page's callbacks in quick succession move the idle clock with one write, not one each."""
+    make_user(pg_engine, "alice@amo1.example", "member", "PROD")
+    client = app.test_client()
+    login(client, "alice@amo1.example")
+    with pg_engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE user_sessions SET last_seen_at = now() - interval '10 minutes'")
+    seen = []
+    for _ in range(3):
+        assert client.get(PAGE).status_code == 200
+        with pg_engine.connect() as connection:
+            seen.append(connection.exec_driver_sql("SELECT last_seen_at FROM user_sessions").scalar_one())
+    assert seen[0] == seen[1] == seen[2]  # the first request wrote it, the next two found it fresh
+    assert sql_count(pg_engine, "SELECT count(*) FROM user_sessions "
+                                "WHERE last_seen_at > now() - interval '1 minute'") == 1
+
+
 def test_absolute_timeout(app, pg_engine):
     """C25: a session older than 8 hours ends even while in use."""
     make_user(pg_engine, "alice@amo1.example", "member", "PROD")
