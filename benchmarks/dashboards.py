@@ -10,9 +10,10 @@ of gunicorn and this machine.
 
 Prints, for N = 50, 100, 200: requests, errors, p50/p95/p99 of polls and page loads, the server's
 CPU (arbiter and workers, % of one core) and RSS, and the PostgreSQL transaction ids the cluster
-assigned during the run next to those of an idle window of the same length (other databases of
-the cluster assign ids too; a poll takes none, see tests/dashboards/test_poll_xid.py). Asserts
-nothing. From the repository root::
+assigned during the run (page loads included: a page load touches its session), during a second
+window of the same length where the clients only poll, and during an idle window (other
+databases of the cluster assign ids too; a poll takes none, see tests/dashboards/test_poll_xid.py).
+Asserts nothing. From the repository root::
 
     .venv/bin/python -m benchmarks.dashboards [--clients 50,100,200] [--seconds 20]
 """
@@ -110,7 +111,8 @@ def start_amoscope(url: str, archive: str, port: int, **settings: str) -> subpro
     """``amoscope serve`` on ``url`` and ``archive``; ``settings`` are more AMOSCOPE_* variables."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AMOSCOPE_")}
     env.update(AMOSCOPE_DATABASE_URL=url, AMOSCOPE_ARCHIVE_URL=archive, AMOSCOPE_SECRET_KEY=SECRET_KEY,
-               AMOSCOPE_LOG_LEVEL="WARNING", **settings)
+               AMOSCOPE_LOG_LEVEL="WARNING")
+    env.update(settings)
     return subprocess.Popen([sys.executable, "-c", "from amoscope.cli import main; main()", "serve",
                              "--port", str(port), "--workers", "2", "--threads", "8", "--no-access-log"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -222,7 +224,7 @@ def callback_body(output: str, tick: int, state) -> bytes:
 
 
 def run_client(port: int, path: str, cookie: str, csrf: str, tally: Tally, start: float, measure_from: float,
-               stop_at: float, rng: random.Random) -> None:
+               stop_at: float, rng: random.Random, page_loads: bool) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Cookie": cookie, "X-CSRFToken": csrf, "Content-Type": "application/json",
                "Accept-Encoding": "br, gzip"}
@@ -249,7 +251,7 @@ def run_client(port: int, path: str, cookie: str, csrf: str, tally: Tally, start
         if time.monotonic() >= stop_at:
             break
         tick += 1
-        if rng.random() < PAGE_LOADS_PER_MINUTE * POLL_SECONDS / 60:
+        if page_loads and rng.random() < PAGE_LOADS_PER_MINUTE * POLL_SECONDS / 60:
             request("page", "GET", path)
             request("page", "GET", "/_dash-layout")
             request("page", "GET", "/_dash-dependencies")
@@ -267,7 +269,10 @@ def run_client(port: int, path: str, cookie: str, csrf: str, tally: Tally, start
     connection.close()
 
 
-def drive(port: int, path: str, sessions: list[tuple[str, str]], seconds: float, server_pid: int) -> dict:
+def drive(port: int, path: str, sessions: list[tuple[str, str]], seconds: float, server_pid: int,
+          page_loads: bool = True) -> dict:
+    """Run one client per session for ``seconds`` after the warm-up; ``page_loads`` off leaves
+    only the polls."""
     tally = Tally()
     rng = random.Random(14)
     start = time.monotonic()
@@ -275,7 +280,7 @@ def drive(port: int, path: str, sessions: list[tuple[str, str]], seconds: float,
     stop_at = measure_from + seconds
     threads = [threading.Thread(target=run_client, daemon=True,
                                 args=(port, path, session_cookie(key, csrf), csrf, tally, start, measure_from,
-                                      stop_at, random.Random(rng.random())))
+                                      stop_at, random.Random(rng.random()), page_loads))
                for key, csrf in sessions]
     for thread in threads:
         thread.start()
@@ -321,8 +326,10 @@ def main() -> None:
                     xid_idle = cluster_next_xid()
                     time.sleep(args.seconds)
                     idle_xids = cluster_next_xid() - xid_idle
-                    result = drive(port, path, sessions[:count], args.seconds, server.pid)
-                    rows.append((name, count, result, idle_xids))
+                    clients = sessions[:count]
+                    result = drive(port, path, clients, args.seconds, server.pid)
+                    polls_only = drive(port, path, clients, args.seconds, server.pid, page_loads=False)
+                    rows.append((name, count, result, idle_xids, polls_only["xids"]))
                     tally = result["tally"]
                     print(f"  {name} N={count}: {len(tally.polls)} polls, {tally.errors} errors", flush=True)
             finally:
@@ -333,16 +340,18 @@ def main() -> None:
     print(f"\n{args.seconds:.0f} s measured per run after {WARM_UP_SECONDS:.0f} s warm-up; "
           "a tick is the feed poll then the inbox poll; pages = page + layout + dependencies")
     header = (f"{'server':<15} {'N':>4} {'requests':>8} {'errors':>6} {'poll p50':>9} {'p95':>7} {'p99':>7} "
-              f"{'page p50':>9} {'p95':>7} {'CPU %':>6} {'RSS MiB':>8} {'xids run':>9} {'xids idle':>9}")
+              f"{'page p50':>9} {'p95':>7} {'CPU %':>6} {'RSS MiB':>8} {'xids run':>9} {'polls only':>10} "
+              f"{'idle':>5}")
     print(header)
     print("-" * len(header))
-    for name, count, result, idle_xids in rows:
+    for name, count, result, idle_xids, poll_xids in rows:
         tally = result["tally"]
         poll = quantiles(tally.polls)
         page = quantiles(tally.pages)
         print(f"{name:<15} {count:>4} {len(tally.polls) + len(tally.pages):>8} {tally.errors:>6} "
               f"{poll[0]:>8.1f}ms {poll[1]:>5.1f}ms {poll[2]:>5.1f}ms {page[0]:>7.1f}ms {page[1]:>5.1f}ms "
-              f"{result['cpu']:>6.0f} {result['rss']:>8.0f} {result['xids']:>9} {idle_xids:>9}")
+              f"{result['cpu']:>6.0f} {result['rss']:>8.0f} {result['xids']:>9} {poll_xids:>10} "
+              f"{idle_xids:>5}")
 
 
 if __name__ == "__main__":
