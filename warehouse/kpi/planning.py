@@ -106,9 +106,10 @@ def man_hour_plan(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -
                        better="higher", how="Routine cards with material booked by the check start ÷ "
                                             "routine cards"))
 def work_package_readiness(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
-    """Per A or C check starting within 90 days before to 30 days after now: the task cards of
+    """Per A or C check starting within 180 days before to 30 days after now: the task cards of
     its package, how many were ready at the check start, the share ready, and the cards missing
-    material.
+    material. Six months back is longer than the interval between two A checks of an aircraft
+    (about four months), so an AMO whose checks fall close together still has a recent package.
 
     The package is the check's routine cards (the planned work; non-routine cards arise from what
     the check finds). The check start is the actual start, else the planned start. A card is
@@ -121,7 +122,7 @@ def work_package_readiness(ctx: KpiContext, *, amo_id: int, department_id: Dept 
             SELECT w.id, w.wo_no, w.aircraft_id, coalesce(w.actual_start, w.planned_start) AS check_start
             FROM work_orders w
             WHERE {_ORDERS} AND {_CHECKS}
-              AND coalesce(w.actual_start, w.planned_start) > $now::TIMESTAMPTZ - INTERVAL 90 DAY
+              AND coalesce(w.actual_start, w.planned_start) > $now::TIMESTAMPTZ - INTERVAL 180 DAY
               AND coalesce(w.actual_start, w.planned_start) <= $now::TIMESTAMPTZ + INTERVAL 30 DAY),
         package AS (
             SELECT c.*, t.id AS card_id, least(c.check_start, $now::TIMESTAMPTZ) AS cutoff
