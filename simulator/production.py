@@ -17,6 +17,7 @@ from simulator.world import SYSTEM_ACTOR, World
 
 LAPSED_SIGNATURE_SHARE = 0.006
 LAPSED_PER_YEAR = 2  # at most, per AMO and scale step: a handful in three years
+INSPECTION_SHIFTS = 30  # how many later shifts a performed card waits for an independent inspector, at most
 
 
 @dataclass
@@ -181,9 +182,22 @@ class Production:
             action="SIGN",
             signature="PERFORMED",
         )
-        inspected_at = world.later(at, 0.3, 3)
-        if card["requires_independent_inspection"] and world.is_past(inspected_at):
-            inspector = people.signer(world, amo_id, inspected_at, besides=performer["id"])
+        if card["requires_independent_inspection"]:
+            self._inspect(work_order, card, performer, at)
+        signed = SignedCard(card, work_order, performer, at)
+        self.signed.append(signed)
+        return signed
+
+    def _inspect(self, work_order: dict[str, Any], card: dict[str, Any], performer: dict[str, Any],
+                 performed_at: datetime) -> None:
+        """The independent inspection, within hours; when nobody else authorised is at work then,
+        the card waits for the next shift that has someone (it never waits for good)."""
+        world, people = self.world, self.people
+        inspected_at = world.later(performed_at, 0.3, 3)
+        for _ in range(INSPECTION_SHIFTS):
+            if not world.is_past(inspected_at):
+                return
+            inspector = people.signer(world, work_order["amo_id"], inspected_at, besides=performer["id"])
             if inspector is not None:
                 world.change(
                     "task_cards",
@@ -194,16 +208,17 @@ class Production:
                     action="SIGN",
                     signature="INSPECTED",
                 )
-        signed = SignedCard(card, work_order, performer, at)
-        self.signed.append(signed)
-        return signed
+                return
+            inspected_at = world.later(inspected_at, 8, 16)
 
     def finish(self, work_order: dict[str, Any], at: datetime) -> None:
         """Complete, release (CRS) and close the work order, as far as the history reaches."""
         world, people = self.world, self.people
         cards = self._cards.get(work_order["id"], [])
-        if any(card["status"] == "OPEN" for card in cards):
-            return  # a card still waits for its sign-off
+        waiting = [card for card in cards if card["status"] == "OPEN"
+                   or (card["requires_independent_inspection"] and card["inspected_at"] is None)]
+        if waiting:
+            return  # a card still waits for its sign-off or its inspection: no CRS yet
         at = max([at, work_order["actual_start"]] + [c["updated_at"] for c in cards]) + timedelta(minutes=30)
         if not world.is_past(at):
             return
