@@ -23,8 +23,8 @@ MISSED_REVIEW_SHARE = 0.03
 CLOSE_SHARE = 0.1
 REVIEW_DAYS = {"INTOLERABLE": 30, "TOLERABLE": 90, "ACCEPTABLE": 365}
 # an intolerable risk calls for immediate action (ICAO Doc 9859: stop or mitigate): its first
-# review, which mitigates it, is due within the week and is never missed
-FIRST_REVIEW_DAYS = {**REVIEW_DAYS, "INTOLERABLE": 7}
+# review, which mitigates it, is held within a day of identifying it and is never missed
+FIRST_REVIEW_DAYS = {**REVIEW_DAYS, "INTOLERABLE": 1}
 
 
 def build_hazards(world: World, people: People) -> None:
@@ -88,10 +88,12 @@ def _identify(world: World, people: People, amo: dict, at, code: str, report: di
 def _review(world: World, people: People, amo: dict, hazard: dict[str, Any]) -> None:
     """Reviews near each due date: the first mitigates, a later one may close; a few are held late."""
     rng = world.rng
-    mitigation = dict(v.HAZARD_REGISTER)[hazard["title"]]
     while True:
-        at = world.later(hazard["next_review_due_at"] - timedelta(days=7), 0, 24 * 10)
         intolerable = hazard["tolerability"] == "INTOLERABLE"
+        if intolerable and hazard["status"] == "OPEN":  # the immediate action, hours after identifying it
+            at = world.later(hazard["identified_at"], 2, 20)
+        else:
+            at = world.later(hazard["next_review_due_at"] - timedelta(days=7), 0, 24 * 10)
         if not intolerable and rng.random() < MISSED_REVIEW_SHARE:  # missed, then caught up weeks late
             at += timedelta(days=rng.randint(14, 56))
         if not world.is_past(at):
@@ -102,15 +104,19 @@ def _review(world: World, people: People, amo: dict, hazard: dict[str, Any]) -> 
                          {"status": "CLOSED", "closed_at": at, "last_reviewed_at": at}, action="STATE_CHANGE",
                          activity=("hazard.closed", f"Hazard {hazard['hazard_no']} closed"))
             return
-        changes: dict[str, Any] = {}
-        if hazard["status"] == "OPEN":
-            likelihood = max(1, hazard["likelihood"] - rng.randint(1, 2))
-            risk = tolerability(hazard["severity"] * likelihood)
-            changes = {"status": "MITIGATED", "mitigation": mitigation, "likelihood": likelihood,
-                       "risk_index": hazard["severity"] * likelihood, "tolerability": risk,
-                       "review_interval_days": REVIEW_DAYS[risk]}
+        changes = mitigation(hazard, rng) if hazard["status"] == "OPEN" else {}
         interval = changes.get("review_interval_days", hazard["review_interval_days"])
         changes.update(last_reviewed_at=at, next_review_due_at=at + timedelta(days=interval))
         world.change("hazards", hazard, at, officer, changes,
                      action="STATE_CHANGE" if "status" in changes else "UPDATE",
                      activity=("hazard.reviewed", f"Hazard {hazard['hazard_no']} risk reviewed"))
+
+
+def mitigation(hazard, rng) -> dict[str, Any]:
+    """The changes a hazard's first review makes: its register mitigation lowers the likelihood
+    by one or two steps, and the review interval follows the new tolerability."""
+    likelihood = max(1, hazard["likelihood"] - rng.randint(1, 2))
+    risk = tolerability(hazard["severity"] * likelihood)
+    return {"status": "MITIGATED", "mitigation": dict(v.HAZARD_REGISTER)[hazard["title"]],
+            "likelihood": likelihood, "risk_index": hazard["severity"] * likelihood, "tolerability": risk,
+            "review_interval_days": REVIEW_DAYS[risk]}

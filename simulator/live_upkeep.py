@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from simulator import vocabulary as v
+from simulator.hazards import mitigation
 from simulator.live_records import actor_in, department_of, insert, update
 from warehouse import schema as s
 from warehouse.events import RequestContext, record_audit
@@ -76,7 +77,8 @@ def comply_directive(connection: Connection, rng: random.Random, now: datetime) 
     """An open AD or SB record due within ten days is complied with (done again later if repetitive)."""
     d = s.directive_compliance
     record = connection.execute(
-        sa.select(d, s.aircraft.c.amo_id, s.directives.c.is_recurring, s.directives.c.interval_days)
+        sa.select(d, s.aircraft.c.amo_id, s.aircraft.c.registration, s.directives.c.ref_no,
+                  s.directives.c.is_recurring, s.directives.c.interval_days)
         .join(s.aircraft, s.aircraft.c.id == d.c.aircraft_id)
         .join(s.directives)
         .where(
@@ -108,7 +110,7 @@ def comply_directive(connection: Connection, rng: random.Random, now: datetime) 
         amo_id=record.amo_id,
         department_id=department_of(connection, record.amo_id, "ENG"),
         action="STATE_CHANGE",
-        activity=("directive.complied", f"Directive record {record.id} complied with"),
+        activity=("directive.complied", f"{record.ref_no} complied on {record.registration}"),
     )
     return "directive complied with"
 
@@ -308,7 +310,8 @@ def perform_audit(connection: Connection, rng: random.Random, now: datetime) -> 
 
 
 def review_hazard(connection: Connection, rng: random.Random, now: datetime) -> str | None:
-    """An open or mitigated hazard whose risk review falls due within a week is reviewed."""
+    """An open or mitigated hazard whose risk review falls due within a week is reviewed; an open
+    one is mitigated at that review, as in the seeded history."""
     h = s.hazards
     hazard = connection.execute(
         sa.select(h)
@@ -323,15 +326,19 @@ def review_hazard(connection: Connection, rng: random.Random, now: datetime) -> 
     if hazard is None:
         return None
     context = actor_in(connection, rng, hazard.amo_id, "SAFE")
+    changes = mitigation(hazard._mapping, rng) if hazard.status == "OPEN" else {}
+    interval = changes.get("review_interval_days", hazard.review_interval_days)
+    changes.update(last_reviewed_at=now, next_review_due_at=now + timedelta(days=interval))
     update(
         connection,
         context,
         h,
         hazard,
-        {"last_reviewed_at": now, "next_review_due_at": now + timedelta(days=hazard.review_interval_days)},
+        changes,
         at=now,
         amo_id=hazard.amo_id,
         department_id=hazard.department_id,
+        action="STATE_CHANGE" if "status" in changes else "UPDATE",
         activity=("hazard.reviewed", f"Hazard {hazard.hazard_no} risk reviewed"),
     )
     return "hazard reviewed"
