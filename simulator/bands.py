@@ -164,12 +164,13 @@ BANDS: tuple[Band, ...] = (
         per_scale=True,
     ),
     _band("risk_matrix", 0, 8, "intolerable risks are actioned at once: few open", per_scale=True),
-    _band("mor_timeliness", 0.8, 1.0, "376/2014: MORs within 72 h; a few late"),
+    _band("mor_timeliness", 0.7, 1.0, "376/2014: MORs within 72 h; a few late (one in ten, over a year's "
+          "30-odd MORs)"),
     _band("sdr_timeliness", 0.7, 1.0, "FAA SDR within 96 h; none when no SDR-reportable event", no_data=True),
     _band(
         "spi_control_chart",
         0,
-        10,
+        14,
         "ICAO Doc 9859 alert levels over four series × 12 months, lines from the prior year; monthly "
         "man-hours swing with base checks, so several crossings in a year are usual",
     ),
@@ -259,7 +260,8 @@ BANDS: tuple[Band, ...] = (
         "order (simulator/work_plan.py)",
     ),
     # Production
-    _band("task_card_burndown", 0, 30, "cards of the work orders in work", per_scale=True),
+    _band("task_card_burndown", 0, 60, "cards of the work orders in work and of the check packages released "
+          "(12 each, up to one per aircraft when checks fall close together)", per_scale=True),
     _band("mh_variance", 0.9, 1.4, "actual ÷ planned MH: cards overrun their estimate a little"),
     _band("independent_inspections_pending", 0, 10, "inspections a shift can clear", per_scale=True),
     _band(
