@@ -101,7 +101,13 @@ def title(kind: str, params: dict[str, str]) -> str:
     return records.KINDS[kind].plural
 
 
+NONE_NAMED = ("No records named: this list shows the records behind a chart's bar, point or cell. "
+              "Click one on a cockpit to fill it.")
+
+
 def _subtitle(kind: str, count: int, params: dict[str, str]) -> str:
+    if not count:  # an address without ids (typed or cut short) lists nothing: say why
+        return NONE_NAMED
     definition = REGISTRY.get(params.get("kpi", ""))
     noun = records.KINDS[kind].plural.lower() if count != 1 else records.KINDS[kind].singular.lower()
     parts = [f"{count} {noun}"]

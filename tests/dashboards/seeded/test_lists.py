@@ -52,6 +52,17 @@ def test_the_title_names_the_clicked_element(clients, dash_app):
     assert plain["records-title"]["children"] == "CARs"
 
 
+def test_an_address_without_ids_says_how_the_list_is_filled(clients, dash_app):
+    """Typed or cut short, /audits names no records: the page says where its rows come from
+    instead of reading "0 audits" as if the AMO had none."""
+    described = call(clients["qa@nam.example"], dash_app, DESCRIBE, values={
+        "url.pathname": f"/maintenance/{AMO}/audits", "url.search": ""}).get_json()["response"]
+    assert described["records-subtitle"]["children"] == records_page.NONE_NAMED
+    named = call(clients["qa@nam.example"], dash_app, DESCRIBE, values={
+        "url.pathname": f"/maintenance/{AMO}/cars", "url.search": "?ids=1,2"}).get_json()["response"]
+    assert named["records-subtitle"]["children"].startswith("2 cars")
+
+
 def test_rows_read_in_words(world, clients, dash_app):
     with world.engine.connect() as connection:
         defects = list(connection.execute(sa.text(

@@ -20,18 +20,22 @@ BASE = f"/maintenance/{AMO}"
 DRAWN = "() => (document.querySelector('#page-content')?.innerText || '').length > 20"
 
 
-def _first_audit(world) -> int:
+def _audits(world) -> list[int]:
+    """The AMO's first twenty audits, as a cockpit bar would name them."""
     with world.engine.connect() as connection:
-        return connection.execute(sa.text("SELECT min(a.id) FROM audits a JOIN amos m ON m.id = a.amo_id "
-                                          "WHERE m.code = :amo"), {"amo": AMO}).scalar_one()
+        return connection.execute(sa.text(
+            "SELECT a.id FROM audits a JOIN amos m ON m.id = a.amo_id WHERE m.code = :amo "
+            "ORDER BY a.id LIMIT 20"),
+            {"amo": AMO}).scalars().all()
 
 
 def _pages(world) -> dict[str, list[tuple[str, str, str]]]:
     """user → [(name, path, text that shows the page is drawn, or None: any text)]."""
+    audits = _audits(world)
     return {
         "qa@nam.example": [("quality-cockpit", f"{BASE}/quality", "Quality"),
-                           ("audits-list", f"{BASE}/audits", "audit"),
-                           ("audit-record", f"{BASE}/audits/{_first_audit(world)}", "audit")],
+                           ("audits-list", f"{BASE}/audits?ids={','.join(map(str, audits))}", "audit"),
+                           ("audit-record", f"{BASE}/audits/{audits[0]}", "audit")],
         "prod@nam.example": [("production-cockpit", f"{BASE}/production", "Production"),
                              ("forbidden-403", f"{BASE}/quality", "You do not have access to this page."),
                              ("missing-404", f"{BASE}/no-such-page", "There is no such page.")],
