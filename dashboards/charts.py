@@ -7,7 +7,8 @@ dict on one shared template, so a person reads it in words and a click still dri
 * counts get whole-number ticks;
 * an empty KPI is either good news ("0 overdue CARs", green) or "no data" (grey), as its
   headline says;
-* a category has the same colour on every render and page (:func:`dashboards.words.colour`);
+* no two series of a chart share a colour, and a category keeps its colour on every render and
+  page where it collides with no other (:func:`dashboards.words.colours`);
 * time axes list every period, so a month without events is a visible gap, not a missing one;
 * the risk matrix is the 5×5 severity × likelihood grid with counts and tolerability colours;
 * every bar, point and cell carries ``"ids|what it is"`` in ``customdata`` (one string, which
@@ -139,11 +140,12 @@ def bar_chart(panel: Panel, frame: pd.DataFrame, labels: Labels, theme: str, per
     for bar in data:
         series.setdefault(bar.color_words, []).append(bar)
     traces = []
+    palette = words.colours([name or panel.y_title for name in series])
     for name in sorted(series):
         part = series[name]
         traces.append({
             "type": "bar", "x": [bar.x_words for bar in part], "y": [bar.value for bar in part],
-            "name": name or panel.y_title, "marker": {"color": words.colour(name or panel.y_title)},
+            "name": name or panel.y_title, "marker": {"color": palette[name or panel.y_title]},
             "customdata": [drill(bar.ids, f"{bar.x_words}, {name}" if name else bar.x_words)
                            for bar in part],
             "hovertemplate": f"%{{x}}: %{{y}}<extra>{name}</extra>"})

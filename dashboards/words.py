@@ -101,6 +101,22 @@ def colour(category: str) -> str:
     return PALETTE[zlib.crc32(category.encode()) % len(PALETTE)]
 
 
+def colours(categories: list[str]) -> dict[str, str]:
+    """The colour of each category of one chart: its :func:`colour`, except where two hash to the
+    same palette colour: then the later by name takes the next colour no other series of the chart
+    has, so no two series of a chart look alike. A category keeps its colour on every chart where
+    it collides with none (with up to twelve series, a chart never runs out)."""
+    chosen = {name: FIXED_COLOURS[name] for name in categories if name in FIXED_COLOURS}
+    used = set(chosen.values())
+    for name in sorted(set(categories) - set(chosen)):
+        start = PALETTE.index(colour(name))
+        free = [PALETTE[(start + step) % len(PALETTE)] for step in range(len(PALETTE))
+                if PALETTE[(start + step) % len(PALETTE)] not in used]
+        chosen[name] = free[0] if free else colour(name)
+        used.add(chosen[name])
+    return chosen
+
+
 def every_period(column: str, values: list[str], period_end: date | None) -> list[str]:
     """The periods from the first of ``values`` to the last (or to the period of ``period_end``),
     none left out: months "2025-01", quarters "2025-Q1", weeks as their Monday "2025-01-06"."""

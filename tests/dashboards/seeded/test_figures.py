@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from auth.policy import DEPARTMENT_SLUGS
-from dashboards import cockpits
+from dashboards import cockpits, words
 from tests.dashboards.seeded_support import AMO, cockpit_tree, walk_components
 
 TODAY = datetime.now(UTC).date()
@@ -67,18 +67,32 @@ def test_every_figure_reads_in_words_with_titled_axes(rendered, code):
             assert flat and all(isinstance(cell, str) and "|" in cell for cell in flat), panel.kpi
 
 
-def test_a_category_keeps_its_colour_across_renders_and_pages(clients, dash_app, rendered):
+def test_series_of_a_chart_differ_in_colour_and_a_category_keeps_its_own(clients, dash_app, rendered):
+    """No two series of one chart look alike; a category has its one colour on every chart where
+    it does not collide with another category of that chart."""
     again = {code: _figures(clients["boss@nam.example"], dash_app, code, TODAY - timedelta(days=200))
              for code in ("QUAL", "SAFE", "ENG", "STOR")}
     colours: dict[str, set[str]] = {}
     for figures in [*rendered.values(), *again.values()]:
         for figure in figures.values():
-            for trace in figure["data"]:
-                colour = (trace.get("marker") or {}).get("color")
-                if trace["type"] == "bar" and isinstance(colour, str):
-                    colours.setdefault(trace["name"], set()).add(colour)
+            series = {trace["name"]: trace["marker"]["color"] for trace in figure["data"]
+                      if trace["type"] == "bar" and isinstance((trace.get("marker") or {}).get("color"), str)}
+            assert len(set(series.values())) == len(series), series
+            for name, colour in series.items():
+                if colour == words.colour(name):
+                    colours.setdefault(name, set()).add(colour)
     assert len(colours) > 10
     assert {name: found for name, found in colours.items() if len(found) > 1} == {}
+
+
+def test_two_categories_whose_colours_collide_get_two_colours():
+    names = [f"Category {n}" for n in range(40)]
+    first = names[0]
+    twin = next(name for name in names[1:] if words.colour(name) == words.colour(first))
+    chosen = words.colours([twin, first, "Late"])
+    assert chosen[first] == words.colour(first)  # the earlier by name keeps its colour
+    assert chosen[twin] != chosen[first] and chosen[twin] in words.PALETTE
+    assert chosen["Late"] == words.BAD  # a colour with a meaning is never moved
 
 
 def test_the_risk_matrix_is_the_five_by_five_grid(rendered):
