@@ -38,6 +38,19 @@ LINKED = {name: {"cellRenderer": "markdown", "linkTarget": "_self"} for name in 
                                                                                  "entity_id")}
 USER_COLUMNS = ["username", "full_name", "department", "role", "is_active", "sessions", "last_login_at",
                 "left_at", "disabled_reason"]
+HEADERS = {
+    "username": "Login", "full_name": "Name", "department": "Department", "role": "Role",
+    "is_active": "Active", "sessions": "Open sessions", "last_login_at": "Last login (UTC)",
+    "left_at": "Left (UTC)",
+    "disabled_reason": "Why disabled", "id": "No.", "action": "Action", "target": "Whom",
+    "run_at": "Runs at (UTC)", "reason": "Reason", "occurred_at": "When (UTC)", "outcome": "Outcome",
+    "actor": "By", "entity_type": "Record type", "entity_id": "Record",
+}
+
+
+def _column(name: str, **options) -> dict:
+    """A grid column headed in words, with a link renderer where the cell links to a page."""
+    return {"field": name, "headerName": HEADERS[name], **LINKED.get(name, {}), **options}
 
 
 def layout(user, match):
@@ -46,8 +59,7 @@ def layout(user, match):
         dcc.Store(id="admin-refresh", data=0),
         dcc.Store(id="admin-form-key", data=uuid.uuid4().hex),
         html.Div(id="admin-kpis", className="row g-2 mb-3"),
-        dag.AgGrid(id="admin-users", columnDefs=[{"field": name, "filter": True, **LINKED.get(name, {})}
-                                                 for name in USER_COLUMNS],
+        dag.AgGrid(id="admin-users", columnDefs=[_column(name, filter=True) for name in USER_COLUMNS],
                    rowData=[], getRowId="params.data.id",
                    dashGridOptions={"rowSelection": {"mode": "singleRow"}, "pagination": True},
                    style={"height": "360px"}),
@@ -72,8 +84,8 @@ def layout(user, match):
             dbc.Col([
                 html.H3("Scheduled actions", className="h5 mt-3"),
                 dag.AgGrid(id="admin-schedules",
-                           columnDefs=[{"field": name} for name in ("id", "action", "target", "run_at",
-                                                                    "reason")],
+                           columnDefs=[_column(name)
+                                       for name in ("id", "action", "target", "run_at", "reason")],
                            rowData=[], getRowId="params.data.id",
                            dashGridOptions={"rowSelection": {"mode": "singleRow"}},
                            style={"height": "300px"}),
@@ -81,9 +93,8 @@ def layout(user, match):
         ]),
         html.H3("Privileged actions", className="h5 mt-4"),
         dag.AgGrid(id="admin-timeline",
-                   columnDefs=[{"field": name, **LINKED.get(name, {})}
-                               for name in ("occurred_at", "action", "outcome", "actor", "entity_type",
-                                            "entity_id", "reason")],
+                   columnDefs=[_column(name) for name in ("occurred_at", "action", "outcome", "actor",
+                                                          "entity_type", "entity_id", "reason")],
                    rowData=[], dashGridOptions={"pagination": True}, style={"height": "320px"}),
     ])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -175,3 +176,14 @@ def test_admin_schedules_and_cancels_from_the_page(admin, dash_app, pg_engine):
         "admin-reason.value": "extended", "admin-form-key.data": "key-3"})
     assert "cancelled" in cancelled.get_data(as_text=True)
     assert sql_count(pg_engine, "SELECT count(*) FROM scheduled_actions WHERE status = 'CANCELLED'") == 1
+
+
+def test_the_admin_grids_are_headed_in_words(admin, dash_app):
+    """Column titles read as words ("Last login (UTC)"), not as the field names behind them."""
+    response = call(admin, dash_app, "page-content.children",
+                    values={"url.pathname": "/maintenance/AMO1/admin", "url.search": ""})
+    text = response.get_data(as_text=True)
+    headers = re.findall(r'"headerName":\s*"([^"]+)"', text)
+    assert {"Name", "Active", "Last login (UTC)", "Record type", "When (UTC)"} <= set(headers)
+    assert len(re.findall(r'"field":', text)) == len(headers)  # every column has its words
+    assert not [header for header in headers if "_" in header]
