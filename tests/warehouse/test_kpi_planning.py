@@ -76,6 +76,8 @@ def planning(pg_settings, pg_engine):
     # The plan ahead of 30 June: 100 MH in its week, 50 MH two weeks later (planned on 20 June).
     ids["wo2"] = order("WO-2", "A_CHECK", "2025-07-01", "2025-07-02", 100.0, "2025-06-20")
     ids["wo3"] = order("WO-3", "A_CHECK", "2025-07-15", "2025-07-16", 50.0, "2025-06-20")
+    # A line package over a weekend, Friday 8 to Monday 11 August: 40 MH over four days.
+    ids["line"] = order("WO-L", "LINE", "2025-08-08", "2025-08-11", 40.0, "2025-06-20")
     with e.connect() as connection:
         role_id = connection.execute(sa.select(roles.c.id).where(roles.c.code == "member")).scalar_one()
     ids["leaver"] = write_record(e, "users", {
@@ -126,6 +128,11 @@ def test_man_hour_plan_against_available_staff(planning):
         [date(2025, 7, 14), 50.0, 1, one, round(50.0 / one, 4)],
     ]
     assert list(plan["work_order_ids"].iloc[0]) == [ids["wo2"]]
+    # The line package loads both weeks it spans, by its days in each: 3 × 10 MH, then 10 MH.
+    spread = plan.set_index("week")
+    assert spread.loc[date(2025, 8, 4), "planned_mh"] == 30.0
+    assert spread.loc[date(2025, 8, 11), "planned_mh"] == 10.0
+    assert list(spread.loc[date(2025, 8, 11), "work_order_ids"]) == [ids["line"]]
     assert plan["staff"].iloc[3:].tolist() == [1] * 9
     # The plan as it was on 15 June: the C check in work, the two A checks not planned yet.
     before = wh.kpi.man_hour_plan(amo_id=org["amo"], as_of=date(2025, 6, 15))

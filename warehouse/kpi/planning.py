@@ -62,8 +62,10 @@ def non_routine_ratio(ctx: KpiContext, *, amo_id: int, department_id: Dept = Non
                        how="Planned MH of open work orders ÷ rostered MH, this week and the next 11 "
                            "(145.A.47)"))
 def man_hour_plan(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -> Frame:
-    """Per ISO week, this one and the next 11: planned MH of open work orders starting that week,
-    available MH and their ratio (load above 1 means more work planned than people to do it).
+    """Per ISO week, this one and the next 11: planned MH of the open work orders planned in that
+    week, available MH and their ratio (load above 1 means more work planned than people to do it).
+    A work order's planned MH are spread evenly over the days from its planned start to its planned
+    end, so a ten-day line package loads both weeks it spans, not the first alone.
 
     Available MH = staff × :data:`STANDARD_WEEKLY_MH`, counting the active users of the
     department (or, for the whole AMO, of every department that owns work orders) who have not
@@ -74,12 +76,19 @@ def man_hour_plan(ctx: KpiContext, *, amo_id: int, department_id: Dept = None) -
         WITH weeks AS (
             SELECT (date_trunc('week', $today::DATE) + INTERVAL 7 DAY * i)::DATE AS week
             FROM range(12) AS r(i)),
-        planned AS (
-            SELECT date_trunc('week', w.planned_start)::DATE AS week, count(*) AS work_orders,
-                   sum(w.planned_mh) AS planned_mh, list(w.id ORDER BY w.id) AS work_order_ids
+        open_orders AS (
+            SELECT w.id, w.planned_mh, w.planned_start::DATE AS first_day,
+                   greatest(coalesce(w.planned_end, w.planned_start), w.planned_start)::DATE AS last_day
             FROM work_orders w
-            WHERE {_ORDERS} AND w.status NOT IN ('COMPLETED', 'CRS_ISSUED', 'CLOSED')
-            GROUP BY 1),
+            WHERE {_ORDERS} AND w.status NOT IN ('COMPLETED', 'CRS_ISSUED', 'CLOSED')),
+        order_days AS (
+            SELECT o.id, o.planned_mh / (date_diff('day', o.first_day, o.last_day) + 1) AS day_mh, d.day
+            FROM open_orders o,
+                 unnest(generate_series(o.first_day, o.last_day, INTERVAL 1 DAY)) AS d(day)),
+        planned AS (
+            SELECT date_trunc('week', day)::DATE AS week, count(DISTINCT id) AS work_orders,
+                   sum(day_mh) AS planned_mh, list_sort(list(DISTINCT id)) AS work_order_ids
+            FROM order_days GROUP BY 1),
         staff AS (
             SELECT wk.week, count(u.id) AS staff
             FROM weeks wk JOIN users u ON u.amo_id = $amo_id AND u.voided_at IS NULL AND u.is_active
