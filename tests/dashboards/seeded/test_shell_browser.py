@@ -37,6 +37,7 @@ def _pages(world) -> dict[str, list[tuple[str, str, str]]]:
                            ("audits-list", f"{BASE}/audits?ids={','.join(map(str, audits))}", "audit"),
                            ("audit-record", f"{BASE}/audits/{audits[0]}", "audit")],
         "prod@nam.example": [("production-cockpit", f"{BASE}/production", "Production"),
+                             ("home", f"{BASE}/home", None),  # a member's start page; an admin's is Admin
                              ("forbidden-403", f"{BASE}/quality", "You do not have access to this page."),
                              ("missing-404", f"{BASE}/no-such-page", "There is no such page.")],
         "safety@nam.example": [("safety-cockpit", f"{BASE}/safety", "Safety")],
@@ -45,7 +46,7 @@ def _pages(world) -> dict[str, list[tuple[str, str, str]]]:
         "boss@nam.example": [("admin", f"{BASE}/admin", "User command center"),
                              ("users", f"{BASE}/admin/users", None),
                              ("user", f"{BASE}/admin/users/{_user_id(world, 'boss@nam.example')}", None),
-                             ("history", f"{BASE}/history", None), ("home", f"{BASE}/home", None),
+                             ("history", f"{BASE}/history", None),
                              *((f"{slug}-cockpit", f"{BASE}/{slug}", None)
                                for slug in ("planning", "reliability", "engineering", "workshops"))],
     }
