@@ -110,9 +110,8 @@ def colours(categories: list[str]) -> dict[str, str]:
     used = set(chosen.values())
     for name in sorted(set(categories) - set(chosen)):
         start = PALETTE.index(colour(name))
-        free = [PALETTE[(start + step) % len(PALETTE)] for step in range(len(PALETTE))
-                if PALETTE[(start + step) % len(PALETTE)] not in used]
-        chosen[name] = free[0] if free else colour(name)
+        ring = PALETTE[start:] + PALETTE[:start]  # its own colour first, then the ones after it
+        chosen[name] = next((candidate for candidate in ring if candidate not in used), colour(name))
         used.add(chosen[name])
     return chosen
 

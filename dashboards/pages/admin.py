@@ -41,8 +41,8 @@ USER_COLUMNS = ["username", "full_name", "department", "role", "is_active", "ses
 HEADERS = {
     "username": "Login", "full_name": "Name", "department": "Department", "role": "Role",
     "is_active": "Active", "sessions": "Open sessions", "last_login_at": "Last login (UTC)",
-    "left_at": "Left (UTC)",
-    "disabled_reason": "Why disabled", "id": "No.", "action": "Action", "target": "Whom",
+    "left_at": "Left (UTC)", "disabled_reason": "Why disabled", "id": "No.", "action": "Action",
+    "target": "Whom",
     "run_at": "Runs at (UTC)", "reason": "Reason", "occurred_at": "When (UTC)", "outcome": "Outcome",
     "actor": "By", "entity_type": "Record type", "entity_id": "Record",
 }
